@@ -1,0 +1,25 @@
+//! telsim: a discrete-event simulator of a cloud telephony platform.
+//!
+//! Data flows one way: scenario file → [`scenario`] (parse, override,
+//! validate) → [`model::Model`] → [`engine`] event loop driving the
+//! [`model`] platform → [`stats`] → [`output`]. [`orchestrate`] runs
+//! replications in parallel around the engine. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod orchestrate;
+pub mod output;
+pub mod scenario;
+pub mod stats;
+pub mod theory;
+
+use std::path::Path;
+
+use scenario::{Override, ScenarioError};
+
+/// Loads, overrides and validates a scenario file in one step.
+pub fn load_model(path: &Path, overrides: &[Override]) -> Result<model::Model, ScenarioError> {
+    let loaded = scenario::load_scenario(path, overrides)?;
+    scenario::validate(&loaded)
+}

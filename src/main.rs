@@ -1,0 +1,146 @@
+//! CLI edge: parse arguments, call the library, report errors with context
+//! and choose the exit code. Only this file knows exit codes.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use telsim::cli::{Cli, Command, RunArgs};
+use telsim::orchestrate::{self, RunError, RunOptions};
+use telsim::output::{describe_model, render_checks};
+use telsim::scenario::{Override, ScenarioError};
+use telsim::stats::{Metric, Verdict};
+
+const EXIT_CHECK_FAILED: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+const EXIT_IO: u8 = 3;
+
+fn scenario_exit(e: &ScenarioError) -> u8 {
+    match e {
+        ScenarioError::Read { source, .. } if source.kind() != std::io::ErrorKind::NotFound => EXIT_IO,
+        _ => EXIT_BAD_INPUT,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Check(args) => match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
+            Ok(model) => {
+                print!("{}", describe_model(&model));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(scenario_exit(&e))
+            }
+        },
+        Command::Run(args) => run(args),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let mut overrides: Vec<Override> = args.scenario.overrides.clone();
+    if let Some(seed) = args.seed {
+        overrides.push(Override { path: "seed".into(), value: seed.to_string() });
+    }
+    if let Some(r) = args.replications {
+        overrides.push(Override { path: "replications".into(), value: r.to_string() });
+    }
+    let model = match telsim::load_model(&args.scenario.scenario, &overrides) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(scenario_exit(&e));
+        }
+    };
+    if args.jobs == Some(0) {
+        eprintln!("error: --jobs must be at least 1");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    let opts = RunOptions {
+        jobs,
+        out_dir,
+        write_calls: !args.no_calls,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    let model = Arc::new(model);
+    let report = match orchestrate::run(model.clone(), &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(match e {
+                RunError::Io { .. } | RunError::Interrupted | RunError::Internal(_) => EXIT_IO,
+            });
+        }
+    };
+
+    let get = |metric: Metric| {
+        report
+            .summary
+            .iter()
+            .find(|r| r.scope == "platform" && r.metric == metric)
+            .and_then(|r| r.mean)
+    };
+    if !args.quiet {
+        let secs = report.wall.as_secs_f64().max(1e-9);
+        eprintln!(
+            "{}: {} replication(s), {} calls, {} events in {:.2} s ({:.1} M events/s, {:.2} M calls/s on {} thread(s))",
+            model.name,
+            model.replications,
+            report.calls,
+            report.events,
+            secs,
+            report.events as f64 / secs / 1e6,
+            report.calls as f64 / secs / 1e6,
+            jobs
+        );
+        let fmt = |m: Metric| get(m).map_or("-".to_string(), |v| format!("{v:.4}"));
+        eprintln!(
+            "platform: offered {} answered {} abandoned {} blocked {} | p_wait {} asa_s {} p95_wait_s {} service_level {} occupancy {}",
+            fmt(Metric::Offered),
+            fmt(Metric::Answered),
+            fmt(Metric::Abandoned),
+            fmt(Metric::Blocked),
+            fmt(Metric::PWait),
+            fmt(Metric::AsaS),
+            fmt(Metric::P95WaitS),
+            fmt(Metric::ServiceLevel),
+            fmt(Metric::AgentOccupancy),
+        );
+        for f in &report.files {
+            eprintln!("wrote {}", f.display());
+        }
+        if report.unfinished > 0 {
+            eprintln!(
+                "warning: {} call(s) were still in the system at the drain limit and were closed as 'unfinished'",
+                report.unfinished
+            );
+        }
+    }
+    if report.checks.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    print!("{}", render_checks(&report.checks));
+    if report.checks.iter().all(|c| c.verdict == Verdict::Pass) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    }
+}

@@ -1,0 +1,134 @@
+use crate::engine::SimTime;
+
+use super::event::CallRef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// In the waiting line, no agent ringing.
+    Waiting,
+    /// One or more agents are ringing for it.
+    Ringing,
+    Talking,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    pub id: u64,
+    pub portal: u16,
+    pub arrival: SimTime,
+    pub state: CallState,
+    pub answer: Option<SimTime>,
+    pub agent: Option<u32>,
+    pub server: Option<u16>,
+    /// Agents currently ringing for this call.
+    pub ringing: u32,
+    /// Local index of the agent the next ring attempt starts from.
+    pub cursor: u32,
+}
+
+struct Slot {
+    gen: u32,
+    call: Option<Call>,
+}
+
+/// Live calls in a slab: slots are reused, so memory follows the peak number
+/// of calls in the system, not the number of calls simulated.
+#[derive(Default)]
+pub struct CallTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl CallTable {
+    pub fn insert(&mut self, call: Call) -> CallRef {
+        self.live += 1;
+        if let Some(slot) = self.free.pop() {
+            let s = &mut self.slots[slot as usize];
+            s.call = Some(call);
+            CallRef { slot, gen: s.gen }
+        } else {
+            let slot = self.slots.len() as u32;
+            self.slots.push(Slot { gen: 0, call: Some(call) });
+            CallRef { slot, gen: 0 }
+        }
+    }
+
+    /// The live call an event refers to, or `None` if the event is stale.
+    pub fn get(&self, r: CallRef) -> Option<&Call> {
+        let s = self.slots.get(r.slot as usize)?;
+        if s.gen == r.gen {
+            s.call.as_ref()
+        } else {
+            None
+        }
+    }
+
+    pub fn get_mut(&mut self, r: CallRef) -> Option<&mut Call> {
+        let s = self.slots.get_mut(r.slot as usize)?;
+        if s.gen == r.gen {
+            s.call.as_mut()
+        } else {
+            None
+        }
+    }
+
+    pub fn remove(&mut self, r: CallRef) -> Option<Call> {
+        let s = self.slots.get_mut(r.slot as usize)?;
+        if s.gen != r.gen {
+            return None;
+        }
+        let call = s.call.take()?;
+        s.gen = s.gen.wrapping_add(1);
+        self.free.push(r.slot);
+        self.live -= 1;
+        Some(call)
+    }
+
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// References to every live call, in slot order (deterministic).
+    pub fn live_refs(&self) -> Vec<CallRef> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.call.is_some())
+            .map(|(i, s)| CallRef { slot: i as u32, gen: s.gen })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: u64) -> Call {
+        Call {
+            id,
+            portal: 0,
+            arrival: SimTime::ZERO,
+            state: CallState::Waiting,
+            answer: None,
+            agent: None,
+            server: None,
+            ringing: 0,
+            cursor: 0,
+        }
+    }
+
+    #[test]
+    fn stale_references_do_not_reach_a_reused_slot() {
+        let mut t = CallTable::default();
+        let a = t.insert(call(1));
+        assert_eq!(t.remove(a).unwrap().id, 1);
+        let b = t.insert(call(2));
+        assert_eq!(a.slot, b.slot);
+        assert!(t.get(a).is_none());
+        assert!(t.remove(a).is_none());
+        assert_eq!(t.get(b).unwrap().id, 2);
+        assert_eq!(t.live(), 1);
+        assert_eq!(t.live_refs(), vec![b]);
+    }
+}

@@ -1,0 +1,40 @@
+/// A call slot plus the generation it had when the event was scheduled.
+/// Events are never removed from the queue; an event whose generation no
+/// longer matches the slot's is stale and ignored (lazy cancellation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRef {
+    pub slot: u32,
+    pub gen: u32,
+}
+
+/// Everything that can happen in the platform. Small and `Copy` (16 bytes) so
+/// the event queue stores events inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The next inbound call of a portal arrives.
+    Arrival { portal: u16 },
+    /// The caller runs out of patience and hangs up, unless answered by now.
+    Patience(CallRef),
+    /// The queue's `max_wait_s` expires: the no-answer rule applies.
+    MaxWait(CallRef),
+    /// One of the agents ringing for the call picks up.
+    RingAnswer { call: CallRef, agent: u32 },
+    /// Nobody picked up within `ring_time_s`.
+    RingTimeout(CallRef),
+    TalkEnd(CallRef),
+    WrapupEnd { agent: u32 },
+    IntervalTick,
+    WarmupEnd,
+    /// `duration_s` reached: no more arrivals, statistics windows close.
+    ArrivalsClose,
+    /// Calls still in the system now are closed as `unfinished`.
+    DrainLimit,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 16);
+    }
+}

@@ -1,0 +1,26 @@
+//! The platform being simulated: calls, portals with their queues and agents,
+//! servers, arrival processes. It plugs into the engine as a [`Handler`] and
+//! emits a [`CallRecord`] for every finished call.
+//!
+//! Architecture invariant: no I/O and no formatting here. Finished calls go to
+//! a [`RecordSink`]; time-averaged quantities go to `stats` levels.
+//!
+//! [`Handler`]: crate::engine::Handler
+
+mod arrivals;
+mod call;
+mod event;
+mod platform;
+mod queue;
+mod record;
+mod server;
+mod spec;
+
+pub use arrivals::ArrivalProcess;
+pub use event::Event;
+pub use platform::{run_replication, Platform, ReplicationResult};
+pub use record::{CallRecord, Outcome, RecordSink};
+pub use spec::{
+    ArrivalSpec, CheckSpec, Model, NoAnswerRule, PortalSpec, Scope, ServerSpec,
+};
+pub use crate::scenario::types::{Currency, Policy};

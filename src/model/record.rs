@@ -1,0 +1,86 @@
+use crate::engine::SimTime;
+
+/// How a call ended. The snake_case names are the `outcome` column of
+/// `calls.csv` (a contract: extend, never rename).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Answered,
+    Abandoned,
+    Blocked,
+    Voicemail,
+    Forwarded,
+    /// The queue's no-answer rule `Hangup`: the platform ended the call.
+    NoAnswer,
+    /// Still in the system when the drain limit after `duration_s` expired.
+    Unfinished,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Answered,
+        Outcome::Abandoned,
+        Outcome::Blocked,
+        Outcome::Voicemail,
+        Outcome::Forwarded,
+        Outcome::NoAnswer,
+        Outcome::Unfinished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::Abandoned => "abandoned",
+            Outcome::Blocked => "blocked",
+            Outcome::Voicemail => "voicemail",
+            Outcome::Forwarded => "forwarded",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::Unfinished => "unfinished",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One finished call, as the platform hands it to statistics and writers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallRecord {
+    /// Sequential per replication, in order of arrival.
+    pub call_id: u64,
+    pub portal: u16,
+    pub arrival: SimTime,
+    pub answer: Option<SimTime>,
+    pub end: SimTime,
+    /// Time in the queue (arrival to answer, or to leaving unanswered);
+    /// `None` for calls that never reached the queue (blocked).
+    pub wait: Option<SimTime>,
+    pub outcome: Outcome,
+    /// Global agent index (see `Platform::agent_name`).
+    pub agent: Option<u32>,
+    pub server: Option<u16>,
+}
+
+impl CallRecord {
+    pub fn talk(&self) -> Option<SimTime> {
+        self.answer.map(|a| self.end - a)
+    }
+}
+
+/// Where finished calls go. Generic (not a trait object) so the per-call path
+/// is monomorphised and inlined.
+pub trait RecordSink {
+    fn call_finished(&mut self, record: &CallRecord);
+}
+
+/// Discards records (benchmarks, `check`).
+impl RecordSink for () {
+    fn call_finished(&mut self, _: &CallRecord) {}
+}
+
+/// Collects records (tests).
+impl RecordSink for Vec<CallRecord> {
+    fn call_finished(&mut self, record: &CallRecord) {
+        self.push(*record);
+    }
+}

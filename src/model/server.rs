@@ -1,0 +1,79 @@
+use crate::engine::SimTime;
+
+use super::spec::ServerSpec;
+
+/// Admission state of one SIP server: active calls and the calls accepted in
+/// the current one-second window (fixed-window CPS limiter, as SIP servers'
+/// `max_cps` settings usually behave).
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    pub max_calls: u32,
+    pub max_cps: u32,
+    pub active: u32,
+    window_s: u64,
+    accepted_in_window: u32,
+}
+
+impl ServerState {
+    pub fn new(spec: &ServerSpec) -> Self {
+        ServerState {
+            max_calls: spec.max_calls.unwrap_or(u32::MAX),
+            max_cps: spec.max_cps.unwrap_or(u32::MAX),
+            active: 0,
+            window_s: u64::MAX,
+            accepted_in_window: 0,
+        }
+    }
+
+    /// Whether a new call could be accepted at `now`, without accepting it.
+    pub fn can_accept(&self, now: SimTime) -> bool {
+        let sec = now.micros() / SimTime::MICROS_PER_S;
+        let in_window = if sec == self.window_s { self.accepted_in_window } else { 0 };
+        self.active < self.max_calls && in_window < self.max_cps
+    }
+
+    pub fn accept(&mut self, now: SimTime) {
+        let sec = now.micros() / SimTime::MICROS_PER_S;
+        if sec != self.window_s {
+            self.window_s = sec;
+            self.accepted_in_window = 0;
+        }
+        self.accepted_in_window += 1;
+        self.active += 1;
+    }
+
+    pub fn release(&mut self) {
+        debug_assert!(self.active > 0);
+        self.active -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(max_calls: Option<u32>, max_cps: Option<u32>) -> ServerSpec {
+        ServerSpec { name: "s".into(), max_calls, max_cps }
+    }
+
+    #[test]
+    fn capacity_limits_concurrent_calls() {
+        let mut s = ServerState::new(&spec(Some(2), None));
+        let t = SimTime(10);
+        assert!(s.can_accept(t));
+        s.accept(t);
+        s.accept(t);
+        assert!(!s.can_accept(t));
+        s.release();
+        assert!(s.can_accept(t));
+    }
+
+    #[test]
+    fn cps_window_resets_each_second() {
+        let mut s = ServerState::new(&spec(None, Some(2)));
+        s.accept(SimTime(1_000_000));
+        s.accept(SimTime(1_500_000));
+        assert!(!s.can_accept(SimTime(1_999_999)));
+        assert!(s.can_accept(SimTime(2_000_000)));
+    }
+}

@@ -1,0 +1,112 @@
+//! The checked, indexed model that validation produces from a scenario file.
+//! Every number here has been range-checked and every name resolved to an
+//! index, so the event loop never has to look anything up by name or fail.
+
+use crate::engine::{Sampler, SimTime};
+use crate::scenario::types::{Currency, Policy};
+use crate::stats::Metric;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub duration: SimTime,
+    pub warmup: SimTime,
+    pub interval: SimTime,
+    pub service_level: SimTime,
+    /// How long after `duration` calls may still finish before being closed
+    /// as `unfinished`.
+    pub drain: SimTime,
+    pub servers: Vec<ServerSpec>,
+    pub portals: Vec<PortalSpec>,
+    pub checks: Vec<CheckSpec>,
+}
+
+impl Model {
+    pub fn total_agents(&self) -> usize {
+        self.portals.iter().map(|p| p.agent_names.len()).sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSpec {
+    pub name: String,
+    pub max_calls: Option<u32>,
+    pub max_cps: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoAnswerRule {
+    Voicemail,
+    Forward(String),
+    Hangup,
+}
+
+#[derive(Debug, Clone)]
+pub enum ArrivalSpec {
+    Poisson { per_s: f64 },
+    /// Piecewise-constant daily profile: `starts_s[i]` (second of the day,
+    /// first is 0) opens a segment with rate `per_s[i]`.
+    Profile { starts_s: Vec<f64>, per_s: Vec<f64> },
+}
+
+impl ArrivalSpec {
+    /// Mean arrival rate over a day (calls per second).
+    pub fn mean_per_s(&self) -> f64 {
+        match self {
+            ArrivalSpec::Poisson { per_s } => *per_s,
+            ArrivalSpec::Profile { starts_s, per_s } => {
+                let mut total = 0.0;
+                for i in 0..starts_s.len() {
+                    let end = starts_s.get(i + 1).copied().unwrap_or(86_400.0);
+                    total += per_s[i] * (end - starts_s[i]);
+                }
+                total / 86_400.0
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PortalSpec {
+    pub name: String,
+    pub currency: Currency,
+    pub balance: f64,
+    pub agent_names: Vec<String>,
+    pub policy: Policy,
+    pub ring_time: SimTime,
+    pub max_wait: Option<SimTime>,
+    pub no_answer: NoAnswerRule,
+    pub arrivals: ArrivalSpec,
+    pub talk: Sampler,
+    pub patience: Option<Sampler>,
+    pub answer_prob: f64,
+    pub answer_delay: Sampler,
+    pub wrapup: Sampler,
+    /// Servers that may carry this portal's calls (empty: not limited).
+    pub servers: Vec<u16>,
+}
+
+impl PortalSpec {
+    /// Offered load in Erlangs (mean arrival rate × mean talk time).
+    pub fn offered_erlangs(&self) -> f64 {
+        self.arrivals.mean_per_s() * self.talk.mean()
+    }
+}
+
+/// What a check or a summary row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Platform,
+    Portal(u16),
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckSpec {
+    pub scope: Scope,
+    pub scope_name: String,
+    pub metric: Metric,
+    pub max: Option<f64>,
+    pub min: Option<f64>,
+}

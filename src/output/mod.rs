@@ -1,0 +1,19 @@
+//! Writers: CSV files (atomically committed) and the human-readable reports
+//! the CLI prints.
+//!
+//! Architecture invariant: only consumes records, rows and results; never
+//! drives the simulation. Everything written to CSV is a function of the
+//! scenario and seed alone (no wall-clock values).
+
+mod atomic;
+mod calls_csv;
+mod csv_text;
+mod intervals_csv;
+mod report;
+mod summary_csv;
+
+pub use atomic::{AtomicFile, StagingDir};
+pub use calls_csv::{CallsCsv, CALLS_HEADER};
+pub use intervals_csv::write_intervals;
+pub use report::{describe_model, render_checks};
+pub use summary_csv::write_summary;

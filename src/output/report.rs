@@ -1,0 +1,147 @@
+use std::fmt::Write;
+
+use crate::model::{ArrivalSpec, Model, NoAnswerRule};
+use crate::stats::{CheckResult, Verdict};
+use crate::theory;
+
+fn fmt_value(v: f64) -> String {
+    if v == 0.0 || (v.abs() >= 0.01 && v.abs() < 1e6) {
+        format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.4e}")
+    }
+}
+
+/// The table printed after a run: each check, its value with the 95% CI, the
+/// limit and the verdict.
+pub fn render_checks(results: &[CheckResult]) -> String {
+    let mut rows: Vec<[String; 5]> = vec![[
+        "scope".into(),
+        "metric".into(),
+        "value [95% CI]".into(),
+        "limit".into(),
+        "verdict".into(),
+    ]];
+    for r in results {
+        let value = match (r.mean, r.ci95) {
+            (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", fmt_value(m), fmt_value(lo), fmt_value(hi)),
+            (Some(m), None) => fmt_value(m),
+            (None, _) => "no data".into(),
+        };
+        let limit = match (r.check.min, r.check.max) {
+            (Some(lo), Some(hi)) => format!("{} ≤ x ≤ {}", fmt_value(lo), fmt_value(hi)),
+            (Some(lo), None) => format!("≥ {}", fmt_value(lo)),
+            (None, Some(hi)) => format!("≤ {}", fmt_value(hi)),
+            (None, None) => "-".into(),
+        };
+        let verdict = match r.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::NoData => "FAIL (no data)",
+        };
+        rows.push([r.check.scope_name.clone(), r.check.metric.name().into(), value, limit, verdict.into()]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    out
+}
+
+/// What `telsim check` prints: the model as understood, with offered load and,
+/// where the portal is a textbook queue, the Erlang C prediction.
+pub fn describe_model(m: &Model) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "scenario {:?}: valid", m.name);
+    let _ = writeln!(
+        o,
+        "  {} replication(s) of {} s (warm-up {} s, intervals of {} s), seed {}",
+        m.replications,
+        fmt_value(m.duration.as_secs_f64()),
+        fmt_value(m.warmup.as_secs_f64()),
+        fmt_value(m.interval.as_secs_f64()),
+        m.seed
+    );
+    if m.servers.is_empty() {
+        let _ = writeln!(o, "  servers: none (calls are not capacity-limited)");
+    }
+    for s in &m.servers {
+        let cap = s.max_calls.map_or("unlimited".to_string(), |c| c.to_string());
+        let cps = s.max_cps.map_or("unlimited".to_string(), |c| c.to_string());
+        let _ = writeln!(o, "  server {:?}: max_calls {cap}, max_cps {cps}", s.name);
+    }
+    for p in &m.portals {
+        let c = p.agent_names.len();
+        let a = p.offered_erlangs();
+        let arrivals = match &p.arrivals {
+            ArrivalSpec::Poisson { per_s } => format!("Poisson {} calls/h", fmt_value(per_s * 3600.0)),
+            ArrivalSpec::Profile { per_s, .. } => format!(
+                "daily profile, {} steps, mean {} calls/h, peak {} calls/h",
+                per_s.len(),
+                fmt_value(p.arrivals.mean_per_s() * 3600.0),
+                fmt_value(per_s.iter().cloned().fold(0.0, f64::max) * 3600.0)
+            ),
+        };
+        let rule = match &p.no_answer {
+            NoAnswerRule::Voicemail => "voicemail".to_string(),
+            NoAnswerRule::Forward(n) => format!("forward to {n}"),
+            NoAnswerRule::Hangup => "hang up".to_string(),
+        };
+        let _ = writeln!(o, "  portal {:?} ({:?}): {c} agent(s), policy {:?}, ring {} s, no-answer rule: {rule}",
+            p.name, p.currency, p.policy, fmt_value(p.ring_time.as_secs_f64()));
+        let _ = writeln!(
+            o,
+            "    arrivals: {arrivals}; mean talk {} s; offered load {} Erl ({} per agent)",
+            fmt_value(p.talk.mean()),
+            fmt_value(a),
+            fmt_value(a / c as f64)
+        );
+        let textbook = matches!(p.arrivals, ArrivalSpec::Poisson { .. })
+            && p.talk.is_exponential()
+            && p.patience.is_none()
+            && p.max_wait.is_none()
+            && p.answer_prob >= 1.0
+            && p.answer_delay.is_zero()
+            && p.wrapup.is_zero()
+            && p.servers.is_empty();
+        if textbook {
+            if a < c as f64 {
+                let mu = 1.0 / p.talk.mean();
+                let pw = theory::erlang_c(c as u32, a);
+                let asa = theory::asa_s(c as u32, a, mu);
+                let _ = writeln!(
+                    o,
+                    "    M/M/{c} queue: Erlang C predicts P(wait>0) = {}, ASA = {} s",
+                    fmt_value(pw),
+                    fmt_value(asa)
+                );
+            } else {
+                let _ = writeln!(o, "    warning: offered load ≥ agents: the queue grows without bound");
+            }
+        }
+    }
+    if !m.checks.is_empty() {
+        let _ = writeln!(o, "  checks:");
+        for c in &m.checks {
+            let lim = match (c.min, c.max) {
+                (Some(lo), Some(hi)) => format!("between {} and {}", fmt_value(lo), fmt_value(hi)),
+                (Some(lo), None) => format!("≥ {}", fmt_value(lo)),
+                (None, Some(hi)) => format!("≤ {}", fmt_value(hi)),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(o, "    {} {} {lim}", c.scope_name, c.metric.name());
+        }
+    }
+    o
+}

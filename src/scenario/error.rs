@@ -1,0 +1,59 @@
+use std::fmt;
+use std::path::PathBuf;
+
+/// One semantic problem: where (field path and, when the field is written in
+/// the file, its line and column) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub path: String,
+    pub line_col: Option<(usize, usize)>,
+    pub reason: String,
+}
+
+/// Everything that can be wrong with a scenario. All variants are bad input
+/// (exit code 2) except `Read`, which may also be an I/O fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{col}: {message}", file.display())]
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error("--set {assignment}: {reason}")]
+    Override { assignment: String, reason: String },
+    #[error("{}", Invalid { file, problems })]
+    Invalid { file: PathBuf, problems: Vec<Problem> },
+}
+
+struct Invalid<'a> {
+    file: &'a PathBuf,
+    problems: &'a [Problem],
+}
+
+impl fmt::Display for Invalid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{}: {n} problem{} in the scenario",
+            self.file.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in self.problems {
+            write!(f, "\n  ")?;
+            if let Some((l, c)) = p.line_col {
+                write!(f, "{}:{l}:{c}: ", self.file.display())?;
+            }
+            write!(f, "{}: {}", p.path, p.reason)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+use std::path::{Path, PathBuf};
+
+use ron::extensions::Extensions;
+
+use super::error::ScenarioError;
+use super::overrides::{apply_override, Override};
+use super::types::Scenario;
+
+/// A parsed scenario with the text it came from (after `--set` overrides), so
+/// validation can point at lines and columns.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub text: String,
+    pub file: PathBuf,
+    pub overridden: bool,
+}
+
+fn ron_options() -> ron::Options {
+    // `Some(..)` may be omitted around optional values: `max_wait_s: 30.0`.
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+/// Parses scenario text; syntax and type errors carry file, line and column.
+pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    ron_options()
+        .from_str::<Scenario>(text)
+        .map_err(|e| ScenarioError::Syntax {
+            file: file.to_path_buf(),
+            line: e.position.line,
+            col: e.position.col,
+            message: e.code.to_string(),
+        })
+}
+
+/// Reads a scenario file and applies `--set` overrides in order.
+pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
+    let original = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if overrides.is_empty() {
+        let scenario = parse_scenario(&original, path)?;
+        return Ok(Loaded { scenario, text: original, file: path.to_path_buf(), overridden: false });
+    }
+    // Report the file's own syntax errors against the file as written.
+    parse_scenario(&original, path)?;
+    let mut text = original;
+    for o in overrides {
+        text = apply_override(&text, o).map_err(|reason| ScenarioError::Override {
+            assignment: o.to_string(),
+            reason,
+        })?;
+        if let Err(ScenarioError::Syntax { message, .. }) = parse_scenario(&text, path) {
+            return Err(ScenarioError::Override { assignment: o.to_string(), reason: message });
+        }
+    }
+    let scenario = parse_scenario(&text, path)?;
+    Ok(Loaded { scenario, text, file: path.to_path_buf(), overridden: true })
+}

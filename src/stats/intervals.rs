@@ -1,0 +1,37 @@
+use crate::engine::SimTime;
+use crate::model::Outcome;
+
+/// Counts of what happened inside one interval for one scope, by the time it
+/// happened (arrivals at arrival, outcomes when the call ended).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IntervalCounters {
+    pub offered: u32,
+    pub outcomes: [u32; Outcome::ALL.len()],
+    pub answered_now: u32,
+    pub wait_answered_us: u64,
+    pub answered_within_sl: u32,
+}
+
+impl IntervalCounters {
+    pub fn outcome(&self, o: Outcome) -> u32 {
+        self.outcomes[o.index()]
+    }
+}
+
+/// One row of `intervals.csv`. Scope is the platform, a portal, or a server;
+/// fields that do not apply to a scope are `None` (empty cells).
+#[derive(Debug, Clone)]
+pub struct IntervalRow {
+    pub start: SimTime,
+    pub end: SimTime,
+    /// Index into the replication's scope names (platform, portals, servers).
+    pub scope: u16,
+    pub counters: IntervalCounters,
+    pub mean_concurrency: f64,
+    pub max_concurrency: u32,
+    pub mean_queue: Option<f64>,
+    pub max_queue: Option<u32>,
+    pub agent_occupancy: Option<f64>,
+    /// Servers: mean concurrent calls over capacity.
+    pub server_utilisation: Option<f64>,
+}

@@ -1,0 +1,116 @@
+/// Summary metrics (DESIGN §4: names are a contract). Each replication yields
+/// one value per metric and scope, or none where it is undefined (a ratio with
+/// an empty denominator); the summary then counts only replications with a
+/// value (`n`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    Offered,
+    Answered,
+    Abandoned,
+    Blocked,
+    Voicemail,
+    Forwarded,
+    NoAnswer,
+    Unfinished,
+    PWait,
+    AsaS,
+    MeanWaitS,
+    P95WaitS,
+    MaxWaitS,
+    ServiceLevel,
+    AbandonRate,
+    BlockingRate,
+    AgentOccupancy,
+    MeanTalkS,
+    MeanConcurrency,
+    MeanQueue,
+    MeanMos,
+    Events,
+}
+
+pub const METRIC_COUNT: usize = 22;
+
+/// One replication's values for one scope, indexed by `Metric as usize`.
+pub type MetricValues = [Option<f64>; METRIC_COUNT];
+
+impl Metric {
+    pub const ALL: [Metric; METRIC_COUNT] = [
+        Metric::Offered,
+        Metric::Answered,
+        Metric::Abandoned,
+        Metric::Blocked,
+        Metric::Voicemail,
+        Metric::Forwarded,
+        Metric::NoAnswer,
+        Metric::Unfinished,
+        Metric::PWait,
+        Metric::AsaS,
+        Metric::MeanWaitS,
+        Metric::P95WaitS,
+        Metric::MaxWaitS,
+        Metric::ServiceLevel,
+        Metric::AbandonRate,
+        Metric::BlockingRate,
+        Metric::AgentOccupancy,
+        Metric::MeanTalkS,
+        Metric::MeanConcurrency,
+        Metric::MeanQueue,
+        Metric::MeanMos,
+        Metric::Events,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Offered => "offered",
+            Metric::Answered => "answered",
+            Metric::Abandoned => "abandoned",
+            Metric::Blocked => "blocked",
+            Metric::Voicemail => "voicemail",
+            Metric::Forwarded => "forwarded",
+            Metric::NoAnswer => "no_answer",
+            Metric::Unfinished => "unfinished",
+            Metric::PWait => "p_wait",
+            Metric::AsaS => "asa_s",
+            Metric::MeanWaitS => "mean_wait_s",
+            Metric::P95WaitS => "p95_wait_s",
+            Metric::MaxWaitS => "max_wait_s",
+            Metric::ServiceLevel => "service_level",
+            Metric::AbandonRate => "abandon_rate",
+            Metric::BlockingRate => "blocking_rate",
+            Metric::AgentOccupancy => "agent_occupancy",
+            Metric::MeanTalkS => "mean_talk_s",
+            Metric::MeanConcurrency => "mean_concurrency",
+            Metric::MeanQueue => "mean_queue",
+            Metric::MeanMos => "mean_mos",
+            Metric::Events => "events",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Whether the metric exists for a portal scope (engine-wide ones such as
+    /// `events` exist for the platform only).
+    pub fn per_portal(self) -> bool {
+        !matches!(self, Metric::Events)
+    }
+
+    pub fn names() -> String {
+        Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_indices_match() {
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            assert_eq!(*m as usize, i);
+            assert_eq!(Metric::from_name(m.name()), Some(*m));
+        }
+        assert_eq!(Metric::from_name("nope"), None);
+    }
+}

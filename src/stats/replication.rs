@@ -1,0 +1,157 @@
+use hdrhistogram::Histogram;
+
+use crate::engine::SimTime;
+use crate::model::{CallRecord, Outcome};
+
+use super::metric::{Metric, MetricValues, METRIC_COUNT};
+
+/// Per-replication totals of one scope (the platform or one portal), over the
+/// calls that arrived after warm-up. Constant memory: waits go into an HDR
+/// histogram (3 significant digits) rather than a list.
+#[derive(Debug, Clone)]
+pub struct ScopeTotals {
+    pub offered: u64,
+    pub outcomes: [u64; Outcome::ALL.len()],
+    answered_waited: u64,
+    wait_answered_us: u128,
+    wait_queued_us: u128,
+    queued: u64,
+    answered_within_sl: u64,
+    talk_us: u128,
+    max_wait_us: u64,
+    waits_us: Histogram<u64>,
+}
+
+impl Default for ScopeTotals {
+    fn default() -> Self {
+        ScopeTotals {
+            offered: 0,
+            outcomes: [0; Outcome::ALL.len()],
+            answered_waited: 0,
+            wait_answered_us: 0,
+            wait_queued_us: 0,
+            queued: 0,
+            answered_within_sl: 0,
+            talk_us: 0,
+            max_wait_us: 0,
+            waits_us: Histogram::new(3).expect("3 significant digits is valid"),
+        }
+    }
+}
+
+/// Time-weighted inputs to the level-based metrics, integrated over the
+/// statistics window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowLevels {
+    pub window_s: f64,
+    pub agents: usize,
+    pub busy_agent_s: f64,
+    pub calls_in_system_s: f64,
+    pub waiting_s: f64,
+}
+
+impl ScopeTotals {
+    #[inline]
+    pub fn record(&mut self, rec: &CallRecord, service_level: SimTime) {
+        self.offered += 1;
+        self.outcomes[rec.outcome.index()] += 1;
+        if let Some(wait) = rec.wait {
+            let w = wait.micros();
+            self.queued += 1;
+            self.wait_queued_us += w as u128;
+            self.max_wait_us = self.max_wait_us.max(w);
+            // Auto-resizing histogram: recording cannot fail for u64 values.
+            let _ = self.waits_us.record(w);
+            if rec.outcome == Outcome::Answered {
+                self.wait_answered_us += w as u128;
+                if w > 0 {
+                    self.answered_waited += 1;
+                }
+                if wait <= service_level {
+                    self.answered_within_sl += 1;
+                }
+            }
+        }
+        if let Some(talk) = rec.talk() {
+            self.talk_us += talk.micros() as u128;
+        }
+    }
+
+    pub fn count(&self, o: Outcome) -> u64 {
+        self.outcomes[o.index()]
+    }
+
+    /// The replication's metric values for this scope.
+    pub fn metrics(&self, levels: &WindowLevels, events: Option<u64>) -> MetricValues {
+        let mut v: MetricValues = [None; METRIC_COUNT];
+        let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
+        let secs = |us: u128| us as f64 / SimTime::MICROS_PER_S as f64;
+        let answered = self.count(Outcome::Answered);
+        v[Metric::Offered as usize] = Some(self.offered as f64);
+        v[Metric::Answered as usize] = Some(answered as f64);
+        v[Metric::Abandoned as usize] = Some(self.count(Outcome::Abandoned) as f64);
+        v[Metric::Blocked as usize] = Some(self.count(Outcome::Blocked) as f64);
+        v[Metric::Voicemail as usize] = Some(self.count(Outcome::Voicemail) as f64);
+        v[Metric::Forwarded as usize] = Some(self.count(Outcome::Forwarded) as f64);
+        v[Metric::NoAnswer as usize] = Some(self.count(Outcome::NoAnswer) as f64);
+        v[Metric::Unfinished as usize] = Some(self.count(Outcome::Unfinished) as f64);
+        v[Metric::PWait as usize] = ratio(self.answered_waited as f64, answered);
+        v[Metric::AsaS as usize] = ratio(secs(self.wait_answered_us), answered);
+        v[Metric::MeanWaitS as usize] = ratio(secs(self.wait_queued_us), self.queued);
+        if self.queued > 0 {
+            let p95 = self.waits_us.value_at_quantile(0.95);
+            v[Metric::P95WaitS as usize] = Some(secs(p95 as u128));
+            v[Metric::MaxWaitS as usize] = Some(secs(self.max_wait_us as u128));
+        }
+        v[Metric::ServiceLevel as usize] = ratio(self.answered_within_sl as f64, answered);
+        v[Metric::AbandonRate as usize] = ratio(self.count(Outcome::Abandoned) as f64, self.offered);
+        v[Metric::BlockingRate as usize] = ratio(self.count(Outcome::Blocked) as f64, self.offered);
+        v[Metric::MeanTalkS as usize] = ratio(secs(self.talk_us), answered);
+        if levels.window_s > 0.0 {
+            if levels.agents > 0 {
+                v[Metric::AgentOccupancy as usize] =
+                    Some(levels.busy_agent_s / (levels.agents as f64 * levels.window_s));
+            }
+            v[Metric::MeanConcurrency as usize] = Some(levels.calls_in_system_s / levels.window_s);
+            v[Metric::MeanQueue as usize] = Some(levels.waiting_s / levels.window_s);
+        }
+        v[Metric::Events as usize] = events.map(|e| e as f64);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(outcome: Outcome, wait_s: Option<f64>, talk_s: f64) -> CallRecord {
+        let arrival = SimTime::from_secs_f64(100.0);
+        let wait = wait_s.map(SimTime::from_secs_f64);
+        let answer = (outcome == Outcome::Answered).then(|| arrival + wait.unwrap());
+        let end = answer.unwrap_or(arrival + wait.unwrap_or_default()) + SimTime::from_secs_f64(talk_s);
+        CallRecord { call_id: 0, portal: 0, arrival, answer, end, wait, outcome, agent: None, server: None }
+    }
+
+    #[test]
+    fn metric_definitions_follow_design_section_4() {
+        let mut t = ScopeTotals::default();
+        let sl = SimTime::from_secs_f64(20.0);
+        t.record(&rec(Outcome::Answered, Some(0.0), 60.0), sl);
+        t.record(&rec(Outcome::Answered, Some(30.0), 120.0), sl);
+        t.record(&rec(Outcome::Abandoned, Some(10.0), 0.0), sl);
+        t.record(&rec(Outcome::Blocked, None, 0.0), sl);
+        let m = t.metrics(&WindowLevels::default(), None);
+        let get = |x: Metric| m[x as usize].unwrap();
+        assert_eq!(get(Metric::Offered), 4.0);
+        assert_eq!(get(Metric::PWait), 0.5); // of answered calls
+        assert_eq!(get(Metric::AsaS), 15.0); // zero waits included
+        assert!((get(Metric::MeanWaitS) - 40.0 / 3.0).abs() < 1e-9); // all queued calls
+        assert_eq!(get(Metric::ServiceLevel), 0.5);
+        assert_eq!(get(Metric::AbandonRate), 0.25);
+        assert_eq!(get(Metric::BlockingRate), 0.25);
+        assert_eq!(get(Metric::MeanTalkS), 90.0);
+        assert_eq!(get(Metric::MaxWaitS), 30.0);
+        assert!(m[Metric::AgentOccupancy as usize].is_none());
+        assert!(m[Metric::MeanMos as usize].is_none());
+    }
+}
