@@ -23,3 +23,17 @@ pub fn load_model(path: &Path, overrides: &[Override]) -> Result<model::Model, S
     let loaded = scenario::load_scenario(path, overrides)?;
     scenario::validate(&loaded)
 }
+
+/// Parses and validates scenario text (tests, embedding); `origin` names it
+/// in error messages.
+pub fn model_from_str(text: &str, origin: &str) -> Result<model::Model, ScenarioError> {
+    let file = Path::new(origin);
+    let scenario = scenario::parse_scenario(text, file)?;
+    let loaded = scenario::Loaded {
+        scenario,
+        text: text.to_string(),
+        file: file.to_path_buf(),
+        overridden: false,
+    };
+    scenario::validate(&loaded)
+}

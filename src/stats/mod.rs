@@ -16,4 +16,4 @@ pub use intervals::{IntervalCounters, IntervalRow};
 pub use level::Level;
 pub use metric::{Metric, MetricValues};
 pub use replication::{ScopeTotals, WindowLevels};
-pub use summary::{student_t_975, summarize, SummaryRow};
+pub use summary::{mean_ci, student_t_975, summarize, t_quantile, SummaryRow};
