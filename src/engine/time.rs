@@ -20,7 +20,9 @@ impl SimTime {
         if s.is_nan() || s <= 0.0 {
             return SimTime::ZERO;
         }
-        let us = (s * Self::MICROS_PER_S as f64).round();
+        // `+ 0.5` then truncation rounds half up for positive values without
+        // a libm call (this runs for every sampled duration).
+        let us = s * Self::MICROS_PER_S as f64 + 0.5;
         if us >= u64::MAX as f64 {
             SimTime::MAX
         } else {

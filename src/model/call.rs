@@ -22,6 +22,9 @@ pub struct Call {
     pub server: Option<u16>,
     /// Agents currently ringing for this call.
     pub ringing: u32,
+    /// The agent rung last (global index): when only one rings, releasing it
+    /// needs no scan.
+    pub rung_agent: u32,
     /// Local index of the agent the next ring attempt starts from.
     pub cursor: u32,
 }
@@ -114,6 +117,7 @@ mod tests {
             agent: None,
             server: None,
             ringing: 0,
+            rung_agent: 0,
             cursor: 0,
         }
     }

@@ -73,6 +73,8 @@ pub struct Platform<'m, S: RecordSink> {
     busy: Vec<Level>,
     interval_start: SimTime,
     interval_rows: Vec<IntervalRow>,
+    /// Reused buffer for agent lists (ring-all), so no event allocates.
+    scratch: Vec<u32>,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -117,6 +119,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             busy: vec![Level::default(); 1 + np],
             interval_start: SimTime::ZERO,
             interval_rows: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -208,6 +211,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             agent: None,
             server,
             ringing: 0,
+            rung_agent: 0,
             cursor: CURSOR_UNSET,
         });
         self.peak_calls = self.peak_calls.max(self.calls.live());
@@ -257,7 +261,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let p = call.portal as usize;
         let spec = &self.m.portals[p];
         let pr = &mut self.portals[p];
-        let n = pr.queue.agents.len() as u32;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let n = pr.queue.len();
         let ring_time = spec.ring_time;
         let always_answers = spec.answer_prob >= 1.0;
 
@@ -265,10 +270,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         // only the earliest pick-up matters.
         let mut best: Option<(SimTime, u32)> = None;
         let mut rung = 0u32;
+        let mut last_rung = 0u32;
         let mut ring = |local: u32, pr: &mut PortalRuntime| {
-            pr.queue.agents[local as usize] = AgentState::Ringing(c);
-            pr.queue.free -= 1;
+            pr.queue.set_state(local, AgentState::Ringing(c));
             rung += 1;
+            last_rung = local;
             let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
             let delay = spec.answer_delay.sample(&mut pr.rng_agents);
             if answers && delay < ring_time && best.is_none_or(|(d, _)| delay < d) {
@@ -278,10 +284,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let mut cursor = call.cursor;
         match spec.policy {
             Policy::All => {
-                for local in 0..n {
-                    if pr.queue.agents[local as usize] == AgentState::Free {
-                        ring(local, pr);
-                    }
+                // Collected first: ringing changes the free set being walked.
+                scratch.clear();
+                scratch.extend(pr.queue.free_agents());
+                for &local in &scratch {
+                    ring(local, pr);
                 }
             }
             Policy::Evenly | Policy::Strictly => {
@@ -295,7 +302,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                         };
                         match pr.queue.find_free_from(start) {
                             Some(a) => a,
-                            None => return,
+                            None => {
+                                self.scratch = scratch;
+                                return;
+                            }
                         }
                     }
                 };
@@ -303,6 +313,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 cursor = (local + 1) % n;
             }
         }
+        self.scratch = scratch;
         if rung == 0 {
             return;
         }
@@ -313,6 +324,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let call = self.calls.get_mut(c).expect("checked above");
         call.state = CallState::Ringing;
         call.ringing = rung;
+        call.rung_agent = base + last_rung;
         call.cursor = cursor;
         match best {
             Some((delay, local)) if delay == SimTime::ZERO => self.answer(now, c, base + local, q),
@@ -324,27 +336,32 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Frees every agent still ringing for `c` except `keep`.
     fn release_ringing(&mut self, now: SimTime, c: CallRef, p: usize, keep: Option<u32>) {
         let Some(call) = self.calls.get_mut(c) else { return };
-        let mut remaining = call.ringing;
+        let remaining = call.ringing;
         call.ringing = 0;
         if remaining == 0 {
             return;
         }
         let pr = &mut self.portals[p];
-        let keep_local = keep.map(|g| g - pr.agent_base);
-        let mut freed = 0;
-        for (i, a) in pr.queue.agents.iter_mut().enumerate() {
-            if remaining == 0 {
-                break;
+        if remaining == 1 {
+            // The common case (Evenly, Strictly): no scan.
+            if keep != Some(call.rung_agent) {
+                pr.queue.set_state(call.rung_agent - pr.agent_base, AgentState::Free);
+                self.busy_dec(now, p);
             }
-            if *a == AgentState::Ringing(c) {
-                remaining -= 1;
-                if Some(i as u32) != keep_local {
-                    *a = AgentState::Free;
-                    freed += 1;
-                }
+            return;
+        }
+        let keep_local = keep.map(|g| g - pr.agent_base);
+        let mut ringing = std::mem::take(&mut self.scratch);
+        ringing.clear();
+        ringing.extend(pr.queue.ringing_for(c));
+        let mut freed = 0;
+        for &local in &ringing {
+            if Some(local) != keep_local {
+                pr.queue.set_state(local, AgentState::Free);
+                freed += 1;
             }
         }
-        pr.queue.free += freed;
+        self.scratch = ringing;
         for _ in 0..freed {
             self.busy_dec(now, p);
         }
@@ -357,9 +374,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.release_ringing(now, c, p, Some(agent));
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
-        pr.queue.agents[local as usize] = AgentState::Talking(c);
+        pr.queue.set_state(local, AgentState::Talking(c));
         if self.m.portals[p].policy == Policy::Evenly {
-            pr.queue.rr_next = (local + 1) % pr.queue.agents.len() as u32;
+            pr.queue.rr_next = (local + 1) % pr.queue.len();
         }
         let talk = self.m.portals[p].talk.sample(&mut pr.rng_talk);
         let call = self.calls.get_mut(c).expect("live");
@@ -436,12 +453,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let (p, agent) = (call.portal as usize, call.agent.expect("talking call has an agent"));
         self.finish(now, c, Outcome::Answered);
         let pr = &mut self.portals[p];
-        let local = (agent - pr.agent_base) as usize;
+        let local = agent - pr.agent_base;
         let wrapup = self.m.portals[p].wrapup.sample(&mut pr.rng_agents);
         if wrapup == SimTime::ZERO {
             self.agent_free(now, agent, q);
         } else {
-            pr.queue.agents[local] = AgentState::Wrapup;
+            pr.queue.set_state(local, AgentState::Wrapup);
             q.schedule_in(wrapup, Event::WrapupEnd { agent });
         }
     }
@@ -449,10 +466,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     fn agent_free(&mut self, now: SimTime, agent: u32, q: &mut EventQueue<Event>) {
         let p = self.agent_portal[agent as usize] as usize;
         let pr = &mut self.portals[p];
-        let local = (agent - pr.agent_base) as usize;
-        debug_assert!(pr.queue.agents[local] != AgentState::Free);
-        pr.queue.agents[local] = AgentState::Free;
-        pr.queue.free += 1;
+        let local = agent - pr.agent_base;
+        debug_assert!(pr.queue.state(local) != AgentState::Free);
+        pr.queue.set_state(local, AgentState::Free);
         self.busy_dec(now, p);
         self.dispatch(now, p, Some(agent), q);
     }

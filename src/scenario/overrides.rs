@@ -34,10 +34,7 @@ impl std::fmt::Display for Override {
 /// exactly the same type checks and validation as hand-written values.
 pub fn apply_override(text: &str, o: &Override) -> Result<String, String> {
     // The value must be one well-formed RON value on its own.
-    let v = scan(&o.value).map_err(|e| format!("value is not valid RON: {e}"))?;
-    if v.start != 0 || v.end != o.value.len() {
-        return Err("value is not a single RON value".to_string());
-    }
+    scan(&o.value).map_err(|e| format!("value is not valid RON: {e}"))?;
     let root = scan(text).map_err(|e| format!("cannot locate fields in the file: {e}"))?;
     match resolve(text, &root, &o.path)? {
         Target::Value(node) => Ok(format!("{}{}{}", &text[..node.start], o.value, &text[node.end..])),
@@ -79,6 +76,6 @@ mod tests {
         assert!(set("agents").unwrap_err().contains("PATH=VALUE"));
         assert!(set("portals.nope.agents=3").unwrap_err().contains("no item named 'nope'"));
         assert!(set("portals.acme.agents=[1,").unwrap_err().contains("not valid RON"));
-        assert!(set("portals.acme.agents=1 2").unwrap_err().contains("single RON value"));
+        assert!(set("portals.acme.agents=1 2").unwrap_err().contains("trailing characters"));
     }
 }

@@ -19,6 +19,9 @@ pub struct ScopeTotals {
     answered_within_sl: u64,
     talk_us: u128,
     max_wait_us: u64,
+    /// Zero waits are counted apart (in light load they are most calls) and
+    /// added to the histogram only when a quantile is asked for.
+    zero_waits: u64,
     waits_us: Histogram<u64>,
 }
 
@@ -34,6 +37,7 @@ impl Default for ScopeTotals {
             answered_within_sl: 0,
             talk_us: 0,
             max_wait_us: 0,
+            zero_waits: 0,
             waits_us: Histogram::new(3).expect("3 significant digits is valid"),
         }
     }
@@ -60,8 +64,12 @@ impl ScopeTotals {
             self.queued += 1;
             self.wait_queued_us += w as u128;
             self.max_wait_us = self.max_wait_us.max(w);
-            // Auto-resizing histogram: recording cannot fail for u64 values.
-            let _ = self.waits_us.record(w);
+            if w == 0 {
+                self.zero_waits += 1;
+            } else {
+                // Auto-resizing histogram: recording cannot fail for u64 values.
+                let _ = self.waits_us.record(w);
+            }
             if rec.outcome == Outcome::Answered {
                 self.wait_answered_us += w as u128;
                 if w > 0 {
@@ -99,7 +107,9 @@ impl ScopeTotals {
         v[Metric::AsaS as usize] = ratio(secs(self.wait_answered_us), answered);
         v[Metric::MeanWaitS as usize] = ratio(secs(self.wait_queued_us), self.queued);
         if self.queued > 0 {
-            let p95 = self.waits_us.value_at_quantile(0.95);
+            let mut waits = self.waits_us.clone();
+            let _ = waits.record_n(0, self.zero_waits);
+            let p95 = waits.value_at_quantile(0.95);
             v[Metric::P95WaitS as usize] = Some(secs(p95 as u128));
             v[Metric::MaxWaitS as usize] = Some(secs(self.max_wait_us as u128));
         }
