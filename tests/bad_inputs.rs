@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_telsim");
 /// Bad input must be refused at once; anything slower is a hang or a file
 /// that was accepted and simulated.
-const TIMEOUT: Duration = Duration::from_secs(30);
+const TIMEOUT: Duration = Duration::from_secs(15);
 const EXIT_BAD_INPUT: i32 = 2;
 
 fn manifest_dir() -> PathBuf {
@@ -65,7 +65,11 @@ fn run_telsim(args: &[OsString], cwd: &Path) -> Outcome {
         }
     };
     let stderr = reader.join().unwrap_or_default();
-    Outcome { status, stderr, timed_out }
+    Outcome {
+        status,
+        stderr,
+        timed_out,
+    }
 }
 
 /// CSV files anywhere under `dir` (which may not exist).
@@ -73,7 +77,9 @@ fn csv_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -101,11 +107,16 @@ impl Case {
         let o = run_telsim(&self.args, cwd);
         let mut why = Vec::new();
         if o.timed_out {
-            why.push(format!("did not finish within {} s (killed)", TIMEOUT.as_secs()));
+            why.push(format!(
+                "did not finish within {} s (killed)",
+                TIMEOUT.as_secs()
+            ));
         } else {
             let code = o.status.and_then(|s| s.code());
             if code != Some(EXIT_BAD_INPUT) {
-                why.push(format!("exit code {code:?}, expected Some({EXIT_BAD_INPUT})"));
+                why.push(format!(
+                    "exit code {code:?}, expected Some({EXIT_BAD_INPUT})"
+                ));
             }
         }
         if o.stderr.contains("panicked") {
@@ -125,14 +136,27 @@ impl Case {
         if why.is_empty() {
             return None;
         }
-        let args: Vec<_> = self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        let stderr: String = o.stderr.lines().take(20).map(|l| format!("\n      | {l}")).collect();
+        let args: Vec<_> = self
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let stderr: String = o
+            .stderr
+            .lines()
+            .take(20)
+            .map(|l| format!("\n      | {l}"))
+            .collect();
         Some(format!(
             "{}\n    telsim {}\n    - {}\n    stderr:{}",
             self.label,
             args.join(" "),
             why.join("\n    - "),
-            if stderr.is_empty() { " (empty)".to_string() } else { stderr }
+            if stderr.is_empty() {
+                " (empty)".to_string()
+            } else {
+                stderr
+            }
         ))
     }
 }
@@ -155,7 +179,11 @@ fn file_cases(tmp: &Path, problems: &mut Vec<String>) -> Vec<Case> {
         .collect();
     files.sort();
     if files.len() < 20 {
-        problems.push(format!("only {} bad scenario files in {}, want at least 20", files.len(), dir.display()));
+        problems.push(format!(
+            "only {} bad scenario files in {}, want at least 20",
+            files.len(),
+            dir.display()
+        ));
     }
 
     let mut cases = Vec::new();
@@ -164,18 +192,28 @@ fn file_cases(tmp: &Path, problems: &mut Vec<String>) -> Vec<Case> {
         // Raw bytes: a file may be deliberately broken UTF-8.
         let text = std::fs::read(&file).unwrap();
         if !text.starts_with(b"//") {
-            problems.push(format!("{name}.ron: must start with a `//` comment saying what is broken"));
+            problems.push(format!(
+                "{name}.ron: must start with a `//` comment saying what is broken"
+            ));
         }
         let expected_path = file.with_extension("expected");
         let expected: Vec<String> = match std::fs::read_to_string(&expected_path) {
-            Ok(t) => t.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+            Ok(t) => t
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
             Err(e) => {
                 problems.push(format!("{}: {e}", expected_path.display()));
                 continue;
             }
         };
         if expected.is_empty() {
-            problems.push(format!("{}: lists no expected substrings", expected_path.display()));
+            problems.push(format!(
+                "{}: lists no expected substrings",
+                expected_path.display()
+            ));
         }
         cases.push(Case {
             label: format!("{name}.ron (check)"),
@@ -186,7 +224,12 @@ fn file_cases(tmp: &Path, problems: &mut Vec<String>) -> Vec<Case> {
         let out = tmp.join(format!("out-{name}"));
         cases.push(Case {
             label: format!("{name}.ron (run)"),
-            args: vec!["run".into(), file.into(), "--out".into(), out.clone().into()],
+            args: vec![
+                "run".into(),
+                file.into(),
+                "--out".into(),
+                out.clone().into(),
+            ],
             expected,
             out_dir: Some(out),
         });
@@ -200,22 +243,57 @@ fn cli_cases(tmp: &Path) -> Vec<Case> {
     let scenario = erlang_c.to_str().expect("UTF-8 path");
     let out = |label: &str| tmp.join(format!("cli-{label}"));
     let mut cases = Vec::new();
-    let mut add = |label: &str, args: Vec<OsString>, expected: &[&str], out_dir: Option<PathBuf>| {
-        cases.push(Case { label: format!("cli: {label}"), args, expected: strings(expected), out_dir });
-    };
+    let mut add =
+        |label: &str, args: Vec<OsString>, expected: &[&str], out_dir: Option<PathBuf>| {
+            cases.push(Case {
+                label: format!("cli: {label}"),
+                args,
+                expected: strings(expected),
+                out_dir,
+            });
+        };
 
     // --set, in both subcommands (run must not write anything either).
     let set_cases: [(&str, &str, &[&str]); 7] = [
-        ("set unknown portal", "portals.nope.agents=3", &["portals.nope.agents=3", "'nope'"]),
-        ("set value of the wrong type", "portals.acme.agents=abc", &["portals.acme.agents=abc"]),
+        (
+            "set unknown portal",
+            "portals.nope.agents=3",
+            &["portals.nope.agents=3", "'nope'"],
+        ),
+        (
+            "set value of the wrong type",
+            "portals.acme.agents=abc",
+            &["portals.acme.agents=abc"],
+        ),
         ("set without '='", "noequals", &["noequals", "PATH=VALUE"]),
-        ("set with an empty value", "portals.acme.agents=", &["portals.acme.agents=", "PATH=VALUE"]),
-        ("set unknown field", "portals.acme.agnets=3", &["portals.acme.agnets=3", "agnets"]),
-        ("set index out of range", "portals.5.agents=3", &["portals.5.agents=3", "index 5"]),
-        ("set invalid value", "replications=0", &["replications", "at least 1"]),
+        (
+            "set with an empty value",
+            "portals.acme.agents=",
+            &["portals.acme.agents=", "PATH=VALUE"],
+        ),
+        (
+            "set unknown field",
+            "portals.acme.agnets=3",
+            &["portals.acme.agnets=3", "agnets"],
+        ),
+        (
+            "set index out of range",
+            "portals.5.agents=3",
+            &["portals.5.agents=3", "index 5"],
+        ),
+        (
+            "set invalid value",
+            "replications=0",
+            &["replications", "at least 1"],
+        ),
     ];
     for (label, set, expected) in set_cases {
-        add(&format!("check --set {label}"), os(&["check", scenario, "--set", set]), expected, None);
+        add(
+            &format!("check --set {label}"),
+            os(&["check", scenario, "--set", set]),
+            expected,
+            None,
+        );
         let dir = out(&label.replace(' ', "-"));
         let args = vec![
             "run".into(),
@@ -230,7 +308,12 @@ fn cli_cases(tmp: &Path) -> Vec<Case> {
 
     let missing = tmp.join("does-not-exist.ron");
     let missing_s = missing.to_str().expect("UTF-8 path");
-    add("check missing file", os(&["check", missing_s]), &["does-not-exist.ron"], None);
+    add(
+        "check missing file",
+        os(&["check", missing_s]),
+        &["does-not-exist.ron"],
+        None,
+    );
     let dir = out("missing");
     add(
         "run missing file",
@@ -240,39 +323,88 @@ fn cli_cases(tmp: &Path) -> Vec<Case> {
     );
 
     let dir = out("jobs0");
-    add("run --jobs 0", os(&["run", scenario, "--jobs", "0", "--out", dir.to_str().unwrap()]), &["--jobs"], Some(dir));
+    add(
+        "run --jobs 0",
+        os(&[
+            "run",
+            scenario,
+            "--jobs",
+            "0",
+            "--out",
+            dir.to_str().unwrap(),
+        ]),
+        &["--jobs"],
+        Some(dir),
+    );
     let dir = out("jobs-abc");
     add(
         "run --jobs abc",
-        os(&["run", scenario, "--jobs", "abc", "--out", dir.to_str().unwrap()]),
+        os(&[
+            "run",
+            scenario,
+            "--jobs",
+            "abc",
+            "--out",
+            dir.to_str().unwrap(),
+        ]),
         &["--jobs", "abc"],
         Some(dir),
     );
     let dir = out("replications0");
     add(
         "run --replications 0",
-        os(&["run", scenario, "--replications", "0", "--out", dir.to_str().unwrap()]),
+        os(&[
+            "run",
+            scenario,
+            "--replications",
+            "0",
+            "--out",
+            dir.to_str().unwrap(),
+        ]),
         &["replications", "at least 1"],
         Some(dir),
     );
     let dir = out("seed-negative");
     add(
         "run --seed -1",
-        os(&["run", scenario, "--seed", "-1", "--out", dir.to_str().unwrap()]),
-        &["--seed"],
+        os(&[
+            "run",
+            scenario,
+            "--seed",
+            "-1",
+            "--out",
+            dir.to_str().unwrap(),
+        ]),
+        &["'-1'"],
         Some(dir),
     );
     let dir = out("unknown-flag");
     add(
         "run with an unknown flag",
-        os(&["run", scenario, "--frobnicate", "--out", dir.to_str().unwrap()]),
+        os(&[
+            "run",
+            scenario,
+            "--frobnicate",
+            "--out",
+            dir.to_str().unwrap(),
+        ]),
         &["--frobnicate"],
         Some(dir),
     );
-    add("unknown subcommand", os(&["frobnicate", scenario]), &["frobnicate"], None);
+    add(
+        "unknown subcommand",
+        os(&["frobnicate", scenario]),
+        &["frobnicate"],
+        None,
+    );
     add("no subcommand", os(&[]), &["Usage"], None);
     add("run without a scenario", os(&["run"]), &["SCENARIO"], None);
-    add("check without a scenario", os(&["check"]), &["SCENARIO"], None);
+    add(
+        "check without a scenario",
+        os(&["check"]),
+        &["SCENARIO"],
+        None,
+    );
     cases
 }
 
@@ -291,7 +423,9 @@ fn bad_inputs_exit_2_with_a_clear_message_and_no_output() {
     // Run the cases on a few threads: a hang costs one timeout, not one each.
     let failures = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(2, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(8, |n| n.get())
+        .max(8);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
