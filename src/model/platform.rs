@@ -385,7 +385,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         call.agent = Some(agent);
 
         let wait = now - arrival;
-        let within_sl = wait <= self.m.service_level;
+        let within_sl = wait < self.m.service_level;
         for s in [0, 1 + p] {
             let iv = &mut self.iv[s];
             iv.answered_now += 1;
