@@ -515,7 +515,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn emit(&mut self, rec: &CallRecord) {
         let p = rec.portal as usize;
-        if rec.arrival >= self.m.warmup {
+        if rec.end >= self.m.warmup {
             self.totals[0].record(rec, self.m.service_level);
             self.totals[1 + p].record(rec, self.m.service_level);
         }
