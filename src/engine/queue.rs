@@ -1,3 +1,6 @@
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
 use super::SimTime;
 
 /// What the domain plugs into the engine: it receives each event in order and
@@ -7,7 +10,7 @@ pub trait Handler {
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
 }
 
-/// Heap entry. The key packs (time, sequence) into one u128 so ordering is a
+/// Heap entry. The key packs (time, sequence) into one u128 so the heap does a
 /// single integer comparison; the sequence number makes ties deterministic
 /// (first scheduled, first served) whatever the heap's internal layout.
 #[derive(Clone, Copy)]
@@ -16,17 +19,29 @@ struct Entry<E> {
     event: E,
 }
 
-/// Children per heap node. A 4-ary heap is half as deep as a binary one, and
-/// the four children of a node sit next to each other in memory, so a pop
-/// touches fewer cache lines; measured ~1.3× faster than `BinaryHeap` here.
-const ARITY: usize = 4;
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse so the earliest key pops first.
+        other.key.cmp(&self.key)
+    }
+}
 
-/// Future event list: an implicit 4-ary min-heap on (time, sequence).
-/// Events are plain `Copy` values stored inline: no boxing, and once the heap
-/// has grown to the peak number of pending events no further allocation
-/// happens.
+/// Future event list. Events are plain `Copy` values stored inline in the
+/// heap: no boxing, and once the heap has grown to the peak number of pending
+/// events no further allocation happens.
 pub struct EventQueue<E> {
-    heap: Vec<Entry<E>>,
+    heap: BinaryHeap<Entry<E>>,
     now: SimTime,
     next_seq: u64,
     processed: u64,
@@ -35,7 +50,7 @@ pub struct EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: Vec::with_capacity(capacity),
+            heap: BinaryHeap::with_capacity(capacity),
             now: SimTime::ZERO,
             next_seq: 0,
             processed: 0,
@@ -59,80 +74,28 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at absolute time `at`. Scheduling in the past is a
     /// logic error in the caller; it is clamped to `now` so time never runs
     /// backwards.
-    #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let at = at.max(self.now);
         let key = ((at.0 as u128) << 64) | self.next_seq as u128;
         self.next_seq += 1;
-        // Sift the new entry up through a hole instead of swapping.
-        let item = Entry { key, event };
-        let mut pos = self.heap.len();
-        self.heap.push(item);
-        while pos > 0 {
-            let parent = (pos - 1) / ARITY;
-            if self.heap[parent].key <= key {
-                break;
-            }
-            self.heap[pos] = self.heap[parent];
-            pos = parent;
-        }
-        self.heap[pos] = item;
+        self.heap.push(Entry { key, event });
     }
 
-    #[inline]
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
         self.schedule_at(self.now + delay, event);
     }
 
     /// Time of the next pending event, if any.
-    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime((e.key >> 64) as u64))
+        self.heap.peek().map(|e| SimTime((e.key >> 64) as u64))
     }
 
     /// Removes the next event and advances the clock to it.
-    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let last = self.heap.pop()?;
-        let top = if self.heap.is_empty() {
-            last
-        } else {
-            let top = self.heap[0];
-            self.sift_down_from_root(last);
-            top
-        };
-        self.now = SimTime((top.key >> 64) as u64);
+        let entry = self.heap.pop()?;
+        self.now = SimTime((entry.key >> 64) as u64);
         self.processed += 1;
-        Some((self.now, top.event))
-    }
-
-    /// Places `item` at the root's hole and moves it down to its place.
-    #[inline]
-    fn sift_down_from_root(&mut self, item: Entry<E>) {
-        let len = self.heap.len();
-        let mut pos = 0;
-        loop {
-            let first = pos * ARITY + 1;
-            if first >= len {
-                break;
-            }
-            let end = (first + ARITY).min(len);
-            let mut best = first;
-            let mut best_key = self.heap[first].key;
-            for c in first + 1..end {
-                let k = self.heap[c].key;
-                if k < best_key {
-                    best = c;
-                    best_key = k;
-                }
-            }
-            if item.key <= best_key {
-                break;
-            }
-            self.heap[pos] = self.heap[best];
-            pos = best;
-        }
-        self.heap[pos] = item;
+        Some((self.now, entry.event))
     }
 
     /// Runs the handler until the queue is empty or the next event lies after

@@ -176,7 +176,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.schedule_next_arrival(p, q);
         let id = self.next_call_id;
         self.next_call_id += 1;
-        self.iv[0].offered += 1;
         self.iv[1 + p].offered += 1;
 
         let server = if self.servers.is_empty() {
@@ -385,13 +384,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         call.agent = Some(agent);
 
         let wait = now - arrival;
-        let within_sl = wait < self.m.service_level;
-        for s in [0, 1 + p] {
-            let iv = &mut self.iv[s];
-            iv.answered_now += 1;
-            iv.wait_answered_us += wait.micros();
-            iv.answered_within_sl += within_sl as u32;
-        }
+        let within_sl = wait <= self.m.service_level;
+        let iv = &mut self.iv[1 + p];
+        iv.answered_now += 1;
+        iv.wait_answered_us += wait.micros();
+        iv.answered_within_sl += within_sl as u32;
         q.schedule_in(talk, Event::TalkEnd(c));
         // Agents released by a ring-all round may serve waiting calls.
         self.dispatch(now, p, None, q);
@@ -516,11 +513,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     fn emit(&mut self, rec: &CallRecord) {
         let p = rec.portal as usize;
         if rec.end >= self.m.warmup {
-            self.totals[0].record(rec, self.m.service_level);
             self.totals[1 + p].record(rec, self.m.service_level);
         }
         let o = rec.outcome.index();
-        self.iv[0].outcomes[o] += 1;
         self.iv[1 + p].outcomes[o] += 1;
         if let Some(s) = rec.server {
             self.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
@@ -558,6 +553,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         let scopes = 1 + np + self.servers.len();
+        // The platform's counters are the sum of its portals'.
+        let mut platform = IntervalCounters::default();
+        for p in 0..np {
+            platform.merge(&self.iv[1 + p]);
+        }
+        self.iv[0] = platform;
         for s in 0..scopes {
             let (mean_c, max_c) = self.in_system[s].close_interval(now, len);
             let mut row = IntervalRow {
@@ -611,6 +612,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Per-scope metric values of the finished replication.
     pub fn result(&self, replication: u32, events: u64) -> ReplicationResult {
         let window_s = (self.m.duration - self.m.warmup).as_secs_f64();
+        let mut platform_totals = ScopeTotals::default();
+        for t in &self.totals[1..] {
+            platform_totals.merge(t);
+        }
         let mut metrics = Vec::with_capacity(1 + self.portals.len());
         for s in 0..=self.portals.len() {
             let agents = if s == 0 {
@@ -626,7 +631,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 waiting_s: self.waiting[s].window_integral_s(),
             };
             let events = (s == 0).then_some(events);
-            metrics.push(self.totals[s].metrics(&levels, events));
+            let totals = if s == 0 { &platform_totals } else { &self.totals[s] };
+            metrics.push(totals.metrics(&levels, events));
         }
         ReplicationResult {
             replication,
@@ -634,7 +640,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             intervals: self.interval_rows.clone(),
             events,
             calls: self.next_call_id,
-            unfinished: self.totals[0].count(Outcome::Unfinished),
+            unfinished: platform_totals.count(Outcome::Unfinished),
             peak_calls: self.peak_calls,
         }
     }

@@ -13,6 +13,18 @@ pub struct IntervalCounters {
 }
 
 impl IntervalCounters {
+    /// Adds a portal's counts into the platform's (counted once per call,
+    /// summed when the interval closes).
+    pub fn merge(&mut self, other: &IntervalCounters) {
+        self.offered += other.offered;
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+        self.answered_now += other.answered_now;
+        self.wait_answered_us += other.wait_answered_us;
+        self.answered_within_sl += other.answered_within_sl;
+    }
+
     pub fn outcome(&self, o: Outcome) -> u32 {
         self.outcomes[o.index()]
     }

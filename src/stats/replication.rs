@@ -85,6 +85,25 @@ impl ScopeTotals {
         }
     }
 
+    /// Adds another scope's totals: the platform's totals are the sum of its
+    /// portals', so the per-call path records each call only once.
+    pub fn merge(&mut self, other: &ScopeTotals) {
+        self.offered += other.offered;
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+        self.answered_waited += other.answered_waited;
+        self.wait_answered_us += other.wait_answered_us;
+        self.wait_queued_us += other.wait_queued_us;
+        self.queued += other.queued;
+        self.answered_within_sl += other.answered_within_sl;
+        self.talk_us += other.talk_us;
+        self.max_wait_us = self.max_wait_us.max(other.max_wait_us);
+        self.zero_waits += other.zero_waits;
+        // Both histograms auto-resize, so adding cannot fail.
+        let _ = self.waits_us.add(&other.waits_us);
+    }
+
     pub fn count(&self, o: Outcome) -> u64 {
         self.outcomes[o.index()]
     }
@@ -140,6 +159,33 @@ mod tests {
         let answer = (outcome == Outcome::Answered).then(|| arrival + wait.unwrap());
         let end = answer.unwrap_or(arrival + wait.unwrap_or_default()) + SimTime::from_secs_f64(talk_s);
         CallRecord { call_id: 0, portal: 0, arrival, answer, end, wait, outcome, agent: None, server: None }
+    }
+
+    #[test]
+    fn merged_totals_equal_recording_everything_in_one() {
+        let sl = SimTime::from_secs_f64(20.0);
+        let calls = [
+            rec(Outcome::Answered, Some(0.0), 60.0),
+            rec(Outcome::Answered, Some(30.0), 120.0),
+            rec(Outcome::Abandoned, Some(10.0), 0.0),
+            rec(Outcome::Blocked, None, 0.0),
+            rec(Outcome::Answered, Some(5.0), 10.0),
+        ];
+        let mut all = ScopeTotals::default();
+        let (mut a, mut b) = (ScopeTotals::default(), ScopeTotals::default());
+        for (i, c) in calls.iter().enumerate() {
+            all.record(c, sl);
+            if i % 2 == 0 {
+                a.record(c, sl)
+            } else {
+                b.record(c, sl)
+            }
+        }
+        let mut merged = ScopeTotals::default();
+        merged.merge(&a);
+        merged.merge(&b);
+        let lv = WindowLevels::default();
+        assert_eq!(merged.metrics(&lv, None), all.metrics(&lv, None));
     }
 
     #[test]
