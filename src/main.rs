@@ -19,9 +19,19 @@ const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
 
+/// A scenario that cannot be read because it is missing, not text, or a
+/// folder is bad input; other read failures (permissions, disk) are I/O.
 fn scenario_exit(e: &ScenarioError) -> u8 {
+    use std::io::ErrorKind;
     match e {
-        ScenarioError::Read { source, .. } if source.kind() != std::io::ErrorKind::NotFound => EXIT_IO,
+        ScenarioError::Read { source, .. }
+            if !matches!(
+                source.kind(),
+                ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory
+            ) =>
+        {
+            EXIT_IO
+        }
         _ => EXIT_BAD_INPUT,
     }
 }

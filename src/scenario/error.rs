@@ -29,13 +29,19 @@ pub enum ScenarioError {
     },
     #[error("--set {assignment}: {reason}")]
     Override { assignment: String, reason: String },
-    #[error("{}", Invalid { file, problems })]
-    Invalid { file: PathBuf, problems: Vec<Problem> },
+    #[error("{}", Invalid { file, problems, after_overrides: *after_overrides })]
+    Invalid {
+        file: PathBuf,
+        problems: Vec<Problem>,
+        /// Positions then refer to the text after `--set` was applied.
+        after_overrides: bool,
+    },
 }
 
 struct Invalid<'a> {
     file: &'a PathBuf,
     problems: &'a [Problem],
+    after_overrides: bool,
 }
 
 impl fmt::Display for Invalid<'_> {
@@ -47,6 +53,9 @@ impl fmt::Display for Invalid<'_> {
             self.file.display(),
             if n == 1 { "" } else { "s" }
         )?;
+        if self.after_overrides {
+            write!(f, " (after --set overrides; positions refer to the overridden text)")?;
+        }
         for p in self.problems {
             write!(f, "\n  ")?;
             if let Some((l, c)) = p.line_col {

@@ -9,6 +9,14 @@ use super::load::Loaded;
 use super::ron_path::{line_col, resolve, scan, Node, Target};
 use super::types::{Agents, Arrivals, Dist, NoAnswer, Scenario};
 
+/// Shortest ring time and interval: simulated time has microsecond
+/// resolution, and a step that rounds to zero would stall the clock.
+const MIN_STEP_S: f64 = 0.001;
+
+/// Highest arrival rate per portal (≈ 2 800 calls/s): beyond it calls would
+/// arrive closer than the clock's resolution and the run would never end.
+const MAX_PER_HOUR: f64 = 1e7;
+
 /// Collects every problem rather than stopping at the first, so a user fixes
 /// a file in one pass.
 struct Checker<'a> {
@@ -72,7 +80,12 @@ impl Checker<'_> {
             Dist::Weibull { shape, scale } => Sampler::weibull(*shape, *scale),
         };
         built.unwrap_or_else(|e| {
-            self.problem(format!("{path}.{}", e.field()), e.to_string());
+            // `Const(x)` has no named field: point at the distribution itself.
+            let at = match d {
+                Dist::Const(_) => path.to_string(),
+                _ => format!("{path}.{}", e.field()),
+            };
+            self.problem(at, e.to_string());
             Sampler::Const(0.0)
         })
     }
@@ -105,6 +118,9 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         ck.problem("duration_s", "must be at most ten years of simulated time");
     }
     let interval_s = ck.positive("interval_s", sc.interval_s);
+    if interval_s > 0.0 && interval_s < MIN_STEP_S {
+        ck.problem("interval_s", format!("must be at least {MIN_STEP_S} s, got {interval_s}"));
+    }
     if interval_s > 0.0 && duration_s > 0.0 && duration_s / interval_s > 1_000_000.0 {
         ck.problem("interval_s", "too small: more than a million intervals per replication");
     }
@@ -198,6 +214,11 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
 
         let qp = format!("{path}.queue");
         let ring_time_s = ck.positive(&format!("{qp}.ring_time_s"), p.queue.ring_time_s);
+        if ring_time_s > 0.0 && ring_time_s < MIN_STEP_S {
+            // A ring round that takes no simulated time would repeat forever
+            // at one instant.
+            ck.problem(format!("{qp}.ring_time_s"), format!("must be at least {MIN_STEP_S} s, got {ring_time_s}"));
+        }
         let max_wait = p.queue.max_wait_s.map(|w| {
             SimTime::from_secs_f64(ck.positive(&format!("{qp}.max_wait_s"), w))
         });
@@ -216,6 +237,9 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let arrivals = match &p.inbound.arrivals {
             Arrivals::Poisson { per_hour } => {
                 let r = ck.non_negative(&format!("{tp}.arrivals.per_hour"), *per_hour);
+                if r > MAX_PER_HOUR {
+                    ck.problem(format!("{tp}.arrivals.per_hour"), format!("at most {MAX_PER_HOUR:e} calls per hour per portal, got {r:e}"));
+                }
                 ArrivalSpec::Poisson { per_s: r.max(0.0) / 3600.0 }
             }
             Arrivals::Profile { steps, scale } => {
@@ -236,6 +260,9 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                         ck.problem(&sp, format!("hours must increase, {hour} follows {}", steps[k - 1].0));
                     }
                     let r = ck.non_negative(&sp, *rate);
+                    if r * scale > MAX_PER_HOUR {
+                        ck.problem(&sp, format!("at most {MAX_PER_HOUR:e} calls per hour per portal (after scale), got {:e}", r * scale));
+                    }
                     starts_s.push(hour * 3600.0);
                     per_s.push(r.max(0.0) * scale.max(0.0) / 3600.0);
                 }
@@ -336,7 +363,11 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     }
 
     if !ck.problems.is_empty() {
-        return Err(ScenarioError::Invalid { file: loaded.file.clone(), problems: ck.problems });
+        return Err(ScenarioError::Invalid {
+            file: loaded.file.clone(),
+            problems: ck.problems,
+            after_overrides: loaded.overridden,
+        });
     }
     Ok(Model {
         name: sc.name.clone(),
