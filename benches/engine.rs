@@ -17,11 +17,14 @@ fn measure(label: &str, model: &Model, runs: usize, with_csv: bool) {
         let start = Instant::now();
         let result = if with_csv {
             let sink = CallsCsv::create(&dir.path().join("calls.csv"), model, 0).expect("csv");
-            let (r, sink) = run_replication(model, run as u32, sink, |_| ControlFlow::Continue(())).expect("ran");
+            let (r, sink) = run_replication(model, run as u32, sink, |_| ControlFlow::Continue(()))
+                .expect("ran");
             sink.close().expect("flush");
             r
         } else {
-            run_replication(model, run as u32, (), |_| ControlFlow::Continue(())).expect("ran").0
+            run_replication(model, run as u32, (), |_| ControlFlow::Continue(()))
+                .expect("ran")
+                .0
         };
         best = best.min(start.elapsed().as_secs_f64());
         events = result.events;
@@ -38,10 +41,17 @@ fn measure(label: &str, model: &Model, runs: usize, with_csv: bool) {
 fn main() {
     // `cargo bench` passes --bench; a filter argument selects nothing here.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mmc = telsim::load_model(&root.join("scenarios/bench_mmc.ron"), &[]).expect("bench_mmc.ron");
-    let centre = telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron");
+    let mmc =
+        telsim::load_model(&root.join("scenarios/bench_mmc.ron"), &[]).expect("bench_mmc.ron");
+    let centre =
+        telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron");
     println!("telsim engine benchmark (one core, one replication per run)");
     measure("bench_mmc (M/M/100, 1.09 M calls)", &mmc, 5, false);
     measure("bench_mmc + calls.csv", &mmc, 3, true);
-    measure("call_centre (3 portals, ring, patience)", &centre, 10, false);
+    measure(
+        "call_centre (3 portals, ring, patience)",
+        &centre,
+        10,
+        false,
+    );
 }

@@ -46,16 +46,18 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
-            Ok(model) => {
-                print!("{}", describe_model(&model));
-                ExitCode::SUCCESS
+        Command::Check(args) => {
+            match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
+                Ok(model) => {
+                    print!("{}", describe_model(&model));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(scenario_exit(&e))
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(scenario_exit(&e))
-            }
-        },
+        }
         Command::Run(args) => run(args),
     }
 }
@@ -63,10 +65,16 @@ fn main() -> ExitCode {
 fn run(args: RunArgs) -> ExitCode {
     let mut overrides: Vec<Override> = args.scenario.overrides.clone();
     if let Some(seed) = args.seed {
-        overrides.push(Override { path: "seed".into(), value: seed.to_string() });
+        overrides.push(Override {
+            path: "seed".into(),
+            value: seed.to_string(),
+        });
     }
     if let Some(r) = args.replications {
-        overrides.push(Override { path: "replications".into(), value: r.to_string() });
+        overrides.push(Override {
+            path: "replications".into(),
+            value: r.to_string(),
+        });
     }
     let model = match telsim::load_model(&args.scenario.scenario, &overrides) {
         Ok(m) => m,
@@ -82,7 +90,10 @@ fn run(args: RunArgs) -> ExitCode {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
     let opts = RunOptions {
         jobs,
         out_dir,

@@ -59,7 +59,10 @@ pub enum RunError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
-    move |source| RunError::Io { path: path.to_path_buf(), source }
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// One replication with its calls streamed to `calls_part` (when given).
@@ -99,9 +102,11 @@ fn progress_bar(model: &Model, show: bool) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::hidden());
     if show {
         pb.set_style(
-            ProgressStyle::with_template("{spinner} simulating [{bar:30}] {percent:>3}% ({elapsed} elapsed, ~{eta} left)")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} simulating [{bar:30}] {percent:>3}% ({elapsed} elapsed, ~{eta} left)",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
     }
     pb
@@ -123,44 +128,51 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         .map_err(|e| RunError::Internal(format!("cannot start the thread pool: {e}")))?;
 
     let pb = progress_bar(&model, opts.progress);
-    let results: Vec<Result<ReplicationResult, RunError>> = runtime.block_on(async {
-        // Reveal the bar only if the run is still going after two seconds.
-        let reveal = {
-            let pb = pb.clone();
-            let show = opts.progress;
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                if show && !pb.is_finished() {
-                    pb.set_draw_target(ProgressDrawTarget::stderr());
-                    pb.enable_steady_tick(Duration::from_millis(200));
-                }
-            })
-        };
-        let interrupt = {
-            let cancel = opts.cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    cancel.store(true, Ordering::Relaxed);
-                }
-            })
-        };
-        let handles: Vec<_> = (0..model.replications)
-            .map(|rep| {
-                let model = model.clone();
-                let cancel = opts.cancel.clone();
+    let results: Vec<Result<ReplicationResult, RunError>> =
+        runtime.block_on(async {
+            // Reveal the bar only if the run is still going after two seconds.
+            let reveal = {
                 let pb = pb.clone();
-                let part = opts.write_calls.then(|| staging.path().join(format!("calls.{rep}.csv")));
-                tokio::task::spawn_blocking(move || replicate(&model, rep, part.as_deref(), &cancel, &pb))
-            })
-            .collect();
-        let mut results = Vec::with_capacity(handles.len());
-        for h in handles {
-            results.push(h.await.unwrap_or_else(|e| Err(RunError::Internal(format!("replication panicked: {e}")))));
-        }
-        reveal.abort();
-        interrupt.abort();
-        results
-    });
+                let show = opts.progress;
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    if show && !pb.is_finished() {
+                        pb.set_draw_target(ProgressDrawTarget::stderr());
+                        pb.enable_steady_tick(Duration::from_millis(200));
+                    }
+                })
+            };
+            let interrupt = {
+                let cancel = opts.cancel.clone();
+                tokio::spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                })
+            };
+            let handles: Vec<_> = (0..model.replications)
+                .map(|rep| {
+                    let model = model.clone();
+                    let cancel = opts.cancel.clone();
+                    let pb = pb.clone();
+                    let part = opts
+                        .write_calls
+                        .then(|| staging.path().join(format!("calls.{rep}.csv")));
+                    tokio::task::spawn_blocking(move || {
+                        replicate(&model, rep, part.as_deref(), &cancel, &pb)
+                    })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(handles.len());
+            for h in handles {
+                results.push(h.await.unwrap_or_else(|e| {
+                    Err(RunError::Internal(format!("replication panicked: {e}")))
+                }));
+            }
+            reveal.abort();
+            interrupt.abort();
+            results
+        });
     pb.finish_and_clear();
     drop(runtime);
 
@@ -180,7 +192,9 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     if opts.write_calls {
         let path = opts.out_dir.join("calls.csv");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        f.writer().write_all(crate::output::CALLS_HEADER.as_bytes()).map_err(io_err(&path))?;
+        f.writer()
+            .write_all(crate::output::CALLS_HEADER.as_bytes())
+            .map_err(io_err(&path))?;
         for rep in 0..model.replications {
             let part = staging.path().join(format!("calls.{rep}.csv"));
             let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);

@@ -65,7 +65,12 @@ pub fn erlang_a(c: u32, lambda: f64, mu: f64, theta: f64) -> (f64, f64) {
     // PASTA: an arrival sees the stationary distribution.
     let p_wait: f64 = p[c..].iter().sum::<f64>() / total;
     // Served rate = Σ min(n,c) μ p_n; abandonment = 1 - served / λ.
-    let served: f64 = p.iter().enumerate().map(|(n, pn)| n.min(c) as f64 * mu * pn).sum::<f64>() / total;
+    let served: f64 = p
+        .iter()
+        .enumerate()
+        .map(|(n, pn)| n.min(c) as f64 * mu * pn)
+        .sum::<f64>()
+        / total;
     (1.0 - served / lambda, p_wait)
 }
 

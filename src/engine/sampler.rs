@@ -36,7 +36,9 @@ impl SamplerError {
     /// The distribution parameter at fault, to build the field path.
     pub fn field(&self) -> &'static str {
         match self {
-            SamplerError::NotFinite(f) | SamplerError::NotPositive(f) | SamplerError::Negative(f) => f,
+            SamplerError::NotFinite(f)
+            | SamplerError::NotPositive(f)
+            | SamplerError::Negative(f) => f,
             SamplerError::EmptyRange => "min",
         }
     }
@@ -194,16 +196,31 @@ mod tests {
             let m = sample_mean(s, 200_000);
             // Coefficient of variation ≤ 1 for all cases: the standard error of
             // the mean is ≤ mean/√n ≈ 0.22 %; allow 5 standard errors.
-            assert!((m / s.mean() - 1.0).abs() < 5.0 / (200_000f64).sqrt(), "{s:?}: {m}");
+            assert!(
+                (m / s.mean() - 1.0).abs() < 5.0 / (200_000f64).sqrt(),
+                "{s:?}: {m}"
+            );
         }
     }
 
     #[test]
     fn bad_parameters_are_refused_not_panicking() {
-        assert_eq!(Sampler::exponential(0.0).unwrap_err(), SamplerError::NotPositive("mean"));
-        assert_eq!(Sampler::exponential(f64::NAN).unwrap_err(), SamplerError::NotFinite("mean"));
-        assert_eq!(Sampler::uniform(5.0, 1.0).unwrap_err(), SamplerError::EmptyRange);
-        assert_eq!(Sampler::constant(-1.0).unwrap_err(), SamplerError::Negative("value"));
+        assert_eq!(
+            Sampler::exponential(0.0).unwrap_err(),
+            SamplerError::NotPositive("mean")
+        );
+        assert_eq!(
+            Sampler::exponential(f64::NAN).unwrap_err(),
+            SamplerError::NotFinite("mean")
+        );
+        assert_eq!(
+            Sampler::uniform(5.0, 1.0).unwrap_err(),
+            SamplerError::EmptyRange
+        );
+        assert_eq!(
+            Sampler::constant(-1.0).unwrap_err(),
+            SamplerError::Negative("value")
+        );
         assert!(Sampler::erlang(0, 1.0).is_err());
         assert!(Sampler::weibull(-1.0, 1.0).is_err());
     }

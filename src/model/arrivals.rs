@@ -96,20 +96,38 @@ mod tests {
                 break;
             }
             let h = (t % DAY_S) / 3600.0;
-            counts[if h < 8.0 { 0 } else if h < 20.0 { 1 } else { 2 }] += 1;
+            counts[if h < 8.0 {
+                0
+            } else if h < 20.0 {
+                1
+            } else {
+                2
+            }] += 1;
         }
         assert_eq!(counts[0], 0);
         let expect1 = days * 12.0 * 3600.0;
         let expect2 = days * 4.0 * 3600.0 * 0.25;
-        assert!((counts[1] as f64 - expect1).abs() < 4.0 * expect1.sqrt(), "{counts:?}");
-        assert!((counts[2] as f64 - expect2).abs() < 4.0 * expect2.sqrt(), "{counts:?}");
+        assert!(
+            (counts[1] as f64 - expect1).abs() < 4.0 * expect1.sqrt(),
+            "{counts:?}"
+        );
+        assert!(
+            (counts[2] as f64 - expect2).abs() < 4.0 * expect2.sqrt(),
+            "{counts:?}"
+        );
     }
 
     #[test]
     fn silent_processes_end() {
         let mut rng = stream(1, 0, 0, 0);
-        assert_eq!(ArrivalProcess::new(ArrivalSpec::Poisson { per_s: 0.0 }).next(&mut rng), None);
-        let spec = ArrivalSpec::Profile { starts_s: vec![0.0], per_s: vec![0.0] };
+        assert_eq!(
+            ArrivalProcess::new(ArrivalSpec::Poisson { per_s: 0.0 }).next(&mut rng),
+            None
+        );
+        let spec = ArrivalSpec::Profile {
+            starts_s: vec![0.0],
+            per_s: vec![0.0],
+        };
         assert_eq!(ArrivalProcess::new(spec).next(&mut rng), None);
     }
 }

@@ -52,7 +52,10 @@ impl CallTable {
             CallRef { slot, gen: s.gen }
         } else {
             let slot = self.slots.len() as u32;
-            self.slots.push(Slot { gen: 0, call: Some(call) });
+            self.slots.push(Slot {
+                gen: 0,
+                call: Some(call),
+            });
             CallRef { slot, gen: 0 }
         }
     }
@@ -98,7 +101,10 @@ impl CallTable {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.call.is_some())
-            .map(|(i, s)| CallRef { slot: i as u32, gen: s.gen })
+            .map(|(i, s)| CallRef {
+                slot: i as u32,
+                gen: s.gen,
+            })
             .collect()
     }
 }

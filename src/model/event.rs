@@ -12,17 +12,24 @@ pub struct CallRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// The next inbound call of a portal arrives.
-    Arrival { portal: u16 },
+    Arrival {
+        portal: u16,
+    },
     /// The caller runs out of patience and hangs up, unless answered by now.
     Patience(CallRef),
     /// The queue's `max_wait_s` expires: the no-answer rule applies.
     MaxWait(CallRef),
     /// One of the agents ringing for the call picks up.
-    RingAnswer { call: CallRef, agent: u32 },
+    RingAnswer {
+        call: CallRef,
+        agent: u32,
+    },
     /// Nobody picked up within `ring_time_s`.
     RingTimeout(CallRef),
     TalkEnd(CallRef),
-    WrapupEnd { agent: u32 },
+    WrapupEnd {
+        agent: u32,
+    },
     IntervalTick,
     WarmupEnd,
     /// `duration_s` reached: no more arrivals, statistics windows close.

@@ -16,11 +16,9 @@ mod record;
 mod server;
 mod spec;
 
+pub use crate::scenario::types::{Currency, Policy};
 pub use arrivals::ArrivalProcess;
 pub use event::Event;
 pub use platform::{run_replication, Platform, ReplicationResult};
 pub use record::{CallRecord, Outcome, RecordSink};
-pub use spec::{
-    ArrivalSpec, CheckSpec, Model, NoAnswerRule, PortalSpec, Scope, ServerSpec,
-};
-pub use crate::scenario::types::{Currency, Policy};
+pub use spec::{ArrivalSpec, CheckSpec, Model, NoAnswerRule, PortalSpec, Scope, ServerSpec};

@@ -159,13 +159,23 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn open_windows(&mut self, now: SimTime) {
-        for l in self.in_system.iter_mut().chain(&mut self.waiting).chain(&mut self.busy) {
+        for l in self
+            .in_system
+            .iter_mut()
+            .chain(&mut self.waiting)
+            .chain(&mut self.busy)
+        {
             l.open_window(now);
         }
     }
 
     fn close_windows(&mut self, now: SimTime) {
-        for l in self.in_system.iter_mut().chain(&mut self.waiting).chain(&mut self.busy) {
+        for l in self
+            .in_system
+            .iter_mut()
+            .chain(&mut self.waiting)
+            .chain(&mut self.busy)
+        {
             l.close_window(now);
         }
     }
@@ -256,7 +266,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// of its portal must be free. `hint` is an agent known to be free (the
     /// one that just became free), which spares a scan.
     fn try_ring(&mut self, now: SimTime, c: CallRef, hint: Option<u32>, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else { return };
+        let Some(call) = self.calls.get(c) else {
+            return;
+        };
         let p = call.portal as usize;
         let spec = &self.m.portals[p];
         let pr = &mut self.portals[p];
@@ -327,14 +339,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         call.cursor = cursor;
         match best {
             Some((delay, local)) if delay == SimTime::ZERO => self.answer(now, c, base + local, q),
-            Some((delay, local)) => q.schedule_in(delay, Event::RingAnswer { call: c, agent: base + local }),
+            Some((delay, local)) => q.schedule_in(
+                delay,
+                Event::RingAnswer {
+                    call: c,
+                    agent: base + local,
+                },
+            ),
             None => q.schedule_in(ring_time, Event::RingTimeout(c)),
         }
     }
 
     /// Frees every agent still ringing for `c` except `keep`.
     fn release_ringing(&mut self, now: SimTime, c: CallRef, p: usize, keep: Option<u32>) {
-        let Some(call) = self.calls.get_mut(c) else { return };
+        let Some(call) = self.calls.get_mut(c) else {
+            return;
+        };
         let remaining = call.ringing;
         call.ringing = 0;
         if remaining == 0 {
@@ -344,7 +364,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if remaining == 1 {
             // The common case (Evenly, Strictly): no scan.
             if keep != Some(call.rung_agent) {
-                pr.queue.set_state(call.rung_agent - pr.agent_base, AgentState::Free);
+                pr.queue
+                    .set_state(call.rung_agent - pr.agent_base, AgentState::Free);
                 self.busy_dec(now, p);
             }
             return;
@@ -367,7 +388,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn answer(&mut self, now: SimTime, c: CallRef, agent: u32, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else { return };
+        let Some(call) = self.calls.get(c) else {
+            return;
+        };
         let p = call.portal as usize;
         let arrival = call.arrival;
         self.release_ringing(now, c, p, Some(agent));
@@ -418,7 +441,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     /// The caller or the queue gives up on an unanswered call.
-    fn leave_unanswered(&mut self, now: SimTime, c: CallRef, outcome: Outcome, q: &mut EventQueue<Event>) {
+    fn leave_unanswered(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        outcome: Outcome,
+        q: &mut EventQueue<Event>,
+    ) {
         let (p, state) = match self.calls.get(c) {
             Some(call) => (call.portal as usize, call.state),
             None => return,
@@ -436,7 +465,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn on_max_wait(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else { return };
+        let Some(call) = self.calls.get(c) else {
+            return;
+        };
         let outcome = match self.m.portals[call.portal as usize].no_answer {
             NoAnswerRule::Voicemail => Outcome::Voicemail,
             NoAnswerRule::Forward(_) => Outcome::Forwarded,
@@ -446,8 +477,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn on_talk_end(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else { return };
-        let (p, agent) = (call.portal as usize, call.agent.expect("talking call has an agent"));
+        let Some(call) = self.calls.get(c) else {
+            return;
+        };
+        let (p, agent) = (
+            call.portal as usize,
+            call.agent.expect("talking call has an agent"),
+        );
         self.finish(now, c, Outcome::Answered);
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
@@ -472,7 +508,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// Gives free agents to waiting calls, head of the line first, until one
     /// side runs out.
-    fn dispatch(&mut self, now: SimTime, p: usize, mut hint: Option<u32>, q: &mut EventQueue<Event>) {
+    fn dispatch(
+        &mut self,
+        now: SimTime,
+        p: usize,
+        mut hint: Option<u32>,
+        q: &mut EventQueue<Event>,
+    ) {
         while self.portals[p].queue.free > 0 {
             let calls = &self.calls;
             let next = self.portals[p]
@@ -588,13 +630,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         self.interval_start = now;
         if now < self.m.duration {
-            q.schedule_at((now + self.m.interval).min(self.m.duration), Event::IntervalTick);
+            q.schedule_at(
+                (now + self.m.interval).min(self.m.duration),
+                Event::IntervalTick,
+            );
         }
     }
 
     fn on_drain_limit(&mut self, now: SimTime) {
         for c in self.calls.live_refs() {
-            let Some(call) = self.calls.get(c) else { continue };
+            let Some(call) = self.calls.get(c) else {
+                continue;
+            };
             let p = call.portal as usize;
             match call.state {
                 CallState::Waiting => {
@@ -631,7 +678,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 waiting_s: self.waiting[s].window_integral_s(),
             };
             let events = (s == 0).then_some(events);
-            let totals = if s == 0 { &platform_totals } else { &self.totals[s] };
+            let totals = if s == 0 {
+                &platform_totals
+            } else {
+                &self.totals[s]
+            };
             metrics.push(totals.metrics(&levels, events));
         }
         ReplicationResult {

@@ -90,7 +90,11 @@ impl PortalQueue {
             return None;
         }
         let n = self.agents.len();
-        let start = if start as usize >= n { 0 } else { start as usize };
+        let start = if start as usize >= n {
+            0
+        } else {
+            start as usize
+        };
         let words = self.free_bits.len();
         let first_word = start / 64;
         // The start word's bits at or after `start`, then the following
@@ -187,13 +191,21 @@ mod tests {
         let c = CallRef { slot: 0, gen: 0 };
         for _ in 0..5_000 {
             let i = rng.gen_range(0..n as u32);
-            let st = if rng.gen_bool(0.5) { AgentState::Free } else { AgentState::Talking(c) };
+            let st = if rng.gen_bool(0.5) {
+                AgentState::Free
+            } else {
+                AgentState::Talking(c)
+            };
             q.set_state(i, st);
             let start = rng.gen_range(0..n as u32 + 3);
             let s = if start as usize >= n { 0 } else { start };
-            let linear = (s..n as u32).chain(0..s).find(|&k| q.state(k) == AgentState::Free);
+            let linear = (s..n as u32)
+                .chain(0..s)
+                .find(|&k| q.state(k) == AgentState::Free);
             assert_eq!(q.find_free_from(start), linear);
-            let frees: Vec<u32> = (0..n as u32).filter(|&k| q.state(k) == AgentState::Free).collect();
+            let frees: Vec<u32> = (0..n as u32)
+                .filter(|&k| q.state(k) == AgentState::Free)
+                .collect();
             assert_eq!(q.free_agents().collect::<Vec<_>>(), frees);
             assert_eq!(q.free as usize, frees.len());
         }

@@ -28,7 +28,11 @@ impl ServerState {
     /// Whether a new call could be accepted at `now`, without accepting it.
     pub fn can_accept(&self, now: SimTime) -> bool {
         let sec = now.micros() / SimTime::MICROS_PER_S;
-        let in_window = if sec == self.window_s { self.accepted_in_window } else { 0 };
+        let in_window = if sec == self.window_s {
+            self.accepted_in_window
+        } else {
+            0
+        };
         self.active < self.max_calls && in_window < self.max_cps
     }
 
@@ -53,7 +57,11 @@ mod tests {
     use super::*;
 
     fn spec(max_calls: Option<u32>, max_cps: Option<u32>) -> ServerSpec {
-        ServerSpec { name: "s".into(), max_calls, max_cps }
+        ServerSpec {
+            name: "s".into(),
+            max_calls,
+            max_cps,
+        }
     }
 
     #[test]

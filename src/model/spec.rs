@@ -45,10 +45,15 @@ pub enum NoAnswerRule {
 
 #[derive(Debug, Clone)]
 pub enum ArrivalSpec {
-    Poisson { per_s: f64 },
+    Poisson {
+        per_s: f64,
+    },
     /// Piecewise-constant daily profile: `starts_s[i]` (second of the day,
     /// first is 0) opens a segment with rate `per_s[i]`.
-    Profile { starts_s: Vec<f64>, per_s: Vec<f64> },
+    Profile {
+        starts_s: Vec<f64>,
+        per_s: Vec<f64>,
+    },
 }
 
 impl ArrivalSpec {

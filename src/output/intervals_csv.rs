@@ -9,7 +9,11 @@ pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,
 /// Writes every replication's interval rows, replication by replication.
 /// `answered` counts answers given inside the interval; the other outcome
 /// columns count calls that ended inside it.
-pub fn write_intervals(w: &mut impl Write, model: &Model, results: &[ReplicationResult]) -> io::Result<()> {
+pub fn write_intervals(
+    w: &mut impl Write,
+    model: &Model,
+    results: &[ReplicationResult],
+) -> io::Result<()> {
     let mut scopes: Vec<(String, &str)> = vec![("platform".into(), "platform")];
     scopes.extend(model.portals.iter().map(|p| (quote(&p.name), "portal")));
     scopes.extend(model.servers.iter().map(|s| (quote(&s.name), "server")));

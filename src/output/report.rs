@@ -6,7 +6,10 @@ use crate::theory;
 
 fn fmt_value(v: f64) -> String {
     if v == 0.0 || (v.abs() >= 0.01 && v.abs() < 1e6) {
-        format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{v:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     } else {
         format!("{v:.4e}")
     }
@@ -24,7 +27,9 @@ pub fn render_checks(results: &[CheckResult]) -> String {
     ]];
     for r in results {
         let value = match (r.mean, r.ci95) {
-            (Some(m), Some((lo, hi))) => format!("{} [{}, {}]", fmt_value(m), fmt_value(lo), fmt_value(hi)),
+            (Some(m), Some((lo, hi))) => {
+                format!("{} [{}, {}]", fmt_value(m), fmt_value(lo), fmt_value(hi))
+            }
             (Some(m), None) => fmt_value(m),
             (None, _) => "no data".into(),
         };
@@ -39,7 +44,13 @@ pub fn render_checks(results: &[CheckResult]) -> String {
             Verdict::Fail => "FAIL",
             Verdict::NoData => "FAIL (no data)",
         };
-        rows.push([r.check.scope_name.clone(), r.check.metric.name().into(), value, limit, verdict.into()]);
+        rows.push([
+            r.check.scope_name.clone(),
+            r.check.metric.name().into(),
+            value,
+            limit,
+            verdict.into(),
+        ]);
     }
     let mut widths = [0usize; 5];
     for row in &rows {
@@ -77,7 +88,9 @@ pub fn describe_model(m: &Model) -> String {
         let _ = writeln!(o, "  servers: none (calls are not capacity-limited)");
     }
     for s in &m.servers {
-        let cap = s.max_calls.map_or("unlimited".to_string(), |c| c.to_string());
+        let cap = s
+            .max_calls
+            .map_or("unlimited".to_string(), |c| c.to_string());
         let cps = s.max_cps.map_or("unlimited".to_string(), |c| c.to_string());
         let _ = writeln!(o, "  server {:?}: max_calls {cap}, max_cps {cps}", s.name);
     }
@@ -85,7 +98,9 @@ pub fn describe_model(m: &Model) -> String {
         let c = p.agent_names.len();
         let a = p.offered_erlangs();
         let arrivals = match &p.arrivals {
-            ArrivalSpec::Poisson { per_s } => format!("Poisson {} calls/h", fmt_value(per_s * 3600.0)),
+            ArrivalSpec::Poisson { per_s } => {
+                format!("Poisson {} calls/h", fmt_value(per_s * 3600.0))
+            }
             ArrivalSpec::Profile { per_s, .. } => format!(
                 "daily profile, {} steps, mean {} calls/h, peak {} calls/h",
                 per_s.len(),
@@ -98,8 +113,14 @@ pub fn describe_model(m: &Model) -> String {
             NoAnswerRule::Forward(n) => format!("forward to {n}"),
             NoAnswerRule::Hangup => "hang up".to_string(),
         };
-        let _ = writeln!(o, "  portal {:?} ({:?}): {c} agent(s), policy {:?}, ring {} s, no-answer rule: {rule}",
-            p.name, p.currency, p.policy, fmt_value(p.ring_time.as_secs_f64()));
+        let _ = writeln!(
+            o,
+            "  portal {:?} ({:?}): {c} agent(s), policy {:?}, ring {} s, no-answer rule: {rule}",
+            p.name,
+            p.currency,
+            p.policy,
+            fmt_value(p.ring_time.as_secs_f64())
+        );
         let _ = writeln!(
             o,
             "    arrivals: {arrivals}; mean talk {} s; offered load {} Erl ({} per agent)",
@@ -127,7 +148,10 @@ pub fn describe_model(m: &Model) -> String {
                     fmt_value(asa)
                 );
             } else {
-                let _ = writeln!(o, "    warning: offered load ≥ agents: the queue grows without bound");
+                let _ = writeln!(
+                    o,
+                    "    warning: offered load ≥ agents: the queue grows without bound"
+                );
             }
         }
     }

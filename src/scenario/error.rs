@@ -54,7 +54,10 @@ impl fmt::Display for Invalid<'_> {
             if n == 1 { "" } else { "s" }
         )?;
         if self.after_overrides {
-            write!(f, " (after --set overrides; positions refer to the overridden text)")?;
+            write!(
+                f,
+                " (after --set overrides; positions refer to the overridden text)"
+            )?;
         }
         for p in self.problems {
             write!(f, "\n  ")?;

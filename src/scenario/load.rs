@@ -41,7 +41,12 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, Scen
     })?;
     if overrides.is_empty() {
         let scenario = parse_scenario(&original, path)?;
-        return Ok(Loaded { scenario, text: original, file: path.to_path_buf(), overridden: false });
+        return Ok(Loaded {
+            scenario,
+            text: original,
+            file: path.to_path_buf(),
+            overridden: false,
+        });
     }
     // Report the file's own syntax errors against the file as written.
     parse_scenario(&original, path)?;
@@ -52,9 +57,17 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, Scen
             reason,
         })?;
         if let Err(ScenarioError::Syntax { message, .. }) = parse_scenario(&text, path) {
-            return Err(ScenarioError::Override { assignment: o.to_string(), reason: message });
+            return Err(ScenarioError::Override {
+                assignment: o.to_string(),
+                reason: message,
+            });
         }
     }
     let scenario = parse_scenario(&text, path)?;
-    Ok(Loaded { scenario, text, file: path.to_path_buf(), overridden: true })
+    Ok(Loaded {
+        scenario,
+        text,
+        file: path.to_path_buf(),
+        overridden: true,
+    })
 }

@@ -18,7 +18,10 @@ impl std::str::FromStr for Override {
         if path.is_empty() || value.is_empty() {
             return Err(format!("'{s}' is not PATH=VALUE"));
         }
-        Ok(Override { path: path.to_string(), value: value.to_string() })
+        Ok(Override {
+            path: path.to_string(),
+            value: value.to_string(),
+        })
     }
 }
 
@@ -37,10 +40,20 @@ pub fn apply_override(text: &str, o: &Override) -> Result<String, String> {
     scan(&o.value).map_err(|e| format!("value is not valid RON: {e}"))?;
     let root = scan(text).map_err(|e| format!("cannot locate fields in the file: {e}"))?;
     match resolve(text, &root, &o.path)? {
-        Target::Value(node) => Ok(format!("{}{}{}", &text[..node.start], o.value, &text[node.end..])),
+        Target::Value(node) => Ok(format!(
+            "{}{}{}",
+            &text[..node.start],
+            o.value,
+            &text[node.end..]
+        )),
         Target::MissingField { insert_at, .. } => {
             let field = o.path.rsplit('.').next().unwrap_or(&o.path);
-            Ok(format!("{} {field}: {},{}", &text[..insert_at], o.value, &text[insert_at..]))
+            Ok(format!(
+                "{} {field}: {},{}",
+                &text[..insert_at],
+                o.value,
+                &text[insert_at..]
+            ))
         }
     }
 }
@@ -66,7 +79,10 @@ mod tests {
     #[test]
     fn inserts_defaulted_fields() {
         let out = set("portals.acme.queue.policy=All").unwrap();
-        assert!(out.contains("Queue( policy: All,ring_time_s: 3.0)"), "{out}");
+        assert!(
+            out.contains("Queue( policy: All,ring_time_s: 3.0)"),
+            "{out}"
+        );
         let out = set("replications=20").unwrap();
         assert!(out.starts_with("Scenario( replications: 20,name"), "{out}");
     }
@@ -74,8 +90,14 @@ mod tests {
     #[test]
     fn refuses_bad_assignments() {
         assert!(set("agents").unwrap_err().contains("PATH=VALUE"));
-        assert!(set("portals.nope.agents=3").unwrap_err().contains("no item named 'nope'"));
-        assert!(set("portals.acme.agents=[1,").unwrap_err().contains("not valid RON"));
-        assert!(set("portals.acme.agents=1 2").unwrap_err().contains("trailing characters"));
+        assert!(set("portals.nope.agents=3")
+            .unwrap_err()
+            .contains("no item named 'nope'"));
+        assert!(set("portals.acme.agents=[1,")
+            .unwrap_err()
+            .contains("not valid RON"));
+        assert!(set("portals.acme.agents=1 2")
+            .unwrap_err()
+            .contains("trailing characters"));
     }
 }

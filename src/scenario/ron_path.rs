@@ -190,7 +190,11 @@ impl<'a> Scanner<'a> {
                     items.push(self.value()?);
                     self.separator(b']')?;
                 }
-                Ok(Node { start, end: self.pos, kind: Kind::List(items) })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::List(items),
+                })
             }
             Some(b'{') => {
                 self.pos += 1;
@@ -207,19 +211,35 @@ impl<'a> Scanner<'a> {
                     entries.push((k, v));
                     self.separator(b'}')?;
                 }
-                Ok(Node { start, end: self.pos, kind: Kind::Map(entries) })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Map(entries),
+                })
             }
             Some(b'"') => {
                 self.quoted(b'"')?;
-                Ok(Node { start, end: self.pos, kind: Kind::Atom })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Atom,
+                })
             }
             Some(b'\'') => {
                 self.quoted(b'\'')?;
-                Ok(Node { start, end: self.pos, kind: Kind::Atom })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Atom,
+                })
             }
             Some(b'r') if matches!(self.s.get(self.pos + 1), Some(b'"') | Some(b'#')) => {
                 self.raw_string()?;
-                Ok(Node { start, end: self.pos, kind: Kind::Atom })
+                Ok(Node {
+                    start,
+                    end: self.pos,
+                    kind: Kind::Atom,
+                })
             }
             Some(b) if is_atom_byte(b) => {
                 while self.peek().is_some_and(is_atom_byte) {
@@ -231,7 +251,11 @@ impl<'a> Scanner<'a> {
                     self.parenthesised(start)
                 } else {
                     self.pos = after;
-                    Ok(Node { start, end: after, kind: Kind::Atom })
+                    Ok(Node {
+                        start,
+                        end: after,
+                        kind: Kind::Atom,
+                    })
                 }
             }
             Some(b) => self.err(format!("unexpected character '{}'", b as char)),
@@ -287,14 +311,21 @@ impl<'a> Scanner<'a> {
         Ok(Node {
             start,
             end: self.pos,
-            kind: Kind::Struct { fields, items, open },
+            kind: Kind::Struct {
+                fields,
+                items,
+                open,
+            },
         })
     }
 }
 
 /// Scans a whole RON document (skipping `#![enable(...)]` attributes).
 pub fn scan(text: &str) -> Result<Node, ScanError> {
-    let mut sc = Scanner { s: text.as_bytes(), pos: 0 };
+    let mut sc = Scanner {
+        s: text.as_bytes(),
+        pos: 0,
+    };
     loop {
         sc.skip_ws()?;
         if sc.s[sc.pos..].starts_with(b"#!") {
@@ -332,10 +363,18 @@ pub fn resolve<'n>(text: &str, root: &'n Node, path: &str) -> Result<Target<'n>,
     for (i, seg) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
         let here = segments[..i].join(".");
-        let here = if here.is_empty() { "the scenario".to_string() } else { format!("'{here}'") };
+        let here = if here.is_empty() {
+            "the scenario".to_string()
+        } else {
+            format!("'{here}'")
+        };
         node = loop {
             match &node.kind {
-                Kind::Struct { fields, items, open } => {
+                Kind::Struct {
+                    fields,
+                    items,
+                    open,
+                } => {
                     if let Some((_, v)) = fields.iter().find(|(n, _)| n == seg) {
                         break v;
                     }
@@ -349,7 +388,10 @@ pub fn resolve<'n>(text: &str, root: &'n Node, path: &str) -> Result<Target<'n>,
                         }
                     }
                     if last && (!fields.is_empty() || items.is_empty()) {
-                        return Ok(Target::MissingField { insert_at: *open, parent: node });
+                        return Ok(Target::MissingField {
+                            insert_at: *open,
+                            parent: node,
+                        });
                     }
                     return Err(format!("{here} has no field '{seg}'"));
                 }
@@ -385,7 +427,9 @@ pub fn resolve<'n>(text: &str, root: &'n Node, path: &str) -> Result<Target<'n>,
                         None => return Err(format!("{here} has no key '{seg}'")),
                     }
                 }
-                Kind::Atom => return Err(format!("{here} is a plain value; it has no field '{seg}'")),
+                Kind::Atom => {
+                    return Err(format!("{here} is a plain value; it has no field '{seg}'"))
+                }
             }
         };
     }
@@ -434,7 +478,10 @@ Scenario(
         assert_eq!(text_of("portals.1.agents"), "[\"a\", \"b\"]");
         assert_eq!(text_of("portals.acme.inbound.arrivals.per_hour"), "10.0");
         assert_eq!(text_of("portals.acme.inbound.patience_s.mean"), "60.0");
-        assert_eq!(text_of("portals.beta.queue.no_answer"), "Forward(\"+7 495\")");
+        assert_eq!(
+            text_of("portals.beta.queue.no_answer"),
+            "Forward(\"+7 495\")"
+        );
         assert_eq!(text_of("portals.beta.queue.policy"), "<missing>");
         assert_eq!(text_of("topology"), "None");
     }
@@ -453,7 +500,14 @@ Scenario(
 
     #[test]
     fn reports_malformed_text_instead_of_panicking() {
-        for bad in ["Scenario(", "Scenario(a: [1, 2)", "\"open", "/* never closed", "X(a: 1) junk", ""] {
+        for bad in [
+            "Scenario(",
+            "Scenario(a: [1, 2)",
+            "\"open",
+            "/* never closed",
+            "X(a: 1) junk",
+            "",
+        ] {
             assert!(scan(bad).is_err(), "{bad:?} should not scan");
         }
     }

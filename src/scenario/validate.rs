@@ -43,7 +43,11 @@ impl Checker<'_> {
     fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
         let path = path.into();
         let line_col = self.locate(&path);
-        self.problems.push(Problem { path, line_col, reason: reason.into() });
+        self.problems.push(Problem {
+            path,
+            line_col,
+            reason: reason.into(),
+        });
     }
 
     fn finite(&mut self, path: &str, v: f64) -> bool {
@@ -94,12 +98,19 @@ impl Checker<'_> {
 /// Checks a loaded scenario and builds the indexed model the engine runs.
 pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let sc: &Scenario = &loaded.scenario;
-    let mut ck = Checker { text: &loaded.text, root: scan(&loaded.text).ok(), problems: vec![] };
+    let mut ck = Checker {
+        text: &loaded.text,
+        root: scan(&loaded.text).ok(),
+        problems: vec![],
+    };
 
     if sc.name.trim().is_empty() {
         ck.problem("name", "must not be empty (it names the output folder)");
     } else if sc.name.contains(['/', '\\']) || sc.name == "." || sc.name == ".." {
-        ck.problem("name", "must not contain path separators (it names the output folder)");
+        ck.problem(
+            "name",
+            "must not contain path separators (it names the output folder)",
+        );
     }
     if sc.replications == 0 {
         ck.problem("replications", "must be at least 1");
@@ -108,7 +119,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     }
     let duration_s = ck.positive("duration_s", sc.duration_s);
     let warmup_s = ck.non_negative("warmup_s", sc.warmup_s);
-    if duration_s.is_finite() && warmup_s.is_finite() && duration_s > 0.0 && warmup_s >= duration_s {
+    if duration_s.is_finite() && warmup_s.is_finite() && duration_s > 0.0 && warmup_s >= duration_s
+    {
         ck.problem(
             "warmup_s",
             format!("warm-up ({warmup_s} s) must be shorter than duration_s ({duration_s} s): no call would be counted"),
@@ -119,10 +131,16 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     }
     let interval_s = ck.positive("interval_s", sc.interval_s);
     if interval_s > 0.0 && interval_s < MIN_STEP_S {
-        ck.problem("interval_s", format!("must be at least {MIN_STEP_S} s, got {interval_s}"));
+        ck.problem(
+            "interval_s",
+            format!("must be at least {MIN_STEP_S} s, got {interval_s}"),
+        );
     }
     if interval_s > 0.0 && duration_s > 0.0 && duration_s / interval_s > 1_000_000.0 {
-        ck.problem("interval_s", "too small: more than a million intervals per replication");
+        ck.problem(
+            "interval_s",
+            "too small: more than a million intervals per replication",
+        );
     }
     let service_level_s = ck.non_negative("service_level_s", sc.service_level_s);
     let drain_s = match sc.drain_s {
@@ -144,18 +162,34 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         if s.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if !server_names.insert(s.name.as_str()) {
-            ck.problem(format!("{path}.name"), format!("duplicate server name '{}'", s.name));
+            ck.problem(
+                format!("{path}.name"),
+                format!("duplicate server name '{}'", s.name),
+            );
         }
         if s.max_calls == Some(0) {
-            ck.problem(format!("{path}.max_calls"), "must be at least 1 (or None for unlimited)");
+            ck.problem(
+                format!("{path}.max_calls"),
+                "must be at least 1 (or None for unlimited)",
+            );
         }
         if s.max_cps == Some(0) {
-            ck.problem(format!("{path}.max_cps"), "must be at least 1 (or None for unlimited)");
+            ck.problem(
+                format!("{path}.max_cps"),
+                "must be at least 1 (or None for unlimited)",
+            );
         }
         if s.node.is_some() {
-            ck.problem(format!("{path}.node"), "placing a server on a node needs a topology, which is not modelled yet");
+            ck.problem(
+                format!("{path}.node"),
+                "placing a server on a node needs a topology, which is not modelled yet",
+            );
         }
-        servers.push(ServerSpec { name: s.name.clone(), max_calls: s.max_calls, max_cps: s.max_cps });
+        servers.push(ServerSpec {
+            name: s.name.clone(),
+            max_calls: s.max_calls,
+            max_cps: s.max_cps,
+        });
     }
     if servers.len() > u16::MAX as usize {
         ck.problem("servers", "too many servers (at most 65535)");
@@ -171,7 +205,9 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let mut portal_names = HashSet::new();
     let mut portals = Vec::new();
     for (i, p) in sc.portals.iter().enumerate() {
-        let key = if p.name.trim().is_empty() || sc.portals.iter().filter(|q| q.name == p.name).count() > 1 {
+        let key = if p.name.trim().is_empty()
+            || sc.portals.iter().filter(|q| q.name == p.name).count() > 1
+        {
             i.to_string()
         } else {
             p.name.clone()
@@ -180,32 +216,50 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         if p.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if p.name == "platform" {
-            ck.problem(format!("{path}.name"), "'platform' is reserved for platform-wide statistics");
+            ck.problem(
+                format!("{path}.name"),
+                "'platform' is reserved for platform-wide statistics",
+            );
         } else if !portal_names.insert(p.name.as_str()) {
-            ck.problem(format!("{path}.name"), format!("duplicate portal name '{}'", p.name));
+            ck.problem(
+                format!("{path}.name"),
+                format!("duplicate portal name '{}'", p.name),
+            );
         }
         ck.finite(&format!("{path}.balance"), p.balance);
 
         let agent_names: Vec<String> = match &p.agents {
             Agents::Count(n) if *n <= 0 => {
-                ck.problem(format!("{path}.agents"), format!("a portal with a queue needs at least one agent, got {n}"));
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("a portal with a queue needs at least one agent, got {n}"),
+                );
                 vec![]
             }
             Agents::Count(n) if *n > 1_000_000 => {
-                ck.problem(format!("{path}.agents"), format!("at most 1000000 agents per portal, got {n}"));
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("at most 1000000 agents per portal, got {n}"),
+                );
                 vec![]
             }
             Agents::Count(n) => (1..=*n).map(|k| format!("agent-{k}")).collect(),
             Agents::Named(names) => {
                 if names.is_empty() {
-                    ck.problem(format!("{path}.agents"), "a portal with a queue needs at least one agent, got an empty list");
+                    ck.problem(
+                        format!("{path}.agents"),
+                        "a portal with a queue needs at least one agent, got an empty list",
+                    );
                 }
                 let mut seen = HashSet::new();
                 for (k, n) in names.iter().enumerate() {
                     if n.trim().is_empty() {
                         ck.problem(format!("{path}.agents.{k}"), "agent name must not be empty");
                     } else if !seen.insert(n) {
-                        ck.problem(format!("{path}.agents.{k}"), format!("duplicate agent name '{n}'"));
+                        ck.problem(
+                            format!("{path}.agents.{k}"),
+                            format!("duplicate agent name '{n}'"),
+                        );
                     }
                 }
                 names.clone()
@@ -217,17 +271,24 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         if ring_time_s > 0.0 && ring_time_s < MIN_STEP_S {
             // A ring round that takes no simulated time would repeat forever
             // at one instant.
-            ck.problem(format!("{qp}.ring_time_s"), format!("must be at least {MIN_STEP_S} s, got {ring_time_s}"));
+            ck.problem(
+                format!("{qp}.ring_time_s"),
+                format!("must be at least {MIN_STEP_S} s, got {ring_time_s}"),
+            );
         }
-        let max_wait = p.queue.max_wait_s.map(|w| {
-            SimTime::from_secs_f64(ck.positive(&format!("{qp}.max_wait_s"), w))
-        });
+        let max_wait = p
+            .queue
+            .max_wait_s
+            .map(|w| SimTime::from_secs_f64(ck.positive(&format!("{qp}.max_wait_s"), w)));
         let no_answer = match &p.queue.no_answer {
             NoAnswer::Voicemail => NoAnswerRule::Voicemail,
             NoAnswer::Hangup => NoAnswerRule::Hangup,
             NoAnswer::Forward(number) => {
                 if !number.chars().any(|c| c.is_ascii_digit()) {
-                    ck.problem(format!("{qp}.no_answer"), format!("forward number '{number}' has no digits"));
+                    ck.problem(
+                        format!("{qp}.no_answer"),
+                        format!("forward number '{number}' has no digits"),
+                    );
                 }
                 NoAnswerRule::Forward(number.clone())
             }
@@ -238,17 +299,28 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             Arrivals::Poisson { per_hour } => {
                 let r = ck.non_negative(&format!("{tp}.arrivals.per_hour"), *per_hour);
                 if r > MAX_PER_HOUR {
-                    ck.problem(format!("{tp}.arrivals.per_hour"), format!("at most {MAX_PER_HOUR:e} calls per hour per portal, got {r:e}"));
+                    ck.problem(
+                        format!("{tp}.arrivals.per_hour"),
+                        format!("at most {MAX_PER_HOUR:e} calls per hour per portal, got {r:e}"),
+                    );
                 }
-                ArrivalSpec::Poisson { per_s: r.max(0.0) / 3600.0 }
+                ArrivalSpec::Poisson {
+                    per_s: r.max(0.0) / 3600.0,
+                }
             }
             Arrivals::Profile { steps, scale } => {
                 let ap = format!("{tp}.arrivals");
                 let scale = ck.non_negative(&format!("{ap}.scale"), *scale);
                 if steps.is_empty() {
-                    ck.problem(format!("{ap}.steps"), "needs at least one (hour, per_hour) step");
+                    ck.problem(
+                        format!("{ap}.steps"),
+                        "needs at least one (hour, per_hour) step",
+                    );
                 } else if steps[0].0 != 0.0 {
-                    ck.problem(format!("{ap}.steps.0"), "the first step must start at hour 0.0");
+                    ck.problem(
+                        format!("{ap}.steps.0"),
+                        "the first step must start at hour 0.0",
+                    );
                 }
                 let mut starts_s = Vec::new();
                 let mut per_s = Vec::new();
@@ -257,7 +329,10 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                     if !hour.is_finite() || *hour < 0.0 || *hour >= 24.0 {
                         ck.problem(&sp, format!("hour must be in [0, 24), got {hour}"));
                     } else if k > 0 && *hour <= steps[k - 1].0 {
-                        ck.problem(&sp, format!("hours must increase, {hour} follows {}", steps[k - 1].0));
+                        ck.problem(
+                            &sp,
+                            format!("hours must increase, {hour} follows {}", steps[k - 1].0),
+                        );
                     }
                     let r = ck.non_negative(&sp, *rate);
                     if r * scale > MAX_PER_HOUR {
@@ -270,12 +345,19 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             }
         };
         let talk = ck.sampler(&format!("{tp}.talk_s"), &p.inbound.talk_s);
-        let patience = p.inbound.patience_s.as_ref().map(|d| ck.sampler(&format!("{tp}.patience_s"), d));
+        let patience = p
+            .inbound
+            .patience_s
+            .as_ref()
+            .map(|d| ck.sampler(&format!("{tp}.patience_s"), d));
 
         let agp = format!("{path}.agent");
         let answer_prob = p.agent.answer_prob;
         if !(0.0..=1.0).contains(&answer_prob) {
-            ck.problem(format!("{agp}.answer_prob"), format!("must be a probability in [0, 1], got {answer_prob}"));
+            ck.problem(
+                format!("{agp}.answer_prob"),
+                format!("must be a probability in [0, 1], got {answer_prob}"),
+            );
         } else if answer_prob == 0.0 && max_wait.is_none() && patience.is_none() {
             ck.problem(
                 format!("{agp}.answer_prob"),
@@ -295,7 +377,10 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                     } else {
                         format!("known servers: {}", known.join(", "))
                     };
-                    ck.problem(format!("{path}.server"), format!("unknown server '{name}' ({hint})"));
+                    ck.problem(
+                        format!("{path}.server"),
+                        format!("unknown server '{name}' ({hint})"),
+                    );
                     vec![]
                 }
             },
@@ -330,18 +415,29 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         } else if let Some(p) = sc.portals.iter().position(|p| p.name == c.scope) {
             Some(Scope::Portal(p as u16))
         } else {
-            ck.problem(format!("{path}.scope"), format!("unknown scope '{}': use \"platform\" or a portal name", c.scope));
+            ck.problem(
+                format!("{path}.scope"),
+                format!(
+                    "unknown scope '{}': use \"platform\" or a portal name",
+                    c.scope
+                ),
+            );
             None
         };
         let metric = Metric::from_name(&c.metric);
         match metric {
             None => ck.problem(
                 format!("{path}.metric"),
-                format!("unknown metric '{}'; known metrics: {}", c.metric, Metric::names()),
+                format!(
+                    "unknown metric '{}'; known metrics: {}",
+                    c.metric,
+                    Metric::names()
+                ),
             ),
-            Some(m) if matches!(scope, Some(Scope::Portal(_))) && !m.per_portal() => {
-                ck.problem(format!("{path}.metric"), format!("'{}' exists for the platform scope only", c.metric))
-            }
+            Some(m) if matches!(scope, Some(Scope::Portal(_))) && !m.per_portal() => ck.problem(
+                format!("{path}.metric"),
+                format!("'{}' exists for the platform scope only", c.metric),
+            ),
             _ => {}
         }
         if c.max.is_none() && c.min.is_none() {
@@ -354,11 +450,20 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         }
         if let (Some(lo), Some(hi)) = (c.min, c.max) {
             if lo > hi {
-                ck.problem(&path, format!("min ({lo}) is greater than max ({hi}): the check can never pass"));
+                ck.problem(
+                    &path,
+                    format!("min ({lo}) is greater than max ({hi}): the check can never pass"),
+                );
             }
         }
         if let (Some(scope), Some(metric)) = (scope, metric) {
-            checks.push(CheckSpec { scope, scope_name: c.scope.clone(), metric, max: c.max, min: c.min });
+            checks.push(CheckSpec {
+                scope,
+                scope_name: c.scope.clone(),
+                metric,
+                max: c.max,
+                min: c.min,
+            });
         }
     }
 

@@ -41,7 +41,12 @@ pub fn evaluate_checks(checks: &[CheckSpec], summary: &[SummaryRow]) -> Vec<Chec
                     }
                 }
             };
-            CheckResult { check: c.clone(), mean, ci95, verdict }
+            CheckResult {
+                check: c.clone(),
+                mean,
+                ci95,
+                verdict,
+            }
         })
         .collect()
 }
@@ -53,16 +58,32 @@ mod tests {
     use crate::stats::Metric;
 
     fn row(metric: Metric, mean: Option<f64>) -> SummaryRow {
-        SummaryRow { scope: "platform".into(), metric, mean, ci95_low: None, ci95_high: None, n: 1 }
+        SummaryRow {
+            scope: "platform".into(),
+            metric,
+            mean,
+            ci95_low: None,
+            ci95_high: None,
+            n: 1,
+        }
     }
 
     fn check(metric: Metric, max: Option<f64>, min: Option<f64>) -> CheckSpec {
-        CheckSpec { scope: Scope::Platform, scope_name: "platform".into(), metric, max, min }
+        CheckSpec {
+            scope: Scope::Platform,
+            scope_name: "platform".into(),
+            metric,
+            max,
+            min,
+        }
     }
 
     #[test]
     fn verdicts() {
-        let s = vec![row(Metric::P95WaitS, Some(30.0)), row(Metric::MeanMos, None)];
+        let s = vec![
+            row(Metric::P95WaitS, Some(30.0)),
+            row(Metric::MeanMos, None),
+        ];
         let r = evaluate_checks(
             &[
                 check(Metric::P95WaitS, Some(60.0), None),
@@ -73,6 +94,9 @@ mod tests {
             &s,
         );
         let v: Vec<Verdict> = r.iter().map(|c| c.verdict).collect();
-        assert_eq!(v, vec![Verdict::Pass, Verdict::Fail, Verdict::Fail, Verdict::NoData]);
+        assert_eq!(
+            v,
+            vec![Verdict::Pass, Verdict::Fail, Verdict::Fail, Verdict::NoData]
+        );
     }
 }

@@ -97,7 +97,11 @@ impl Metric {
     }
 
     pub fn names() -> String {
-        Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+        Metric::ALL
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

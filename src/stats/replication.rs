@@ -133,7 +133,8 @@ impl ScopeTotals {
             v[Metric::MaxWaitS as usize] = Some(secs(self.max_wait_us as u128));
         }
         v[Metric::ServiceLevel as usize] = ratio(self.answered_within_sl as f64, answered);
-        v[Metric::AbandonRate as usize] = ratio(self.count(Outcome::Abandoned) as f64, self.offered);
+        v[Metric::AbandonRate as usize] =
+            ratio(self.count(Outcome::Abandoned) as f64, self.offered);
         v[Metric::BlockingRate as usize] = ratio(self.count(Outcome::Blocked) as f64, self.offered);
         v[Metric::MeanTalkS as usize] = ratio(secs(self.talk_us), answered);
         if levels.window_s > 0.0 {
@@ -157,8 +158,19 @@ mod tests {
         let arrival = SimTime::from_secs_f64(100.0);
         let wait = wait_s.map(SimTime::from_secs_f64);
         let answer = (outcome == Outcome::Answered).then(|| arrival + wait.unwrap());
-        let end = answer.unwrap_or(arrival + wait.unwrap_or_default()) + SimTime::from_secs_f64(talk_s);
-        CallRecord { call_id: 0, portal: 0, arrival, answer, end, wait, outcome, agent: None, server: None }
+        let end =
+            answer.unwrap_or(arrival + wait.unwrap_or_default()) + SimTime::from_secs_f64(talk_s);
+        CallRecord {
+            call_id: 0,
+            portal: 0,
+            arrival,
+            answer,
+            end,
+            wait,
+            outcome,
+            agent: None,
+            server: None,
+        }
     }
 
     #[test]
