@@ -61,16 +61,17 @@ struct CPoint {
 /// Erlang C grid. Warm-up: the queue starts empty, which biases waits down;
 /// the heavy-traffic relaxation time of M/M/c is about
 /// `1 / (cμ (1 − √ρ)²)` (≈ 7 800 s at c = 20, ρ = 0.95), and each warm-up is
-/// at least four of them and 10 % of the run. Durations give a 95 % half-width
+/// at least seven of them and 10 % of the run. Durations give a 95 % half-width
 /// of roughly 5–8 % on ASA, the noisiest metric.
+#[rustfmt::skip]
 const ERLANG_C_GRID: [CPoint; 7] = [
-    CPoint { c: 1, rho: 0.5, duration_s: 200_000.0, warmup_s: 20_000.0 },
-    CPoint { c: 2, rho: 0.9, duration_s: 1_000_000.0, warmup_s: 100_000.0 },
-    CPoint { c: 5, rho: 0.8, duration_s: 150_000.0, warmup_s: 15_000.0 },
-    CPoint { c: 10, rho: 0.9, duration_s: 250_000.0, warmup_s: 25_000.0 },
-    CPoint { c: 20, rho: 0.95, duration_s: 400_000.0, warmup_s: 40_000.0 },
-    CPoint { c: 50, rho: 0.7, duration_s: 100_000.0, warmup_s: 10_000.0 },
-    CPoint { c: 50, rho: 0.95, duration_s: 200_000.0, warmup_s: 20_000.0 },
+    CPoint { c: 1, rho: 0.5, duration_s: 400_000.0, warmup_s: 40_000.0 },
+    CPoint { c: 2, rho: 0.9, duration_s: 1_500_000.0, warmup_s: 150_000.0 },
+    CPoint { c: 5, rho: 0.8, duration_s: 300_000.0, warmup_s: 30_000.0 },
+    CPoint { c: 10, rho: 0.9, duration_s: 400_000.0, warmup_s: 40_000.0 },
+    CPoint { c: 20, rho: 0.95, duration_s: 800_000.0, warmup_s: 80_000.0 },
+    CPoint { c: 30, rho: 0.7, duration_s: 400_000.0, warmup_s: 40_000.0 },
+    CPoint { c: 50, rho: 0.95, duration_s: 500_000.0, warmup_s: 50_000.0 },
 ];
 /// Per Erlang C point: P(wait > 0), ASA, P(wait > t).
 const ERLANG_C_METRICS: usize = 3;
@@ -85,12 +86,13 @@ struct BPoint {
 
 /// Erlang B grid, from light blocking to a server offered 1.5× its capacity.
 /// A loss system forgets its start within a few talk times (100 s).
+#[rustfmt::skip]
 const ERLANG_B_GRID: [BPoint; 5] = [
-    BPoint { c: 1, a: 0.5, duration_s: 100_000.0, warmup_s: 2_000.0 },
-    BPoint { c: 10, a: 5.0, duration_s: 200_000.0, warmup_s: 2_000.0 },
-    BPoint { c: 10, a: 10.0, duration_s: 50_000.0, warmup_s: 2_000.0 },
-    BPoint { c: 30, a: 25.0, duration_s: 100_000.0, warmup_s: 2_000.0 },
-    BPoint { c: 20, a: 30.0, duration_s: 50_000.0, warmup_s: 2_000.0 },
+    BPoint { c: 1, a: 0.5, duration_s: 100_000.0, warmup_s: 10_000.0 },
+    BPoint { c: 10, a: 5.0, duration_s: 200_000.0, warmup_s: 20_000.0 },
+    BPoint { c: 10, a: 10.0, duration_s: 20_000.0, warmup_s: 2_000.0 },
+    BPoint { c: 30, a: 25.0, duration_s: 30_000.0, warmup_s: 3_000.0 },
+    BPoint { c: 20, a: 30.0, duration_s: 10_000.0, warmup_s: 2_000.0 },
 ];
 
 /// An M/M/c+M point: `c` agents, `a` Erlangs offered, exponential patience.
@@ -103,11 +105,12 @@ struct APoint {
 }
 
 /// Erlang A grid, under- to over-loaded (abandonment keeps ρ ≥ 1 stable).
+#[rustfmt::skip]
 const ERLANG_A_GRID: [APoint; 4] = [
     APoint { c: 5, a: 4.5, patience_mean_s: 300.0, duration_s: 200_000.0, warmup_s: 20_000.0 },
     APoint { c: 10, a: 10.0, patience_mean_s: 120.0, duration_s: 100_000.0, warmup_s: 10_000.0 },
-    APoint { c: 20, a: 24.0, patience_mean_s: 60.0, duration_s: 50_000.0, warmup_s: 5_000.0 },
-    APoint { c: 50, a: 48.0, patience_mean_s: 180.0, duration_s: 100_000.0, warmup_s: 10_000.0 },
+    APoint { c: 20, a: 24.0, patience_mean_s: 60.0, duration_s: 20_000.0, warmup_s: 2_000.0 },
+    APoint { c: 50, a: 48.0, patience_mean_s: 180.0, duration_s: 50_000.0, warmup_s: 5_000.0 },
 ];
 /// Per Erlang A point: abandonment, P(an arrival waits).
 const ERLANG_A_METRICS: usize = 2;
@@ -160,7 +163,10 @@ impl Estimate {
     /// From a `summary.csv` row: its 95 % interval, widened to the
     /// Bonferroni level by the ratio of t quantiles.
     fn from_summary(mean: f64, low: f64, high: f64, n: usize) -> Estimate {
-        assert!(n >= 2 && low <= mean && mean <= high, "bad summary row {mean} [{low}, {high}] n={n}");
+        assert!(
+            n >= 2 && low <= mean && mean <= high,
+            "bad summary row {mean} [{low}, {high}] n={n}"
+        );
         let half95 = (high - low) / 2.0;
         Estimate {
             mean,
@@ -182,13 +188,25 @@ impl Report {
     /// Records `theory` against `est`; `max_rel_half` bounds the 95 %
     /// half-width relative to the theoretical value.
     fn compare(&mut self, what: String, theory: f64, est: Estimate, max_rel_half: f64) {
-        assert!(theory.is_finite() && theory > 0.0, "{what}: theory value {theory} is not a positive number");
+        assert!(
+            theory.is_finite() && theory > 0.0,
+            "{what}: theory value {theory} is not a positive number"
+        );
         let agrees = (est.mean - theory).abs() <= est.tolerance;
         let precise = est.half95 <= max_rel_half * theory;
-        self.rows.push((what, theory, est, max_rel_half, agrees, precise));
+        self.rows
+            .push((what, theory, est, max_rel_half, agrees, precise));
     }
 
-    fn finish(self, title: &str) {
+    /// Prints the table and fails on any disagreement. `planned` is this
+    /// test's share of [`COMPARISONS`], so the Bonferroni family cannot
+    /// silently fall out of step with the assertions actually made.
+    fn finish(self, title: &str, planned: usize) {
+        assert_eq!(
+            self.rows.len(),
+            planned,
+            "{title}: update COMPARISONS to the comparisons made"
+        );
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -220,7 +238,11 @@ impl Report {
             }
         }
         println!("{out}");
-        assert!(failures.is_empty(), "{title}: simulation disagrees with theory:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{title}: simulation disagrees with theory:\n{}",
+            failures.join("\n")
+        );
     }
 }
 
@@ -300,16 +322,21 @@ impl Spec {
 /// Runs `REPS` replications of every model on all cores and returns each
 /// model's per-replication platform metrics, in replication order.
 fn replicate(models: &[Model]) -> Vec<Vec<MetricValues>> {
-    let jobs: Vec<(usize, u32)> = (0..models.len()).flat_map(|m| (0..REPS).map(move |r| (m, r))).collect();
+    let jobs: Vec<(usize, u32)> = (0..models.len())
+        .flat_map(|m| (0..REPS).map(move |r| (m, r)))
+        .collect();
     let results = Mutex::new(vec![vec![None; REPS as usize]; models.len()]);
     let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 while let Some(&(m, r)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let (res, ()) =
-                        run_replication(&models[m], r, (), |_| ControlFlow::Continue(())).expect("never interrupted");
+                        run_replication(&models[m], r, (), |_| ControlFlow::Continue(()))
+                            .expect("never interrupted");
                     let platform = res.metrics[0];
                     assert_eq!(
                         platform[Metric::Unfinished as usize],
@@ -326,14 +353,21 @@ fn replicate(models: &[Model]) -> Vec<Vec<MetricValues>> {
         .into_inner()
         .unwrap()
         .into_iter()
-        .map(|reps| reps.into_iter().map(|v| v.expect("every replication ran")).collect())
+        .map(|reps| {
+            reps.into_iter()
+                .map(|v| v.expect("every replication ran"))
+                .collect()
+        })
         .collect()
 }
 
 /// One metric's per-replication values (all must be defined).
 fn values(reps: &[MetricValues], metric: Metric) -> Vec<f64> {
     reps.iter()
-        .map(|v| v[metric as usize].unwrap_or_else(|| panic!("{} undefined in a replication", metric.name())))
+        .map(|v| {
+            v[metric as usize]
+                .unwrap_or_else(|| panic!("{} undefined in a replication", metric.name()))
+        })
         .collect()
 }
 
@@ -376,7 +410,10 @@ fn erlang_c_grid_matches_theory() {
     for ((spec, p), reps) in specs.iter().zip(&runs) {
         let (c, a, t) = (p.c, spec.a, spec.service_level_s);
         let label = format!("C c={c} ρ={}", p.rho);
-        assert!(values(reps, Metric::Abandoned).iter().all(|&x| x == 0.0), "{label}: patient callers abandoned");
+        assert!(
+            values(reps, Metric::Abandoned).iter().all(|&x| x == 0.0),
+            "{label}: patient callers abandoned"
+        );
 
         report.compare(
             format!("{label} P(wait>0)"),
@@ -390,7 +427,10 @@ fn erlang_c_grid_matches_theory() {
             metric_estimate(reps, Metric::AsaS),
             MAX_REL_HALF_WIDTH,
         );
-        let tail: Vec<f64> = values(reps, Metric::ServiceLevel).iter().map(|sl| 1.0 - sl).collect();
+        let tail: Vec<f64> = values(reps, Metric::ServiceLevel)
+            .iter()
+            .map(|sl| 1.0 - sl)
+            .collect();
         report.compare(
             format!("{label} P(wait>{t:.1}s)"),
             p_wait_longer(c, a, MU, t),
@@ -398,7 +438,7 @@ fn erlang_c_grid_matches_theory() {
             MAX_REL_HALF_WIDTH,
         );
     }
-    report.finish("Erlang C (M/M/c)");
+    report.finish("Erlang C (M/M/c)", ERLANG_C_GRID.len() * ERLANG_C_METRICS);
 }
 
 // ---- Erlang B --------------------------------------------------------------
@@ -427,7 +467,10 @@ fn erlang_b_grid_matches_theory() {
     for ((spec, p), reps) in specs.iter().zip(&ERLANG_B_GRID).zip(&runs) {
         let label = format!("B c={} A={}", p.c, spec.a);
         // Not statistical: with more agents than channels nobody may wait.
-        assert!(values(reps, Metric::PWait).iter().all(|&x| x == 0.0), "{label}: a call waited");
+        assert!(
+            values(reps, Metric::PWait).iter().all(|&x| x == 0.0),
+            "{label}: a call waited"
+        );
         report.compare(
             format!("{label} blocking"),
             erlang_b(p.c, p.a),
@@ -435,7 +478,7 @@ fn erlang_b_grid_matches_theory() {
             MAX_REL_HALF_WIDTH,
         );
     }
-    report.finish("Erlang B (M/M/c/c)");
+    report.finish("Erlang B (M/M/c/c)", ERLANG_B_GRID.len());
 }
 
 // ---- Erlang A --------------------------------------------------------------
@@ -478,12 +521,18 @@ fn erlang_a_grid_matches_theory() {
             .iter()
             .map(|v| {
                 let get = |m: Metric| v[m as usize].expect("defined");
-                (get(Metric::PWait) * get(Metric::Answered) + get(Metric::Abandoned)) / get(Metric::Offered)
+                (get(Metric::PWait) * get(Metric::Answered) + get(Metric::Abandoned))
+                    / get(Metric::Offered)
             })
             .collect();
-        report.compare(format!("{label} P(wait>0)"), wait, Estimate::of(&waited), MAX_REL_HALF_WIDTH);
+        report.compare(
+            format!("{label} P(wait>0)"),
+            wait,
+            Estimate::of(&waited),
+            MAX_REL_HALF_WIDTH,
+        );
     }
-    report.finish("Erlang A (M/M/c+M)");
+    report.finish("Erlang A (M/M/c+M)", ERLANG_A_GRID.len() * ERLANG_A_METRICS);
 }
 
 // ---- the shipped scenarios through the real binary -------------------------
@@ -491,7 +540,9 @@ fn erlang_a_grid_matches_theory() {
 /// Runs a shipped scenario with the `telsim` binary and returns its model
 /// (for the parameters) and the platform rows of `summary.csv`.
 fn run_shipped(file: &str) -> (Model, HashMap<String, Estimate>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
     let model = telsim::load_model(&path, &[]).unwrap_or_else(|e| panic!("{file}: {e}"));
     let out = tempfile::tempdir().expect("temporary folder");
     let run = Command::new(env!("CARGO_BIN_EXE_telsim"))
@@ -520,9 +571,15 @@ fn run_shipped(file: &str) -> (Model, HashMap<String, Estimate>) {
         if f[0] != "platform" || f[2].is_empty() || f[3].is_empty() {
             continue;
         }
-        let num = |s: &str| s.parse::<f64>().unwrap_or_else(|_| panic!("{file}: number {s:?} in {line:?}"));
+        let num = |s: &str| {
+            s.parse::<f64>()
+                .unwrap_or_else(|_| panic!("{file}: number {s:?} in {line:?}"))
+        };
         let n: usize = f[5].parse().expect("n is a count");
-        rows.insert(f[1].to_string(), Estimate::from_summary(num(f[2]), num(f[3]), num(f[4]), n));
+        rows.insert(
+            f[1].to_string(),
+            Estimate::from_summary(num(f[2]), num(f[3]), num(f[4]), n),
+        );
     }
     (model, rows)
 }
@@ -536,28 +593,73 @@ fn shipped_scenarios_match_theory() {
 
     let (m, rows) = run_shipped("erlang_c.ron");
     let p = &m.portals[0];
-    assert!(m.portals.len() == 1 && m.servers.is_empty(), "erlang_c.ron: one portal, no servers");
-    assert!(matches!(p.arrivals, ArrivalSpec::Poisson { .. }), "erlang_c.ron: Poisson arrivals");
-    assert!(p.talk.is_exponential() && p.patience.is_none(), "erlang_c.ron: exponential talk, patient callers");
     assert!(
-        p.answer_prob == 1.0 && p.answer_delay.is_zero() && p.wrapup.is_zero() && p.max_wait.is_none(),
+        m.portals.len() == 1 && m.servers.is_empty(),
+        "erlang_c.ron: one portal, no servers"
+    );
+    assert!(
+        matches!(p.arrivals, ArrivalSpec::Poisson { .. }),
+        "erlang_c.ron: Poisson arrivals"
+    );
+    assert!(
+        p.talk.is_exponential() && p.patience.is_none(),
+        "erlang_c.ron: exponential talk, patient callers"
+    );
+    assert!(
+        p.answer_prob == 1.0
+            && p.answer_delay.is_zero()
+            && p.wrapup.is_zero()
+            && p.max_wait.is_none(),
         "erlang_c.ron: agents must answer at once, without wrap-up"
     );
-    let (c, a, mu) = (p.agent_names.len() as u32, p.offered_erlangs(), 1.0 / p.talk.mean());
+    let (c, a, mu) = (
+        p.agent_names.len() as u32,
+        p.offered_erlangs(),
+        1.0 / p.talk.mean(),
+    );
     let t = m.service_level.as_secs_f64();
     let label = format!("erlang_c.ron c={c} A={a}");
-    report.compare(format!("{label} P(wait>0)"), erlang_c(c, a), rows["p_wait"], MAX_REL_HALF_WIDTH_SHIPPED);
-    report.compare(format!("{label} ASA s"), asa_s(c, a, mu), rows["asa_s"], MAX_REL_HALF_WIDTH_SHIPPED);
+    report.compare(
+        format!("{label} P(wait>0)"),
+        erlang_c(c, a),
+        rows["p_wait"],
+        MAX_REL_HALF_WIDTH_SHIPPED,
+    );
+    report.compare(
+        format!("{label} ASA s"),
+        asa_s(c, a, mu),
+        rows["asa_s"],
+        MAX_REL_HALF_WIDTH_SHIPPED,
+    );
     let sl = rows["service_level"];
-    let tail = Estimate { mean: 1.0 - sl.mean, ..sl };
-    report.compare(format!("{label} P(wait>{t}s)"), p_wait_longer(c, a, mu, t), tail, MAX_REL_HALF_WIDTH_SHIPPED);
+    let tail = Estimate {
+        mean: 1.0 - sl.mean,
+        ..sl
+    };
+    report.compare(
+        format!("{label} P(wait>{t}s)"),
+        p_wait_longer(c, a, mu, t),
+        tail,
+        MAX_REL_HALF_WIDTH_SHIPPED,
+    );
 
     let (m, rows) = run_shipped("erlang_b.ron");
     let p = &m.portals[0];
-    assert!(m.portals.len() == 1 && m.servers.len() == 1, "erlang_b.ron: one portal behind one server");
-    assert!(matches!(p.arrivals, ArrivalSpec::Poisson { .. }), "erlang_b.ron: Poisson arrivals");
-    let c = m.servers[0].max_calls.expect("erlang_b.ron: the server has a channel limit");
-    assert!(p.agent_names.len() as u32 > c, "erlang_b.ron: more agents than channels, so nobody queues");
+    assert!(
+        m.portals.len() == 1 && m.servers.len() == 1,
+        "erlang_b.ron: one portal behind one server"
+    );
+    assert!(
+        matches!(p.arrivals, ArrivalSpec::Poisson { .. }),
+        "erlang_b.ron: Poisson arrivals"
+    );
+    let c = m.servers[0]
+        .max_calls
+        .expect("erlang_b.ron: the server has a channel limit");
+    assert!(
+        p.agent_names.len() as u32 > c,
+        "erlang_b.ron: more agents than channels, so nobody queues"
+    );
     let a = p.offered_erlangs();
     report.compare(
         format!("erlang_b.ron c={c} A={a} blocking"),
@@ -565,5 +667,8 @@ fn shipped_scenarios_match_theory() {
         rows["blocking_rate"],
         MAX_REL_HALF_WIDTH_SHIPPED,
     );
-    report.finish("Shipped scenarios via the telsim binary");
+    report.finish(
+        "Shipped scenarios via the telsim binary",
+        SHIPPED_COMPARISONS,
+    );
 }
