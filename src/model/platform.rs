@@ -75,6 +75,8 @@ pub struct Platform<'m, S: RecordSink> {
     interval_rows: Vec<IntervalRow>,
     /// Reused buffer for agent lists (ring-all), so no event allocates.
     scratch: Vec<u32>,
+    /// Calls closed by the drain limit, warm-up arrivals included.
+    unfinished: u64,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -120,6 +122,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             interval_start: SimTime::ZERO,
             interval_rows: Vec::new(),
             scratch: Vec::new(),
+            unfinished: 0,
         }
     }
 
@@ -554,7 +557,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn emit(&mut self, rec: &CallRecord) {
         let p = rec.portal as usize;
-        if rec.end >= self.m.warmup {
+        if rec.arrival >= self.m.warmup {
             self.totals[1 + p].record(rec, self.m.service_level);
         }
         let o = rec.outcome.index();
@@ -585,6 +588,17 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     // ---- milestones ------------------------------------------------------
 
     fn on_interval_tick(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        self.close_interval(now);
+        if now < self.m.duration {
+            q.schedule_at(
+                (now + self.m.interval).min(self.m.duration),
+                Event::IntervalTick,
+            );
+        }
+    }
+
+    /// Emits the rows of the interval ending at `now` for every scope.
+    fn close_interval(&mut self, now: SimTime) {
         let len = now - self.interval_start;
         let np = self.portals.len();
         let agents_per_scope = |s: usize| -> usize {
@@ -629,12 +643,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.interval_rows.push(row);
         }
         self.interval_start = now;
-        if now < self.m.duration {
-            q.schedule_at(
-                (now + self.m.interval).min(self.m.duration),
-                Event::IntervalTick,
-            );
-        }
     }
 
     fn on_drain_limit(&mut self, now: SimTime) {
@@ -652,6 +660,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 CallState::Talking => {}
             }
             self.finish(now, c, Outcome::Unfinished);
+            self.unfinished += 1;
+        }
+        // With no drain time the last interval tick (at `duration`) is still
+        // queued behind this event: close that interval here.
+        if self.interval_start < self.m.duration && now >= self.m.duration {
+            self.close_interval(now);
         }
         self.stopped = true;
     }
@@ -691,7 +705,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             intervals: self.interval_rows.clone(),
             events,
             calls: self.next_call_id,
-            unfinished: platform_totals.count(Outcome::Unfinished),
+            unfinished: self.unfinished,
             peak_calls: self.peak_calls,
         }
     }

@@ -80,8 +80,11 @@ impl ScopeTotals {
                 }
             }
         }
-        if let Some(talk) = rec.talk() {
-            self.talk_us += talk.micros() as u128;
+        // Talk of calls cut by the drain limit is partial: leave it out.
+        if rec.outcome == Outcome::Answered {
+            if let Some(talk) = rec.talk() {
+                self.talk_us += talk.micros() as u128;
+            }
         }
     }
 
@@ -128,7 +131,9 @@ impl ScopeTotals {
         if self.queued > 0 {
             let mut waits = self.waits_us.clone();
             let _ = waits.record_n(0, self.zero_waits);
-            let p95 = waits.value_at_quantile(0.95);
+            // The histogram reports a bucket's upper edge; never above the
+            // longest wait actually seen.
+            let p95 = waits.value_at_quantile(0.95).min(self.max_wait_us);
             v[Metric::P95WaitS as usize] = Some(secs(p95 as u128));
             v[Metric::MaxWaitS as usize] = Some(secs(self.max_wait_us as u128));
         }
