@@ -1,4 +1,4 @@
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::SimTime;
@@ -10,38 +10,26 @@ pub trait Handler {
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
 }
 
-/// Heap entry. The key packs (time, sequence) into one u128 so the heap does a
-/// single integer comparison; the sequence number makes ties deterministic
-/// (first scheduled, first served) whatever the heap's internal layout.
-#[derive(Clone, Copy)]
-struct Entry<E> {
-    key: u128,
-    event: E,
-}
+/// Bits of a heap key that hold the payload slot (16.7 M pending events).
+const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u128 = (1 << SLOT_BITS) - 1;
+/// Bits of the insertion sequence inside a key (1.1 × 10¹² events before the
+/// sequence is renumbered, which keeps the order).
+const SEQ_BITS: u32 = 64 - SLOT_BITS;
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the earliest key pops first.
-        other.key.cmp(&self.key)
-    }
-}
-
-/// Future event list. Events are plain `Copy` values stored inline in the
-/// heap: no boxing, and once the heap has grown to the peak number of pending
-/// events no further allocation happens.
+/// Future event list: a binary min-heap of bare 16-byte keys, with the events
+/// themselves in a slab beside it.
+///
+/// A key is `time << 64 | sequence << 24 | slot`: comparing keys compares
+/// (time, insertion sequence), so ties pop first-scheduled-first, whatever the
+/// heap's layout. Keeping the events out of the heap halves the bytes every
+/// sift moves; popping is the hot spot of the whole simulator. Events are
+/// `Copy` and stored inline in the slab; freed slots are reused, so once the
+/// queue has grown to the peak number of pending events nothing allocates.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Reverse<u128>>,
+    events: Vec<E>,
+    free_slots: Vec<u32>,
     now: SimTime,
     next_seq: u64,
     processed: u64,
@@ -51,6 +39,8 @@ impl<E: Copy> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(capacity),
+            events: Vec::with_capacity(capacity),
+            free_slots: Vec::new(),
             now: SimTime::ZERO,
             next_seq: 0,
             processed: 0,
@@ -74,28 +64,70 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at absolute time `at`. Scheduling in the past is a
     /// logic error in the caller; it is clamped to `now` so time never runs
     /// backwards.
+    #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let at = at.max(self.now);
-        let key = ((at.0 as u128) << 64) | self.next_seq as u128;
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.events[s as usize] = event;
+                s
+            }
+            None => {
+                assert!(
+                    self.events.len() < (1 << SLOT_BITS),
+                    "more than 16.7 million pending events"
+                );
+                self.events.push(event);
+                (self.events.len() - 1) as u32
+            }
+        };
+        if self.next_seq >= 1 << SEQ_BITS {
+            self.renumber();
+        }
+        let key = ((at.0 as u128) << 64) | ((self.next_seq as u128) << SLOT_BITS) | slot as u128;
         self.next_seq += 1;
-        self.heap.push(Entry { key, event });
+        self.heap.push(Reverse(key));
     }
 
+    /// Gives pending keys fresh sequence numbers 0..n in their current
+    /// order, so the sequence field never overflows. Runs once per 10¹²
+    /// events at most.
+    #[cold]
+    fn renumber(&mut self) {
+        let mut keys: Vec<u128> = std::mem::take(&mut self.heap)
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        keys.sort_unstable();
+        let seq_mask: u128 = ((1u128 << SEQ_BITS) - 1) << SLOT_BITS;
+        self.heap = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| Reverse((k & !seq_mask) | ((i as u128) << SLOT_BITS)))
+            .collect();
+        self.next_seq = self.heap.len() as u64;
+    }
+
+    #[inline]
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
         self.schedule_at(self.now + delay, event);
     }
 
     /// Time of the next pending event, if any.
+    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| SimTime((e.key >> 64) as u64))
+        self.heap.peek().map(|r| SimTime((r.0 >> 64) as u64))
     }
 
     /// Removes the next event and advances the clock to it.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = self.heap.pop()?;
-        self.now = SimTime((entry.key >> 64) as u64);
+        let Reverse(key) = self.heap.pop()?;
+        let slot = (key & SLOT_MASK) as u32;
+        self.free_slots.push(slot);
+        self.now = SimTime((key >> 64) as u64);
         self.processed += 1;
-        Some((self.now, entry.event))
+        Some((self.now, self.events[slot as usize]))
     }
 
     /// Runs the handler until the queue is empty or the next event lies after
@@ -166,6 +198,19 @@ mod tests {
             got.push((t.0, e));
         }
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn renumbering_the_sequence_keeps_the_order() {
+        let mut q = EventQueue::with_capacity(4);
+        q.next_seq = (1 << SEQ_BITS) - 2;
+        for i in 0..6u32 {
+            q.schedule_at(SimTime(7), i);
+        }
+        q.schedule_at(SimTime(3), 99);
+        assert!(q.next_seq < 10, "renumbered");
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec![99, 0, 1, 2, 3, 4, 5]);
     }
 
     #[test]
