@@ -2,41 +2,44 @@ use crate::engine::SimTime;
 
 /// A piecewise-constant quantity (calls in the system, agents busy, calls
 /// waiting) integrated over time, for time averages per interval and over the
-/// statistics window (warm-up to end of arrivals). O(1) per change.
+/// statistics window (warm-up to end of arrivals).
+///
+/// Instead of adding `value × dt` at every change, it keeps
+/// `acc = Σ t(dec) − Σ t(inc)`: the integral from 0 to `t` is then
+/// `F(t) = acc + value·t`, and the integral over [a, b] is `F(b) − F(a)`.
+/// A change costs one integer add, with no multiplication or branch: these
+/// run several times per call.
 #[derive(Debug, Clone, Default)]
 pub struct Level {
     value: u32,
-    last: SimTime,
-    interval_area: u64,
+    acc: i128,
     interval_max: u32,
-    window_area: u64,
-    window_on: bool,
+    /// F at the start of the current interval.
+    interval_base: i128,
+    /// F at the window's opening, then the window's integral once closed.
+    window_base: i128,
+    window_area: i128,
 }
 
 impl Level {
+    /// The integral from time 0 to `now` (count·µs).
     #[inline]
-    fn advance(&mut self, now: SimTime) {
-        let dt = now.micros().saturating_sub(self.last.micros());
-        let a = dt.saturating_mul(self.value as u64);
-        self.interval_area = self.interval_area.saturating_add(a);
-        if self.window_on {
-            self.window_area = self.window_area.saturating_add(a);
-        }
-        self.last = now;
+    fn integral(&self, now: SimTime) -> i128 {
+        self.acc + self.value as i128 * now.micros() as i128
     }
 
     #[inline]
     pub fn inc(&mut self, now: SimTime) {
-        self.advance(now);
+        self.acc -= now.micros() as i128;
         self.value += 1;
         self.interval_max = self.interval_max.max(self.value);
     }
 
     #[inline]
     pub fn dec(&mut self, now: SimTime) {
-        self.advance(now);
         debug_assert!(self.value > 0, "level below zero");
-        self.value = self.value.saturating_sub(1);
+        self.acc += now.micros() as i128;
+        self.value -= 1;
     }
 
     pub fn value(&self) -> u32 {
@@ -46,27 +49,25 @@ impl Level {
     /// Closes the current interval of length `len`: returns (time average,
     /// maximum) and starts the next interval.
     pub fn close_interval(&mut self, now: SimTime, len: SimTime) -> (f64, u32) {
-        self.advance(now);
+        let f = self.integral(now);
+        let area = f - self.interval_base;
         let mean = if len.micros() == 0 {
             self.value as f64
         } else {
-            self.interval_area as f64 / len.micros() as f64
+            area as f64 / len.micros() as f64
         };
         let max = self.interval_max;
-        self.interval_area = 0;
+        self.interval_base = f;
         self.interval_max = self.value;
         (mean, max)
     }
 
     pub fn open_window(&mut self, now: SimTime) {
-        self.advance(now);
-        self.window_on = true;
-        self.window_area = 0;
+        self.window_base = self.integral(now);
     }
 
     pub fn close_window(&mut self, now: SimTime) {
-        self.advance(now);
-        self.window_on = false;
+        self.window_area = self.integral(now) - self.window_base;
     }
 
     /// Integral over the statistics window, in count·seconds.
