@@ -46,7 +46,7 @@ fn main() {
     let centre =
         telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron");
     println!("telsim engine benchmark (one core, one replication per run)");
-    measure("bench_mmc (M/M/100, 1.09 M calls)", &mmc, 5, false);
+    measure("bench_mmc (M/M/100, 1.09 M calls)", &mmc, 12, false);
     measure("bench_mmc + calls.csv", &mmc, 3, true);
     measure(
         "call_centre (3 portals, ring, patience)",
