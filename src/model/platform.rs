@@ -396,6 +396,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         };
         let p = call.portal as usize;
         let arrival = call.arrival;
+        let others_rung = call.ringing > 1;
         self.release_ringing(now, c, p, Some(agent));
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
@@ -416,8 +417,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         iv.wait_answered_us += wait.micros();
         iv.answered_within_sl += within_sl as u32;
         q.schedule_in(talk, Event::TalkEnd(c));
-        // Agents released by a ring-all round may serve waiting calls.
-        self.dispatch(now, p, None, q);
+        if others_rung {
+            // Agents released by a ring-all round may serve waiting calls.
+            self.dispatch(now, p, None, q);
+        }
     }
 
     fn on_ring_answer(&mut self, now: SimTime, c: CallRef, agent: u32, q: &mut EventQueue<Event>) {
