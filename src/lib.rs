@@ -7,7 +7,9 @@
 
 pub mod cli;
 pub mod engine;
+pub mod media;
 pub mod model;
+pub mod network;
 pub mod orchestrate;
 pub mod output;
 pub mod scenario;
