@@ -21,4 +21,7 @@ pub use arrivals::ArrivalProcess;
 pub use event::Event;
 pub use platform::{run_replication, Platform, ReplicationResult};
 pub use record::{CallRecord, Outcome, RecordSink};
-pub use spec::{ArrivalSpec, CheckSpec, Model, NoAnswerRule, PortalSpec, Scope, ServerSpec};
+pub use spec::{
+    ArrivalSpec, CheckSpec, Model, NetEvent, NetworkSpec, NoAnswerRule, PortalSpec, Scope,
+    ServerSpec,
+};

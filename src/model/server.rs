@@ -59,8 +59,10 @@ mod tests {
     fn spec(max_calls: Option<u32>, max_cps: Option<u32>) -> ServerSpec {
         ServerSpec {
             name: "s".into(),
+            kind: crate::scenario::types::ServerKind::Sip,
             max_calls,
             max_cps,
+            node: None,
         }
     }
 

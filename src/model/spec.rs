@@ -2,8 +2,12 @@
 //! Every number here has been range-checked and every name resolved to an
 //! index, so the event loop never has to look anything up by name or fail.
 
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
 use crate::engine::{Sampler, SimTime};
-use crate::scenario::types::{Currency, Policy};
+use crate::media::Codec;
+use crate::network::Topology;
+use crate::scenario::types::{Currency, MediaModel, MediaPath, Policy, ServerKind};
 use crate::stats::Metric;
 
 #[derive(Debug, Clone)]
@@ -21,6 +25,10 @@ pub struct Model {
     pub servers: Vec<ServerSpec>,
     pub portals: Vec<PortalSpec>,
     pub checks: Vec<CheckSpec>,
+    /// Present when the scenario names a topology.
+    pub network: Option<NetworkSpec>,
+    /// Timed failures and recoveries, in time order (ties: file order).
+    pub events: Vec<(SimTime, NetEvent)>,
 }
 
 impl Model {
@@ -32,8 +40,34 @@ impl Model {
 #[derive(Debug, Clone)]
 pub struct ServerSpec {
     pub name: String,
+    pub kind: ServerKind,
     pub max_calls: Option<u32>,
     pub max_cps: Option<u32>,
+    /// Topology node (only with a topology).
+    pub node: Option<NodeIndex>,
+}
+
+/// The network side of a scenario with a topology.
+#[derive(Debug, Clone)]
+pub struct NetworkSpec {
+    pub topology: Topology,
+    pub media: MediaPath,
+    pub media_model: MediaModel,
+    pub jitter_buffer_ms: f64,
+    pub detection: SimTime,
+    pub reconvergence: SimTime,
+    pub drop_gap: SimTime,
+}
+
+/// A failure or recovery, resolved to indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetEvent {
+    FailLink(EdgeIndex),
+    RecoverLink(EdgeIndex),
+    FailNode(NodeIndex),
+    RecoverNode(NodeIndex),
+    FailServer(u16),
+    RecoverServer(u16),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,8 +123,14 @@ pub struct PortalSpec {
     pub answer_prob: f64,
     pub answer_delay: Sampler,
     pub wrapup: Sampler,
-    /// Servers that may carry this portal's calls (empty: not limited).
+    /// SIP servers that may carry this portal's calls (empty: not limited).
     pub servers: Vec<u16>,
+    /// Media servers that may relay its RTP (empty: none, or direct media).
+    pub media_servers: Vec<u16>,
+    pub codec: Codec,
+    /// Agents' node and callers' node (only with a topology).
+    pub node: Option<NodeIndex>,
+    pub callers_node: Option<NodeIndex>,
 }
 
 impl PortalSpec {

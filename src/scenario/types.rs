@@ -3,6 +3,8 @@
 //! get a default so old files keep loading.
 
 use serde::{de, Deserialize, Deserializer};
+
+pub use crate::media::Codec;
 use std::fmt;
 
 fn default_interval_s() -> f64 {
@@ -38,13 +40,114 @@ pub struct Scenario {
     /// `unfinished` (guards against scenarios where nobody ever answers).
     #[serde(default)]
     pub drain_s: Option<f64>,
+    /// Path of a topology file, relative to the scenario file. With a
+    /// topology, portals and servers sit on its nodes and calls get media
+    /// quality (MOS) from their paths.
     #[serde(default)]
     pub topology: Option<String>,
+    /// How media is carried and how failures are handled (needs a topology).
+    #[serde(default)]
+    pub network: Network,
+    /// Timed failures and recoveries of links, nodes and servers.
+    #[serde(default)]
+    pub events: Vec<TimedEvent>,
     #[serde(default)]
     pub servers: Vec<Server>,
     pub portals: Vec<Portal>,
     #[serde(default)]
     pub checks: Vec<Check>,
+}
+
+/// Media through the media server, or straight between caller and agent
+/// (signalling-only mode: the servers only see SIP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum MediaPath {
+    #[default]
+    Relayed,
+    Direct,
+}
+
+/// Statistical per-call media (default: a few random draws per call) or an
+/// exact walk over every RTP packet (small runs; agrees within CIs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum MediaModel {
+    #[default]
+    Statistical,
+    PerPacket,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    #[serde(default)]
+    pub media: MediaPath,
+    #[serde(default)]
+    pub media_model: MediaModel,
+    /// Fixed jitter-buffer depth; packets later than this count as lost.
+    #[serde(default = "default_jitter_buffer_ms")]
+    pub jitter_buffer_ms: f64,
+    /// Time to detect a failed link or node (BFD-like) before traffic moves
+    /// to a loop-free alternate.
+    #[serde(default = "default_detection_s")]
+    pub detection_s: f64,
+    /// Time for routing to reconverge when no alternate exists.
+    #[serde(default = "default_reconvergence_s")]
+    pub reconvergence_s: f64,
+    /// A media gap longer than this drops the call (callers hang up on
+    /// silence; RTP timeouts end it).
+    #[serde(default = "default_drop_gap_s")]
+    pub drop_gap_s: f64,
+}
+
+fn default_jitter_buffer_ms() -> f64 {
+    60.0
+}
+/// Three missed BFD hellos at 50 ms.
+fn default_detection_s() -> f64 {
+    0.15
+}
+fn default_reconvergence_s() -> f64 {
+    5.0
+}
+fn default_drop_gap_s() -> f64 {
+    10.0
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            media: MediaPath::default(),
+            media_model: MediaModel::default(),
+            jitter_buffer_ms: default_jitter_buffer_ms(),
+            detection_s: default_detection_s(),
+            reconvergence_s: default_reconvergence_s(),
+            drop_gap_s: default_drop_gap_s(),
+        }
+    }
+}
+
+/// A failure or recovery at a set time.
+#[derive(Debug, Clone, Deserialize)]
+pub enum TimedEvent {
+    FailLink { a: String, b: String, at_s: f64 },
+    RecoverLink { a: String, b: String, at_s: f64 },
+    FailNode { node: String, at_s: f64 },
+    RecoverNode { node: String, at_s: f64 },
+    FailServer { server: String, at_s: f64 },
+    RecoverServer { server: String, at_s: f64 },
+}
+
+impl TimedEvent {
+    pub fn at_s(&self) -> f64 {
+        match self {
+            TimedEvent::FailLink { at_s, .. }
+            | TimedEvent::RecoverLink { at_s, .. }
+            | TimedEvent::FailNode { at_s, .. }
+            | TimedEvent::RecoverNode { at_s, .. }
+            | TimedEvent::FailServer { at_s, .. }
+            | TimedEvent::RecoverServer { at_s, .. } => *at_s,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -64,8 +167,20 @@ pub struct Server {
     /// New calls accepted per second (a fixed one-second window).
     #[serde(default)]
     pub max_cps: Option<u32>,
+    /// `Sip` servers carry signalling (and admission limits); `Media`
+    /// servers relay RTP.
+    #[serde(default)]
+    pub kind: ServerKind,
+    /// Topology node the server sits on.
     #[serde(default)]
     pub node: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum ServerKind {
+    #[default]
+    Sip,
+    Media,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,9 +198,25 @@ pub struct Portal {
     #[serde(default)]
     pub agent: Agent,
     /// The SIP server that carries this portal's calls; `None` spreads them
-    /// over all servers (least loaded first).
+    /// over all SIP servers (least loaded first).
     #[serde(default)]
     pub server: Option<String>,
+    /// The media server that relays this portal's RTP; `None`: least loaded.
+    #[serde(default)]
+    pub media_server: Option<String>,
+    /// Topology node of the portal's agents (their office).
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Topology node where the portal's callers enter (a PSTN gateway or a
+    /// region); defaults to the agents' node.
+    #[serde(default)]
+    pub callers_node: Option<String>,
+    #[serde(default = "default_codec")]
+    pub codec: Codec,
+}
+
+fn default_codec() -> Codec {
+    Codec::G711
 }
 
 fn default_currency() -> Currency {

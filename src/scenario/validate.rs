@@ -1,13 +1,19 @@
 use std::collections::HashSet;
 
 use crate::engine::{Sampler, SimTime};
-use crate::model::{ArrivalSpec, CheckSpec, Model, NoAnswerRule, PortalSpec, Scope, ServerSpec};
+use std::path::Path;
+
+use crate::model::{
+    ArrivalSpec, CheckSpec, Model, NetEvent, NetworkSpec, NoAnswerRule, PortalSpec, Scope,
+    ServerSpec,
+};
+use crate::network::load_topology;
 use crate::stats::Metric;
 
 use super::error::{Problem, ScenarioError};
 use super::load::Loaded;
 use super::ron_path::{line_col, resolve, scan, Node, Target};
-use super::types::{Agents, Arrivals, Dist, NoAnswer, Scenario};
+use super::types::{Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent};
 
 /// Shortest ring time and interval: simulated time has microsecond
 /// resolution, and a step that rounds to zero would stall the clock.
@@ -147,12 +153,51 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         Some(d) => ck.non_negative("drain_s", d),
         None => duration_s.max(3600.0),
     };
-    if sc.topology.is_some() {
-        ck.problem(
-            "topology",
-            "network topologies are not modelled yet; set topology: None",
-        );
-    }
+    let topology = sc.topology.as_ref().and_then(|rel| {
+        // Paths inside a scenario are relative to the scenario file.
+        let base = loaded.file.parent().unwrap_or_else(|| Path::new("."));
+        match load_topology(&base.join(rel)) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                ck.problem("topology", format!("cannot use topology: {e}"));
+                None
+            }
+        }
+    });
+    let net = &sc.network;
+    let jitter_buffer_ms = ck.positive("network.jitter_buffer_ms", net.jitter_buffer_ms);
+    let detection_s = ck.non_negative("network.detection_s", net.detection_s);
+    let reconvergence_s = ck.non_negative("network.reconvergence_s", net.reconvergence_s);
+    let drop_gap_s = ck.positive("network.drop_gap_s", net.drop_gap_s);
+    // A node named in the scenario, resolved in the topology.
+    let node_of = |ck: &mut Checker, path: String, name: &Option<String>, required: bool| match (
+        name, &topology,
+    ) {
+        (Some(n), Some(t)) => match t.find_node(n) {
+            Some(i) => Some(i),
+            None => {
+                ck.problem(
+                    path,
+                    format!("unknown node '{n}' in topology {}", t.file().display()),
+                );
+                None
+            }
+        },
+        (Some(_), None) => {
+            if sc.topology.is_none() {
+                ck.problem(
+                    path,
+                    "placing on a node needs a topology (set topology: Some(\"...\"))",
+                );
+            }
+            None
+        }
+        (None, Some(_)) if required => {
+            ck.problem(path, "a scenario with a topology must place this on a node");
+            None
+        }
+        (None, _) => None,
+    };
 
     // Servers
     let mut server_names = HashSet::new();
@@ -179,16 +224,13 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 "must be at least 1 (or None for unlimited)",
             );
         }
-        if s.node.is_some() {
-            ck.problem(
-                format!("{path}.node"),
-                "placing a server on a node needs a topology, which is not modelled yet",
-            );
-        }
+        let node = node_of(&mut ck, format!("{path}.node"), &s.node, true);
         servers.push(ServerSpec {
             name: s.name.clone(),
+            kind: s.kind,
             max_calls: s.max_calls,
             max_cps: s.max_cps,
+            node,
         });
     }
     if servers.len() > u16::MAX as usize {
@@ -367,25 +409,58 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let answer_delay = ck.sampler(&format!("{agp}.answer_delay_s"), &p.agent.answer_delay_s);
         let wrapup = ck.sampler(&format!("{agp}.wrapup_s"), &p.agent.wrapup_s);
 
-        let portal_servers: Vec<u16> = match &p.server {
-            Some(name) => match sc.servers.iter().position(|s| &s.name == name) {
-                Some(s) => vec![s as u16],
-                None => {
-                    let known: Vec<&str> = sc.servers.iter().map(|s| s.name.as_str()).collect();
-                    let hint = if known.is_empty() {
-                        "the scenario declares no servers".to_string()
-                    } else {
-                        format!("known servers: {}", known.join(", "))
-                    };
-                    ck.problem(
-                        format!("{path}.server"),
-                        format!("unknown server '{name}' ({hint})"),
-                    );
-                    vec![]
-                }
-            },
-            None => (0..servers.len() as u16).collect(),
+        let portal_servers = pick_servers(
+            &mut ck,
+            sc,
+            &format!("{path}.server"),
+            &p.server,
+            ServerKind::Sip,
+        );
+        let media_servers = if sc.network.media == MediaPath::Relayed {
+            pick_servers(
+                &mut ck,
+                sc,
+                &format!("{path}.media_server"),
+                &p.media_server,
+                ServerKind::Media,
+            )
+        } else {
+            if p.media_server.is_some() {
+                ck.problem(
+                    format!("{path}.media_server"),
+                    "media flows directly (network.media: Direct): no media server is used",
+                );
+            }
+            vec![]
         };
+        let node = node_of(&mut ck, format!("{path}.node"), &p.node, true);
+        let callers_node = match &p.callers_node {
+            Some(_) => node_of(
+                &mut ck,
+                format!("{path}.callers_node"),
+                &p.callers_node,
+                false,
+            ),
+            None => node,
+        };
+        // Every server the portal may use must be reachable from both ends.
+        if let (Some(t), Some(a), Some(c)) = (&topology, node, callers_node) {
+            for &s in portal_servers.iter().chain(&media_servers) {
+                if let Some(sn) = servers.get(s as usize).and_then(|x| x.node) {
+                    for (end, what) in [(a, "node"), (c, "callers_node")] {
+                        if !t.connected(t.name(end), t.name(sn)) {
+                            ck.problem(
+                                format!("{path}.{what}"),
+                                format!(
+                                    "server '{}' on node '{}' is unreachable from '{}' (no path in the topology)",
+                                    servers[s as usize].name, t.name(sn), t.name(end)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
 
         portals.push(PortalSpec {
             name: p.name.clone(),
@@ -403,8 +478,79 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             answer_delay,
             wrapup,
             servers: portal_servers,
+            media_servers,
+            codec: p.codec,
+            node,
+            callers_node,
         });
     }
+
+    // Timed failures and recoveries
+    let mut events = Vec::new();
+    for (i, e) in sc.events.iter().enumerate() {
+        let path = format!("events.{i}");
+        let at_s = e.at_s();
+        if !at_s.is_finite() || at_s < 0.0 || at_s > duration_s {
+            ck.problem(
+                format!("{path}.at_s"),
+                format!("must be within [0, duration_s = {duration_s}], got {at_s}"),
+            );
+        }
+        let at = SimTime::from_secs_f64(at_s);
+        let link = |ck: &mut Checker, a: &str, b: &str| match &topology {
+            None => {
+                ck.problem(&path, "link events need a topology");
+                None
+            }
+            Some(t) => match (t.find_node(a), t.find_node(b)) {
+                (Some(x), Some(y)) => match t.link_between(x, y) {
+                    Some(l) => Some(l),
+                    None => {
+                        ck.problem(&path, format!("no link joins '{a}' and '{b}'"));
+                        None
+                    }
+                },
+                _ => {
+                    ck.problem(&path, format!("unknown node in link '{a}'-'{b}'"));
+                    None
+                }
+            },
+        };
+        let node = |ck: &mut Checker, n: &str| match &topology {
+            None => {
+                ck.problem(&path, "node events need a topology");
+                None
+            }
+            Some(t) => t.find_node(n).or_else(|| {
+                ck.problem(format!("{path}.node"), format!("unknown node '{n}'"));
+                None
+            }),
+        };
+        let server = |ck: &mut Checker, n: &str| match sc.servers.iter().position(|s| s.name == n) {
+            Some(i) => Some(i as u16),
+            None => {
+                ck.problem(format!("{path}.server"), format!("unknown server '{n}'"));
+                None
+            }
+        };
+        let ev = match e {
+            TimedEvent::FailLink { a, b, .. } => link(&mut ck, a, b).map(NetEvent::FailLink),
+            TimedEvent::RecoverLink { a, b, .. } => link(&mut ck, a, b).map(NetEvent::RecoverLink),
+            TimedEvent::FailNode { node: n, .. } => node(&mut ck, n).map(NetEvent::FailNode),
+            TimedEvent::RecoverNode { node: n, .. } => node(&mut ck, n).map(NetEvent::RecoverNode),
+            TimedEvent::FailServer { server: n, .. } => {
+                server(&mut ck, n).map(NetEvent::FailServer)
+            }
+            TimedEvent::RecoverServer { server: n, .. } => {
+                server(&mut ck, n).map(NetEvent::RecoverServer)
+            }
+        };
+        if let Some(ev) = ev {
+            events.push((at, ev));
+        }
+    }
+    // Stable: simultaneous events keep file order.
+    events.sort_by_key(|(t, _)| *t);
 
     // Checks
     let mut checks = Vec::new();
@@ -486,5 +632,53 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         servers,
         portals,
         checks,
+        network: topology.map(|topology| NetworkSpec {
+            topology,
+            media: sc.network.media,
+            media_model: sc.network.media_model,
+            jitter_buffer_ms,
+            detection: SimTime::from_secs_f64(detection_s),
+            reconvergence: SimTime::from_secs_f64(reconvergence_s),
+            drop_gap: SimTime::from_secs_f64(drop_gap_s),
+        }),
+        events,
     })
+}
+
+/// The servers of `kind` a portal may use: the one it names, or all of them.
+fn pick_servers(
+    ck: &mut Checker,
+    sc: &Scenario,
+    path: &str,
+    named: &Option<String>,
+    kind: ServerKind,
+) -> Vec<u16> {
+    match named {
+        Some(name) => match sc.servers.iter().position(|s| &s.name == name) {
+            Some(i) if sc.servers[i].kind == kind => vec![i as u16],
+            Some(_) => {
+                ck.problem(path, format!("server '{name}' is not a {kind:?} server"));
+                vec![]
+            }
+            None => {
+                let known: Vec<&str> = sc
+                    .servers
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .map(|s| s.name.as_str())
+                    .collect();
+                let hint = if known.is_empty() {
+                    format!("the scenario declares no {kind:?} servers")
+                } else {
+                    format!("known {kind:?} servers: {}", known.join(", "))
+                };
+                ck.problem(path, format!("unknown server '{name}' ({hint})"));
+                vec![]
+            }
+        },
+        None => (0..sc.servers.len())
+            .filter(|&i| sc.servers[i].kind == kind)
+            .map(|i| i as u16)
+            .collect(),
+    }
 }
