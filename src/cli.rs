@@ -30,6 +30,17 @@ pub enum Command {
     Run(RunArgs),
     /// Parse and validate a scenario; print what the model contains.
     Check(CheckArgs),
+    /// Print least-cost routes and RFC 5286 loop-free alternates of a
+    /// topology as CSV: one row per ordered pair of nodes.
+    #[command(
+        long_about = "Print least-cost routes and RFC 5286 loop-free alternates of a topology \
+            as CSV on stdout: src,dst,cost,next_hop,path,lfa,lfa_node_protecting, one row per \
+            ordered pair of distinct nodes in file order. path and lfa are |-separated node \
+            names; lfa_node_protecting lists the alternates that also avoid the primary next \
+            hop node. Unreachable pairs leave every column after dst empty. Among equal-cost \
+            paths the one with the lexicographically smallest node sequence (file order) wins."
+    )]
+    Routes(RoutesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,4 +83,17 @@ pub struct RunArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    /// Topology file (RON).
+    pub topology: PathBuf,
+    /// Fail the link joining nodes A and B before routing (either order;
+    /// names may contain '-' when the split is unambiguous). Repeatable.
+    #[arg(long = "fail-link", value_name = "A-B")]
+    pub fail_links: Vec<String>,
+    /// Fail a node (and so every link at it) before routing. Repeatable.
+    #[arg(long = "fail-node", value_name = "NODE")]
+    pub fail_nodes: Vec<String>,
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use telsim::cli::{Cli, Command, RunArgs};
+use telsim::cli::{Cli, Command, RoutesArgs, RunArgs};
+use telsim::network::{self, Failures, Routes, TopologyError};
 use telsim::orchestrate::{self, RunError, RunOptions};
 use telsim::output::{describe_model, render_checks};
 use telsim::scenario::{Override, ScenarioError};
@@ -59,6 +60,59 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => run(args),
+        Command::Routes(args) => routes(args),
+    }
+}
+
+/// Same rule as scenarios: a missing, non-text or folder topology is bad
+/// input; other read failures are I/O.
+fn topology_exit(e: &TopologyError) -> u8 {
+    use std::io::ErrorKind;
+    match e {
+        TopologyError::Read { source, .. }
+            if !matches!(
+                source.kind(),
+                ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory
+            ) =>
+        {
+            EXIT_IO
+        }
+        _ => EXIT_BAD_INPUT,
+    }
+}
+
+fn routes(args: RoutesArgs) -> ExitCode {
+    use std::io::Write;
+    let topo = match network::load_topology(&args.topology) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(topology_exit(&e));
+        }
+    };
+    let mut failures = Failures::none(&topo);
+    for spec in &args.fail_links {
+        if let Err(e) = failures.fail_link_named(&topo, spec) {
+            eprintln!("error: --fail-link {spec}: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+    for name in &args.fail_nodes {
+        if let Err(e) = failures.fail_node_named(&topo, name) {
+            eprintln!("error: --fail-node {name}: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+    let routes = Routes::compute(&topo, &failures);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match network::write_routes_csv(&mut out, &topo, &routes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `telsim routes t.ron | head` closing the pipe early is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing routes: {e}");
+            ExitCode::from(EXIT_IO)
+        }
     }
 }
 
