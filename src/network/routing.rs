@@ -39,10 +39,20 @@
 //!
 //! i.e. N's path avoids E itself, so it survives E's failure too. When the
 //! primary next hop is the destination (E = D) node protection is
-//! meaningless (losing D loses the traffic anyway) and is reported as false.
+//! meaningless (losing D loses the traffic anyway) and is reported as false
+//! (the inequality itself reads `dist(N,D) < dist(N,D)` then, never true).
 //! All distances here are those of the topology *with* the current failures
 //! applied: the alternates are the ones the network holds in its current
 //! state, ready for the next failure.
+//!
+//! # Local repair
+//!
+//! [`Routes::repaired_path`] answers "where do packets go right after a
+//! failure, before the IGP reconverges": each node forwards with the table
+//! it had *before* the failure, and a node whose primary next hop is lost
+//! switches to one of its alternates (RFC 5286 §3.6 prefers node-protecting
+//! ones). Once reconverged, a fresh [`Routes::compute`] under the new
+//! failures gives the new paths.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -335,6 +345,62 @@ impl Routes {
         let i = self.at(src, dst);
         &self.lfas[self.lfa_at[i]..self.lfa_at[i + 1]]
     }
+
+    /// The path packets from `src` to `dst` take when `now` has failed but
+    /// routers still use this (pre-failure) table, each falling back on a
+    /// loop-free alternate when its own next hop link or node is down.
+    ///
+    /// At a node whose next hop is unusable the alternate is chosen as RFC
+    /// 5286 §3.6 suggests: a node-protecting one first, then any other, the
+    /// lowest index within each group, skipping alternates whose own link or
+    /// node is down. From the alternate on, forwarding again follows this
+    /// table (repairing again if needed).
+    ///
+    /// Returns `None` when the packets are lost until reconvergence: `src` or
+    /// `dst` is down or was unreachable, some node on the way has no usable
+    /// alternate, or repairs under several failures send packets in a loop.
+    /// When nothing on the primary path failed, this is the primary path.
+    pub fn repaired_path(
+        &self,
+        topo: &Topology,
+        src: NodeIndex,
+        dst: NodeIndex,
+        now: &Failures,
+    ) -> Option<Vec<NodeIndex>> {
+        if now.node_failed(src) || now.node_failed(dst) || !self.reachable(src, dst) {
+            return None;
+        }
+        let usable = |from: NodeIndex, to: NodeIndex| {
+            !now.node_failed(to)
+                && topo
+                    .link_between(from, to)
+                    .is_some_and(|e| now.link_usable(topo, e))
+        };
+        let mut path = vec![src];
+        let mut visited = vec![false; self.n];
+        visited[src.index()] = true;
+        let mut v = src;
+        while v != dst {
+            let primary = self.next_hop(v, dst)?;
+            let hop = if usable(v, primary) {
+                primary
+            } else {
+                let alts = self.alternates(v, dst);
+                let protecting = alts.iter().filter(|l| l.node_protecting);
+                let others = alts.iter().filter(|l| !l.node_protecting);
+                protecting
+                    .chain(others)
+                    .map(|l| l.via)
+                    .find(|&n| usable(v, n))?
+            };
+            if std::mem::replace(&mut visited[hop.index()], true) {
+                return None; // a forwarding loop: lost until reconvergence
+            }
+            path.push(hop);
+            v = hop;
+        }
+        Some(path)
+    }
 }
 
 /// What a path does to packets, composed from its links.
@@ -564,6 +630,53 @@ mod tests {
             f.fail_node_named(&t, "zz"),
             Err(LookupError::UnknownNode("zz".into()))
         );
+    }
+
+    #[test]
+    fn local_repair_uses_alternates_until_reconvergence() {
+        let t = square();
+        let (a, b, c, d) = (ix(&t, "a"), ix(&t, "b"), ix(&t, "c"), ix(&t, "d"));
+        let intact = Failures::none(&t);
+        let r = Routes::compute(&t, &intact);
+        assert_eq!(
+            r.repaired_path(&t, a, c, &intact).as_deref(),
+            r.path(a, c),
+            "nothing failed: the primary path"
+        );
+        // a→c primary a|b|c. Lose b: a prefers a node-protecting
+        // alternate, c itself (lowest index among c and d).
+        let mut now = intact.clone();
+        now.fail_node(b);
+        assert_eq!(r.repaired_path(&t, a, c, &now), Some(vec![a, c]));
+        // Lose the a–c and a–b links too: d remains.
+        now.fail_link(t.link_between(a, c).unwrap());
+        assert_eq!(r.repaired_path(&t, a, c, &now), Some(vec![a, d, c]));
+        // a→b primary is the direct link; its only alternate c is fine
+        // after the link fails, but not once c is down as well.
+        let mut now = intact.clone();
+        now.fail_link(t.link_between(a, b).unwrap());
+        assert_eq!(r.repaired_path(&t, a, b, &now), Some(vec![a, c, b]));
+        now.fail_node(c);
+        assert_eq!(r.repaired_path(&t, a, b, &now), None);
+        assert_eq!(r.repaired_path(&t, c, a, &now), None, "source down");
+        // Every single failure in the square: any repaired path is simple
+        // and made of usable links.
+        for e in t.graph().edge_indices() {
+            let mut now = intact.clone();
+            now.fail_link(e);
+            for s in t.graph().node_indices() {
+                for x in t.graph().node_indices() {
+                    if let Some(p) = r.repaired_path(&t, s, x, &now) {
+                        let links = path_links(&t, &p).unwrap();
+                        assert!(links.iter().all(|&l| now.link_usable(&t, l)));
+                        let mut seen = p.clone();
+                        seen.sort();
+                        seen.dedup();
+                        assert_eq!(seen.len(), p.len());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
