@@ -621,17 +621,12 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
     for (i, l) in file.links.iter().enumerate() {
         let path = format!("links.{i}");
         let mut ends_ok = true;
+        // A name declared but refused above (duplicate, bad characters) was
+        // reported there; only names never declared are reported here.
         let endpoint = |ck: &mut Checker, field: &str, name: &str| -> Option<NodeIndex> {
             let found = by_name.get(name).copied();
-            if found.is_none() {
-                let hint = if file.nodes.iter().any(|n| n.name == name) {
-                    String::new() // a duplicate/invalid node name, reported above
-                } else {
-                    format!("unknown node '{name}'")
-                };
-                if !hint.is_empty() {
-                    ck.problem(format!("{path}.{field}"), hint);
-                }
+            if found.is_none() && !file.nodes.iter().any(|n| n.name == name) {
+                ck.problem(format!("{path}.{field}"), format!("unknown node '{name}'"));
             }
             found
         };
@@ -685,9 +680,9 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         }
         ck.positive(&format!("{path}.capacity_mbps"), l.capacity_mbps);
         let cost = match l.cost {
-            Some(c) => check_cost(&mut ck, &format!("{path}.cost"), c, None),
+            Some(c) => check_cost(&mut ck, &format!("{path}.cost"), c, false),
             None if l.delay_ms.is_finite() && l.delay_ms >= 0.0 => {
-                check_cost(&mut ck, &format!("{path}.cost"), l.delay_ms, Some(()))
+                check_cost(&mut ck, &format!("{path}.cost"), l.delay_ms, true)
             }
             None => None, // the delay itself was reported
         };
@@ -711,6 +706,8 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         });
     }
 
+    // Every link was accepted, so edge j is the file's link j.
+    debug_assert_eq!(links.len(), file.links.len());
     let mut graph: UnGraph<Node, Link> = UnGraph::with_capacity(file.nodes.len(), file.links.len());
     for n in &file.nodes {
         graph.add_node(Node {
@@ -740,8 +737,8 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
 /// could wander through a zero-cost cycle, and RFC 5286's strict
 /// inequalities assume positive metrics), finite, at most
 /// [`Cost::MAX_F64`], and not so small it rounds to zero.
-fn check_cost(ck: &mut Checker, path: &str, c: f64, defaulted: Option<()>) -> Option<Cost> {
-    let hint = if defaulted.is_some() {
+fn check_cost(ck: &mut Checker, path: &str, c: f64, defaulted: bool) -> Option<Cost> {
+    let hint = if defaulted {
         format!("; cost defaults to delay_ms, which is {c} here: give an explicit cost")
     } else {
         String::new()
