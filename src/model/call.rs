@@ -20,6 +20,14 @@ pub struct Call {
     pub answer: Option<SimTime>,
     pub agent: Option<u32>,
     pub server: Option<u16>,
+    pub media_server: Option<u16>,
+    pub pdd: Option<SimTime>,
+    /// Routing table (see `NetworkState`) the media path was chosen in.
+    pub media_epoch: u16,
+    /// Media interrupted so far by failures.
+    pub media_gap: SimTime,
+    /// Media can no longer reach one end; the call will be dropped.
+    pub media_lost: bool,
     /// Agents currently ringing for this call.
     pub ringing: u32,
     /// The agent rung last (global index): when only one rings, releasing it
@@ -122,6 +130,11 @@ mod tests {
             answer: None,
             agent: None,
             server: None,
+            media_server: None,
+            pdd: None,
+            media_epoch: 0,
+            media_gap: SimTime::ZERO,
+            media_lost: false,
             ringing: 0,
             rung_agent: 0,
             cursor: 0,

@@ -36,6 +36,10 @@ pub enum Event {
     ArrivalsClose,
     /// Calls still in the system now are closed as `unfinished`.
     DrainLimit,
+    /// The scenario's timed event number i (failure or recovery).
+    Network(u16),
+    /// Media has been gone for `drop_gap_s`: the call is dropped.
+    MediaDrop(CallRef),
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 mod arrivals;
 mod call;
 mod event;
+mod network_state;
 mod platform;
 mod queue;
 mod record;
@@ -20,7 +21,7 @@ pub use crate::scenario::types::{Currency, Policy};
 pub use arrivals::ArrivalProcess;
 pub use event::Event;
 pub use platform::{run_replication, Platform, ReplicationResult};
-pub use record::{CallRecord, Outcome, RecordSink};
+pub use record::{CallRecord, MediaRecord, Outcome, RecordSink};
 pub use spec::{
     ArrivalSpec, CheckSpec, Model, NetEvent, NetworkSpec, NoAnswerRule, PortalSpec, Scope,
     ServerSpec,

@@ -1,6 +1,9 @@
 use std::ops::ControlFlow;
 
+use petgraph::graph::NodeIndex;
 use rand::Rng;
+
+use crate::media::{emodel, simulate, CodecCfg, JitterBufferCfg};
 
 use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
 use crate::scenario::types::Policy;
@@ -9,10 +12,12 @@ use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTota
 use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallState, CallTable};
 use super::event::{CallRef, Event};
+use super::network_state::{NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
+use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
 use super::server::ServerState;
-use super::spec::{Model, NoAnswerRule};
+use super::spec::{Model, NetEvent, NoAnswerRule};
 use crate::stats::WindowLevels;
 
 /// Purposes of the per-portal random streams (see `engine::stream`).
@@ -20,6 +25,16 @@ const STREAM_ARRIVALS: u64 = 1;
 const STREAM_TALK: u64 = 2;
 const STREAM_PATIENCE: u64 = 3;
 const STREAM_AGENTS: u64 = 4;
+const STREAM_MEDIA: u64 = 5;
+const STREAM_SIGNALLING: u64 = 6;
+
+/// SIP timer T1 (RFC 3261 §17.1.1.1): INVITE retransmissions at T1, 2·T1,
+/// 4·T1…; the transaction fails at 64·T1 (Timer B) with no response.
+const SIP_T1: SimTime = SimTime(500_000);
+const SIP_TIMER_B: SimTime = SimTime(64 * 500_000);
+/// Transmissions of an INVITE before Timer B fires: at 0, 0.5, 1.5, 3.5, 7.5,
+/// 15.5 and 31.5 s.
+const INVITE_TRANSMISSIONS: u32 = 7;
 
 /// Marks a call that has not rung anyone yet (its cursor is chosen by policy).
 const CURSOR_UNSET: u32 = u32::MAX;
@@ -31,6 +46,8 @@ struct PortalRuntime {
     rng_talk: StreamRng,
     rng_patience: StreamRng,
     rng_agents: StreamRng,
+    rng_media: StreamRng,
+    rng_signalling: StreamRng,
     /// Global index of this portal's first agent.
     agent_base: u32,
 }
@@ -77,6 +94,8 @@ pub struct Platform<'m, S: RecordSink> {
     scratch: Vec<u32>,
     /// Calls closed by the drain limit, warm-up arrivals included.
     unfinished: u64,
+    /// Routing state, with a topology.
+    net: Option<NetworkState<'m>>,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -98,6 +117,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_talk: stream(m.seed, rep, entity, STREAM_TALK),
                     rng_patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
                     rng_agents: stream(m.seed, rep, entity, STREAM_AGENTS),
+                    rng_media: stream(m.seed, rep, entity, STREAM_MEDIA),
+                    rng_signalling: stream(m.seed, rep, entity, STREAM_SIGNALLING),
                     agent_base,
                 }
             })
@@ -123,6 +144,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             interval_rows: Vec::new(),
             scratch: Vec::new(),
             unfinished: 0,
+            net: m.network.as_ref().map(NetworkState::new),
         }
     }
 
@@ -137,6 +159,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         q.schedule_at(m.duration, Event::ArrivalsClose);
         q.schedule_at(m.duration + m.drain, Event::DrainLimit);
+        for (i, (at, _)) in m.events.iter().enumerate() {
+            q.schedule_at(*at, Event::Network(i as u16));
+        }
         q.schedule_at(m.interval.min(m.duration), Event::IntervalTick);
         for p in 0..self.portals.len() {
             self.schedule_next_arrival(p, q);
@@ -191,28 +216,46 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.next_call_id += 1;
         self.iv[1 + p].offered += 1;
 
-        let server = if self.servers.is_empty() {
-            None
+        // Admission: a SIP server slot, and a media server slot when media
+        // is relayed. Either missing blocks the call.
+        let spec = &self.m.portals[p];
+        let server = self.pick_server(now, &spec.servers);
+        let media_server = self.pick_server(now, &spec.media_servers);
+        let refused = (!spec.servers.is_empty() && server.is_none())
+            || (!spec.media_servers.is_empty() && media_server.is_none());
+        let (pdd, outcome) = if refused {
+            // The server answers 503 at once.
+            (None, Some(Outcome::Blocked))
         } else {
-            match self.pick_server(now, p) {
-                Some(s) => Some(s),
-                None => {
-                    let rec = CallRecord {
-                        call_id: id,
-                        portal: p as u16,
-                        arrival: now,
-                        answer: None,
-                        end: now,
-                        wait: None,
-                        outcome: Outcome::Blocked,
-                        agent: None,
-                        server: None,
-                    };
-                    self.emit(&rec);
-                    return;
-                }
+            match self.signalling(p, server) {
+                Signalling::NotModelled => (None, None),
+                Signalling::Ringing(pdd) => (Some(pdd), None),
+                Signalling::TimedOut => (None, Some(Outcome::Failed)),
             }
         };
+        if let Some(outcome) = outcome {
+            let end = if outcome == Outcome::Failed {
+                now + SIP_TIMER_B
+            } else {
+                now
+            };
+            let rec = CallRecord {
+                call_id: id,
+                portal: p as u16,
+                arrival: now,
+                answer: None,
+                end,
+                wait: None,
+                outcome,
+                agent: None,
+                server: None,
+                media_server: None,
+                pdd: None,
+                media: None,
+            };
+            self.emit(&rec);
+            return;
+        }
 
         let c = self.calls.insert(Call {
             id,
@@ -222,6 +265,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             answer: None,
             agent: None,
             server,
+            media_server,
+            pdd,
+            media_epoch: 0,
+            media_gap: SimTime::ZERO,
+            media_lost: false,
             ringing: 0,
             rung_agent: 0,
             cursor: CURSOR_UNSET,
@@ -230,7 +278,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let np = self.portals.len();
         self.in_system[0].inc(now);
         self.in_system[1 + p].inc(now);
-        if let Some(s) = server {
+        for s in [server, media_server].into_iter().flatten() {
             self.servers[s as usize].accept(now);
             self.in_system[1 + np + s as usize].inc(now);
         }
@@ -253,10 +301,42 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
     }
 
-    /// Least-loaded server (ties: first listed) that accepts a call now.
-    fn pick_server(&self, now: SimTime, p: usize) -> Option<u16> {
+    /// The INVITE / 100 / 180 exchange between the callers' node and the
+    /// SIP server, over UDP with retransmissions (RFC 3261): each attempt
+    /// succeeds when both the INVITE and the provisional response get
+    /// through; attempt k (from 0) leaves at T1·(2^k − 1). Post-dial delay
+    /// is that plus the round trip. No path, or seven lost attempts, and the
+    /// transaction times out (Timer B, 64·T1): outcome `failed`.
+    fn signalling(&mut self, p: usize, server: Option<u16>) -> Signalling {
+        let (Some(net), Some(s)) = (self.net.as_mut(), server) else {
+            return Signalling::NotModelled;
+        };
+        let spec = &self.m.portals[p];
+        let (Some(from), Some(to)) = (spec.callers_node, self.m.servers[s as usize].node) else {
+            return Signalling::NotModelled;
+        };
+        let epoch = net.epoch();
+        let Some(path) = net.quality(epoch, from, to) else {
+            return Signalling::TimedOut;
+        };
+        let through = (1.0 - path.loss.mean()).powi(2);
+        let rng = &mut self.portals[p].rng_signalling;
+        for k in 0..INVITE_TRANSMISSIONS {
+            if through >= 1.0 || rng.gen::<f64>() < through {
+                let waited = SimTime(SIP_T1.micros() * ((1u64 << k) - 1));
+                return Signalling::Ringing(
+                    waited + SimTime::from_secs_f64(2.0 * path.delay_ms / 1000.0),
+                );
+            }
+        }
+        Signalling::TimedOut
+    }
+
+    /// Least-loaded server among `candidates` (ties: first listed) that
+    /// accepts a call now.
+    fn pick_server(&self, now: SimTime, candidates: &[u16]) -> Option<u16> {
         let mut best: Option<(u32, u16)> = None;
-        for &s in &self.m.portals[p].servers {
+        for &s in candidates {
             let st = &self.servers[s as usize];
             if st.can_accept(now) && best.is_none_or(|(a, _)| st.active < a) {
                 best = Some((st.active, s));
@@ -409,6 +489,20 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         call.state = CallState::Talking;
         call.answer = Some(now);
         call.agent = Some(agent);
+        if let Some(net) = self.net.as_mut() {
+            // Media starts on the paths of the table in force now.
+            let call = self.calls.get_mut(c).expect("live");
+            call.media_epoch = net.epoch();
+            let segs = media_segments(self.m, call);
+            let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
+            if !routed {
+                call.media_lost = true;
+                q.schedule_in(
+                    self.m.network.as_ref().expect("net").drop_gap,
+                    Event::MediaDrop(c),
+                );
+            }
+        }
 
         let wait = now - arrival;
         let within_sl = wait <= self.m.service_level;
@@ -490,7 +584,21 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             call.portal as usize,
             call.agent.expect("talking call has an agent"),
         );
-        self.finish(now, c, Outcome::Answered);
+        self.end_talk(now, c, p, agent, Outcome::Answered, q);
+    }
+
+    /// Ends a call in conversation (hang-up, or cut by a failure) and starts
+    /// the agent's wrap-up.
+    fn end_talk(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        p: usize,
+        agent: u32,
+        outcome: Outcome,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.finish(now, c, outcome);
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
         let wrapup = self.m.portals[p].wrapup.sample(&mut pr.rng_agents);
@@ -539,11 +647,21 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let np = self.portals.len();
         self.in_system[0].dec(now);
         self.in_system[1 + p].dec(now);
-        if let Some(s) = call.server {
+        for s in [call.server, call.media_server].into_iter().flatten() {
             self.servers[s as usize].release();
             self.in_system[1 + np + s as usize].dec(now);
         }
         let wait_end = call.answer.unwrap_or(now);
+        let media = match (call.answer, self.net.as_mut()) {
+            (Some(answer), Some(net)) => Some(media_quality(
+                self.m,
+                net,
+                &call,
+                now - answer,
+                &mut self.portals[p].rng_media,
+            )),
+            _ => None,
+        };
         let rec = CallRecord {
             call_id: call.id,
             portal: call.portal,
@@ -554,6 +672,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             outcome,
             agent: call.agent,
             server: call.server,
+            media_server: call.media_server,
+            pdd: call.pdd,
+            media,
         };
         self.emit(&rec);
     }
@@ -565,7 +686,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         let o = rec.outcome.index();
         self.iv[1 + p].outcomes[o] += 1;
-        if let Some(s) = rec.server {
+        for s in [rec.server, rec.media_server].into_iter().flatten() {
             self.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
         }
         self.sink.call_finished(rec);
@@ -646,6 +767,102 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.interval_rows.push(row);
         }
         self.interval_start = now;
+    }
+
+    /// A timed failure or recovery from the scenario's `events`.
+    fn on_network_event(&mut self, now: SimTime, i: usize, q: &mut EventQueue<Event>) {
+        match self.m.events[i].1 {
+            NetEvent::FailServer(s) => {
+                self.servers[s as usize].failed = true;
+                // A failed server drops every call it carries.
+                for c in self.calls.live_refs() {
+                    let on_it = self
+                        .calls
+                        .get(c)
+                        .is_some_and(|k| k.server == Some(s) || k.media_server == Some(s));
+                    if on_it {
+                        self.drop_call(now, c, q);
+                    }
+                }
+            }
+            NetEvent::RecoverServer(s) => self.servers[s as usize].failed = false,
+            NetEvent::FailLink(_)
+            | NetEvent::RecoverLink(_)
+            | NetEvent::FailNode(_)
+            | NetEvent::RecoverNode(_) => self.on_topology_change(self.m.events[i].1, q),
+        }
+    }
+
+    /// A link or node fails or recovers: route anew, and give every call in
+    /// conversation whose media path was cut its media gap (detection with a
+    /// loop-free alternate, reconvergence without); a gap longer than
+    /// `drop_gap_s`, or no path at all, drops the call once `drop_gap_s` of
+    /// silence has passed.
+    fn on_topology_change(&mut self, ev: NetEvent, q: &mut EventQueue<Event>) {
+        let Some(net) = self.net.as_mut() else { return };
+        let failure = matches!(ev, NetEvent::FailLink(_) | NetEvent::FailNode(_));
+        net.apply(ev);
+        if !failure {
+            return; // calls keep their paths; new calls use the new table
+        }
+        let drop_gap = self.m.network.as_ref().expect("net").drop_gap;
+        let new_epoch = net.epoch();
+        for c in self.calls.live_refs() {
+            let call = self.calls.get(c).expect("live");
+            if call.state != CallState::Talking || call.media_lost {
+                continue;
+            }
+            let mut worst = Repair::Untouched;
+            for &(a, b) in media_segments(self.m, call).iter().flatten() {
+                worst = match (worst, net.repair(call.media_epoch, a, b)) {
+                    (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
+                    (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
+                    (Repair::Untouched, r) | (r, Repair::Untouched) => r,
+                };
+            }
+            let call = self.calls.get_mut(c).expect("live");
+            match worst {
+                Repair::Untouched => {}
+                Repair::Gap(g) if g <= drop_gap => {
+                    call.media_gap = call.media_gap + g;
+                    call.media_epoch = new_epoch;
+                }
+                Repair::Gap(_) | Repair::Lost => {
+                    call.media_lost = true;
+                    q.schedule_in(drop_gap, Event::MediaDrop(c));
+                }
+            }
+        }
+    }
+
+    fn on_media_drop(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        if let Some(call) = self.calls.get_mut(c) {
+            if call.state == CallState::Talking {
+                // The silence itself counts as media lost.
+                call.media_gap = call.media_gap
+                    + (now - call.answer.unwrap_or(now)).min(
+                        self.m
+                            .network
+                            .as_ref()
+                            .map_or(SimTime::ZERO, |n| n.drop_gap),
+                    );
+                self.drop_call(now, c, q);
+            }
+        }
+    }
+
+    /// Ends a live call as `dropped`, whatever stage it is at.
+    fn drop_call(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        let Some(call) = self.calls.get(c) else {
+            return;
+        };
+        match (call.state, call.agent) {
+            (CallState::Talking, Some(agent)) => {
+                let p = call.portal as usize;
+                self.end_talk(now, c, p, agent, Outcome::Dropped, q);
+            }
+            _ => self.leave_unanswered(now, c, Outcome::Dropped, q),
+        }
     }
 
     fn on_drain_limit(&mut self, now: SimTime) {
@@ -734,7 +951,109 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::WarmupEnd => self.open_windows(now),
             Event::ArrivalsClose => self.close_windows(now),
             Event::DrainLimit => self.on_drain_limit(now),
+            Event::Network(i) => self.on_network_event(now, i as usize, q),
+            Event::MediaDrop(c) => self.on_media_drop(now, c, q),
         }
+    }
+}
+
+/// Result of the SIP exchange that starts a call.
+enum Signalling {
+    /// No topology, or the portal or server is not placed: not modelled.
+    NotModelled,
+    /// 180 Ringing reached the caller after this post-dial delay.
+    Ringing(SimTime),
+    /// No response by Timer B.
+    TimedOut,
+}
+
+/// The one or two node pairs a call's media crosses: callers → media server
+/// → agents when relayed, callers → agents when direct.
+fn media_segments(m: &Model, call: &Call) -> [Option<(NodeIndex, NodeIndex)>; 2] {
+    let spec = &m.portals[call.portal as usize];
+    let (Some(callers), Some(agents)) = (spec.callers_node, spec.node) else {
+        return [None, None];
+    };
+    match call.media_server.and_then(|s| m.servers[s as usize].node) {
+        Some(relay) => [Some((callers, relay)), Some((relay, agents))],
+        None => [Some((callers, agents)), None],
+    }
+}
+
+/// Media statistics of a finished call as heard by the caller: both RTP
+/// directions over the call's media path (the network is symmetric), talk
+/// time as the stream length, and the packets of any media gap added as one
+/// burst of loss (which also raises BurstR, so a gap hurts more than the
+/// same number of scattered losses).
+fn media_quality(
+    m: &Model,
+    net: &mut NetworkState,
+    call: &Call,
+    talk: SimTime,
+    rng: &mut StreamRng,
+) -> MediaRecord {
+    let netspec = m.network.as_ref().expect("called with a network");
+    let spec = &m.portals[call.portal as usize];
+    let mut path: Option<SegmentQuality> = None;
+    for &(a, b) in media_segments(m, call).iter().flatten() {
+        let seg = net.quality(call.media_epoch, a, b);
+        path = match (path, seg) {
+            (None, s) => s,
+            (Some(p), Some(s)) => Some(p.then(s)),
+            (Some(_), None) => None,
+        };
+    }
+    let codec = CodecCfg::new(spec.codec);
+    let jb = JitterBufferCfg {
+        depth_ms: netspec.jitter_buffer_ms,
+    };
+    let talk_s = talk.as_secs_f64();
+    let Some(path) = path else {
+        // Never had a path: everything sent was lost.
+        let sent = codec.packets_in(talk_s);
+        return MediaRecord {
+            rtp_sent: sent,
+            rtp_received: 0,
+            loss_pct: if sent > 0 { 100.0 } else { 0.0 },
+            jitter_ms: 0.0,
+            delay_ms: 0.0,
+            mos: 1.0,
+            media_gap: call.media_gap,
+        };
+    };
+    let media = path.media();
+    let sent_stream = simulate(netspec.media_model, &media, codec, &jb, talk_s, rng);
+    let mut heard = simulate(netspec.media_model, &media, codec, &jb, talk_s, rng);
+    let gap_packets = codec
+        .packets_in(call.media_gap.as_secs_f64())
+        .min(heard.sent);
+    let mut rtp_received = heard.received;
+    if gap_packets > 0 && heard.sent > 0 {
+        rtp_received = rtp_received.saturating_sub(gap_packets);
+        let lost = (heard.sent - heard.received + heard.late + gap_packets).min(heard.sent);
+        heard.loss_pct = 100.0 * lost as f64 / heard.sent as f64;
+        // One burst of `gap_packets` where random loss would average
+        // 1/(1 − loss) packets per burst (ITU-T G.107 BurstR definition).
+        let burst_r = (gap_packets as f64 * (1.0 - heard.loss_pct / 100.0))
+            .max(path.loss.burst_r())
+            .max(1.0);
+        let (r, mos) = emodel::rate(
+            heard.delay_ms,
+            spec.codec.impairment(),
+            heard.loss_pct,
+            burst_r,
+        );
+        heard.r = r;
+        heard.mos = mos;
+    }
+    MediaRecord {
+        rtp_sent: sent_stream.sent,
+        rtp_received,
+        loss_pct: heard.loss_pct,
+        jitter_ms: heard.jitter_ms,
+        delay_ms: heard.delay_ms,
+        mos: heard.mos,
+        media_gap: call.media_gap,
     }
 }
 

@@ -13,10 +13,15 @@ pub enum Outcome {
     NoAnswer,
     /// Still in the system when the drain limit after `duration_s` expired.
     Unfinished,
+    /// Cut by a failure: its server failed, or its media was lost for longer
+    /// than `network.drop_gap_s`.
+    Dropped,
+    /// Signalling never completed: the INVITE timed out (64·T1).
+    Failed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::Answered,
         Outcome::Abandoned,
         Outcome::Blocked,
@@ -24,6 +29,8 @@ impl Outcome {
         Outcome::Forwarded,
         Outcome::NoAnswer,
         Outcome::Unfinished,
+        Outcome::Dropped,
+        Outcome::Failed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,12 +42,34 @@ impl Outcome {
             Outcome::Forwarded => "forwarded",
             Outcome::NoAnswer => "no_answer",
             Outcome::Unfinished => "unfinished",
+            Outcome::Dropped => "dropped",
+            Outcome::Failed => "failed",
         }
     }
 
     pub fn index(self) -> usize {
         self as usize
     }
+}
+
+/// What the caller heard, for calls with media on a topology.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MediaRecord {
+    /// RTP packets the caller sent and received (the "251 packets received,
+    /// 248 sent" of a call server's log).
+    pub rtp_sent: u64,
+    pub rtp_received: u64,
+    /// Packets lost for quality (network loss, late arrivals, media gaps),
+    /// percent of those sent towards the caller.
+    pub loss_pct: f64,
+    /// RFC 3550 interarrival jitter at the caller, ms.
+    pub jitter_ms: f64,
+    /// Mouth-to-ear delay, ms.
+    pub delay_ms: f64,
+    /// E-model MOS of what the caller heard.
+    pub mos: f64,
+    /// Total time media was interrupted by failures.
+    pub media_gap: SimTime,
 }
 
 /// One finished call, as the platform hands it to statistics and writers.
@@ -59,6 +88,10 @@ pub struct CallRecord {
     /// Global agent index (see `Platform::agent_name`).
     pub agent: Option<u32>,
     pub server: Option<u16>,
+    pub media_server: Option<u16>,
+    /// Post-dial delay (INVITE to 180), with a topology.
+    pub pdd: Option<SimTime>,
+    pub media: Option<MediaRecord>,
 }
 
 impl CallRecord {

@@ -10,6 +10,8 @@ pub struct ServerState {
     pub max_calls: u32,
     pub max_cps: u32,
     pub active: u32,
+    /// Down (a timed `FailServer`): refuses new calls until recovered.
+    pub failed: bool,
     window_s: u64,
     accepted_in_window: u32,
 }
@@ -20,6 +22,7 @@ impl ServerState {
             max_calls: spec.max_calls.unwrap_or(u32::MAX),
             max_cps: spec.max_cps.unwrap_or(u32::MAX),
             active: 0,
+            failed: false,
             window_s: u64::MAX,
             accepted_in_window: 0,
         }
@@ -33,7 +36,7 @@ impl ServerState {
         } else {
             0
         };
-        self.active < self.max_calls && in_window < self.max_cps
+        !self.failed && self.active < self.max_calls && in_window < self.max_cps
     }
 
     pub fn accept(&mut self, now: SimTime) {

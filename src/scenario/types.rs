@@ -69,12 +69,7 @@ pub enum MediaPath {
 
 /// Statistical per-call media (default: a few random draws per call) or an
 /// exact walk over every RTP packet (small runs; agrees within CIs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-pub enum MediaModel {
-    #[default]
-    Statistical,
-    PerPacket,
-}
+pub use crate::media::MediaMode as MediaModel;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

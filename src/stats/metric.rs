@@ -12,6 +12,8 @@ pub enum Metric {
     Forwarded,
     NoAnswer,
     Unfinished,
+    Dropped,
+    Failed,
     PWait,
     AsaS,
     MeanWaitS,
@@ -28,7 +30,7 @@ pub enum Metric {
     Events,
 }
 
-pub const METRIC_COUNT: usize = 22;
+pub const METRIC_COUNT: usize = 24;
 
 /// One replication's values for one scope, indexed by `Metric as usize`.
 pub type MetricValues = [Option<f64>; METRIC_COUNT];
@@ -43,6 +45,8 @@ impl Metric {
         Metric::Forwarded,
         Metric::NoAnswer,
         Metric::Unfinished,
+        Metric::Dropped,
+        Metric::Failed,
         Metric::PWait,
         Metric::AsaS,
         Metric::MeanWaitS,
@@ -69,6 +73,8 @@ impl Metric {
             Metric::Forwarded => "forwarded",
             Metric::NoAnswer => "no_answer",
             Metric::Unfinished => "unfinished",
+            Metric::Dropped => "dropped",
+            Metric::Failed => "failed",
             Metric::PWait => "p_wait",
             Metric::AsaS => "asa_s",
             Metric::MeanWaitS => "mean_wait_s",

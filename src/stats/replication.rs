@@ -125,6 +125,8 @@ impl ScopeTotals {
         v[Metric::Forwarded as usize] = Some(self.count(Outcome::Forwarded) as f64);
         v[Metric::NoAnswer as usize] = Some(self.count(Outcome::NoAnswer) as f64);
         v[Metric::Unfinished as usize] = Some(self.count(Outcome::Unfinished) as f64);
+        v[Metric::Dropped as usize] = Some(self.count(Outcome::Dropped) as f64);
+        v[Metric::Failed as usize] = Some(self.count(Outcome::Failed) as f64);
         v[Metric::PWait as usize] = ratio(self.answered_waited as f64, answered);
         v[Metric::AsaS as usize] = ratio(secs(self.wait_answered_us), answered);
         v[Metric::MeanWaitS as usize] = ratio(secs(self.wait_queued_us), self.queued);
