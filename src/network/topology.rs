@@ -73,7 +73,8 @@ impl NodeKind {
 
 /// `Link(a: "office", b: "msk", delay_ms: 6.0, jitter_ms: 1.0, loss: 0.001,
 /// capacity_mbps: 100.0, cost: None)`. Undirected: `a`/`b` order carries no
-/// meaning. `jitter_ms` and `loss` default to zero, `cost` to `delay_ms`.
+/// meaning. `jitter_ms` and `loss` default to zero, `cost` to `delay_ms`,
+/// `capacity_mbps` to unlimited (`inf`, which may also be written).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename = "Link", deny_unknown_fields)]
 pub struct LinkEntry {
@@ -84,9 +85,14 @@ pub struct LinkEntry {
     pub jitter_ms: f64,
     #[serde(default)]
     pub loss: Loss,
+    #[serde(default = "unlimited")]
     pub capacity_mbps: f64,
     #[serde(default)]
     pub cost: Option<f64>,
+}
+
+fn unlimited() -> f64 {
+    f64::INFINITY
 }
 
 /// Packet loss on a link, per direction.
@@ -239,6 +245,8 @@ pub struct Link {
     pub delay_ms: f64,
     pub jitter_ms: f64,
     pub loss: Loss,
+    /// Per direction; `f64::INFINITY` when the file sets no limit (the link
+    /// never congests).
     pub capacity_mbps: f64,
     /// IGP cost (the file's `cost`, else `delay_ms`), kept exact.
     pub cost: Cost,
@@ -545,12 +553,6 @@ impl Checker<'_> {
         }
     }
 
-    fn positive(&mut self, path: &str, v: f64) {
-        if self.finite(path, v) && v <= 0.0 {
-            self.problem(path, format!("must be greater than zero, got {v}"));
-        }
-    }
-
     fn probability(&mut self, path: &str, v: f64) {
         if !(0.0..=1.0).contains(&v) {
             self.problem(
@@ -678,7 +680,16 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
                 ck.probability(&format!("{at}.loss_bad"), g.loss_bad);
             }
         }
-        ck.positive(&format!("{path}.capacity_mbps"), l.capacity_mbps);
+        // `inf` is allowed: it means "no limit", the default.
+        let capacity = format!("{path}.capacity_mbps");
+        if l.capacity_mbps.is_nan() {
+            ck.problem(capacity, "must be a number, got NaN");
+        } else if l.capacity_mbps <= 0.0 {
+            ck.problem(
+                capacity,
+                format!("must be greater than zero, got {}", l.capacity_mbps),
+            );
+        }
         let cost = match l.cost {
             Some(c) => check_cost(&mut ck, &format!("{path}.cost"), c, false),
             None if l.delay_ms.is_finite() && l.delay_ms >= 0.0 => {
@@ -828,6 +839,17 @@ Topology(
         assert!(!t.connected("office", "far"));
         assert!(!t.connected("office", "nowhere"));
         assert!(t.connected("far", "far"));
+        let t = parse(
+            r#"Topology(nodes: [Node(name: "a", kind: Office), Node(name: "b", kind: Router)],
+            links: [Link(a: "a", b: "b", delay_ms: 2)])"#,
+        )
+        .unwrap();
+        let l = t.link(EdgeIndex::new(0));
+        assert_eq!(l.capacity_mbps, f64::INFINITY, "no capacity: unlimited");
+        assert_eq!(
+            (l.jitter_ms, l.loss, l.cost.to_string().as_str()),
+            (0.0, Loss::Random(0.0), "2")
+        );
     }
 
     #[test]
@@ -881,7 +903,7 @@ Topology(
         Link(a: "a", b: "x", delay_ms: 1.0, capacity_mbps: 1.0),
         Link(a: "b", b: "b", delay_ms: 1.0, capacity_mbps: 1.0),
         Link(a: "a", b: "b", delay_ms: -1.0, jitter_ms: NaN, loss: 1.5, capacity_mbps: 0.0),
-        Link(a: "b", b: "a", delay_ms: 0.0, loss: Gilbert(p: 0.0, r: 2.0, loss_bad: -1), capacity_mbps: inf),
+        Link(a: "b", b: "a", delay_ms: 0.0, loss: Gilbert(p: 0.0, r: 2.0, loss_bad: -1), capacity_mbps: NaN),
         Link(a: "c|d", b: "a", delay_ms: 0.0, capacity_mbps: 1.0, cost: 0.0),
         Link(a: "b", b: "c|d", delay_ms: 0.0, loss: Bursty(p: 0.1, r: 0.1), capacity_mbps: 1.0),
     ],
@@ -900,7 +922,7 @@ Topology(
             "links.3.loss.p: must be a transition probability in (0, 1], got 0",
             "links.3.loss.r: must be a transition probability in (0, 1], got 2",
             "links.3.loss.loss_bad: must be a probability between 0 and 1, got -1",
-            "links.3.capacity_mbps: must be a finite number, got inf",
+            "links.3.capacity_mbps: must be a number, got NaN",
             "t.ron:12:9: links.3.cost: must be greater than zero (IGP costs must be positive so least-cost paths are loop-free), got 0; cost defaults to delay_ms",
             "t.ron:13:73: links.4.cost: must be greater than zero (IGP costs must be positive so least-cost paths are loop-free), got 0\n",
             "links.5.loss: unknown loss model 'Bursty'",
