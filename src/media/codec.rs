@@ -237,7 +237,8 @@ impl CodecCfg {
     /// one per `ptime`, counting only complete intervals (a tolerance of 1e-9
     /// packets absorbs decimal rounding, so 0.06 s at 20 ms is 3 packets).
     pub fn packets_in(&self, duration_s: f64) -> u64 {
-        if !(duration_s > 0.0) {
+        // NaN and non-positive durations send nothing.
+        if duration_s.is_nan() || duration_s <= 0.0 {
             return 0;
         }
         let n = duration_s * 1000.0 / self.ptime_ms;

@@ -10,9 +10,9 @@
 //! any length sees the long-run loss rate on average.
 
 use rand::Rng;
-use rand_distr::{Binomial, Distribution, StandardNormal};
 use serde::Deserialize;
 
+use super::draw::{self, BinomialSampler};
 use super::MediaError;
 
 /// How a path loses packets. Scenario form: `Random(p: 0.01)` or
@@ -46,13 +46,13 @@ impl Default for LossModel {
     }
 }
 
-/// Above this many expected bad-state visits in a stream, the statistical
-/// Gilbert draw switches from walking the sojourns one by one (exact) to a
-/// normal approximation with the exact mean and variance: by then the loss
-/// count is a sum of this many independent sojourn contributions and the
-/// central limit theorem applies, while walking them would cost two random
-/// draws each.
-pub const GILBERT_EXACT_MAX_VISITS: f64 = 24.0;
+/// Up to this many expected bad-state visits in a stream, the statistical
+/// Gilbert draw walks the sojourns one by one (exact, one exponential draw
+/// per sojourn); above it, it draws the loss count from a Gamma-shaped law
+/// with the exact mean and variance. Twelve visits keep the walk under about
+/// 150 ns; beyond that the count is a sum of many independent sojourns and
+/// its distribution is close to its two-moment Gamma fit.
+pub const GILBERT_EXACT_MAX_VISITS: f64 = 12.0;
 
 impl LossModel {
     /// A path that loses nothing.
@@ -179,26 +179,17 @@ impl LossModel {
     }
 
     /// Number of packets lost out of `n` consecutive packets, drawn without
-    /// walking the packets (statistical mode).
-    ///
-    /// * Random loss: one Binomial(n, p) draw — exact.
-    /// * Gilbert–Elliott with few expected bad-state visits
-    ///   (≤ [`GILBERT_EXACT_MAX_VISITS`]): walk the alternating good and bad
-    ///   sojourns, whose lengths are geometric (the chain is memoryless, so a
-    ///   stationary start has a geometric residual sojourn too); then
-    ///   Binomial(bad packets, loss_bad) + Binomial(good packets, loss_good).
-    ///   Exact in distribution; two draws per visit.
-    /// * Otherwise: a normal draw with the exact mean n·P and the exact
-    ///   variance of a stationary two-state chain,
-    ///   `n P(1−P) + 2 π_g π_b (l_b − l_g)² Σ_{k=1}^{n−1} (n−k) λᵏ`,
-    ///   λ = 1 − p − r (the lag-k autocovariance of the state indicator is
-    ///   π_g π_b λᵏ), rounded and clamped to [0, n].
+    /// walking the packets (statistical mode). Prepares a [`LossSampler`]
+    /// each time; keep one per path to draw many.
     pub fn sample_lost<R: Rng + ?Sized>(&self, n: u64, rng: &mut R) -> u64 {
-        if n == 0 {
-            return 0;
-        }
+        self.sampler().sample_lost(n, rng)
+    }
+
+    /// The statistical-mode sampler of this model, with everything that
+    /// depends only on the model computed once.
+    pub fn sampler(&self) -> LossSampler {
         match *self {
-            LossModel::Random { p } => binomial(n, p, rng),
+            LossModel::Random { p } => LossSampler::Random(BinomialSampler::new(p)),
             LossModel::Gilbert {
                 p,
                 r,
@@ -206,80 +197,146 @@ impl LossModel {
                 loss_bad,
             } => {
                 let bad = self.stationary_bad();
-                let visits = bad + (n - 1) as f64 * (1.0 - bad) * p;
-                if visits <= GILBERT_EXACT_MAX_VISITS {
-                    let n_bad = bad_packets_by_sojourns(n, p, r, bad, rng);
-                    binomial(n_bad, loss_bad, rng) + binomial(n - n_bad, loss_good, rng)
+                let loss = self.stationary_loss();
+                let lambda = 1.0 - p - r;
+                let dl = loss_bad - loss_good;
+                // n beyond which |λ|ⁿ < 1e-12 and drops out of the variance.
+                let lambda_negligible_after = if lambda.abs() < 1.0 && lambda != 0.0 {
+                    (-27.6 / lambda.abs().ln()).ceil()
+                } else if lambda == 0.0 {
+                    1.0
                 } else {
-                    let loss = self.stationary_loss();
-                    let nf = n as f64;
-                    let lambda = 1.0 - p - r;
-                    let dl = loss_bad - loss_good;
-                    let lag_sum = if (1.0 - lambda).abs() < 1e-15 {
-                        nf * (nf - 1.0) / 2.0
-                    } else {
-                        lambda * (nf * (1.0 - lambda) - (1.0 - lambda.powf(nf)))
-                            / ((1.0 - lambda) * (1.0 - lambda))
-                    };
-                    let var =
-                        nf * loss * (1.0 - loss) + 2.0 * bad * (1.0 - bad) * dl * dl * lag_sum;
-                    let z: f64 = StandardNormal.sample(rng);
-                    let x = (nf * loss + var.max(0.0).sqrt() * z).round();
-                    x.clamp(0.0, nf) as u64
+                    f64::INFINITY
+                };
+                LossSampler::Gilbert(GilbertSampler {
+                    bad,
+                    loss,
+                    visits_per_packet: (1.0 - bad) * p,
+                    inv_rate_good: draw::geometric_inv_rate(p),
+                    inv_rate_bad: draw::geometric_inv_rate(r),
+                    loss_good: BinomialSampler::new(loss_good),
+                    loss_bad: BinomialSampler::new(loss_bad),
+                    lambda,
+                    lambda_negligible_after,
+                    corr: 2.0 * bad * (1.0 - bad) * dl * dl,
+                })
+            }
+        }
+    }
+
+    /// Exact mean and variance of the number of packets lost out of `n`
+    /// consecutive packets, the chain started in its stationary law.
+    pub fn loss_count_moments(&self, n: u64) -> (f64, f64) {
+        match self.sampler() {
+            LossSampler::Random(_) => {
+                let (nf, p) = (n as f64, self.stationary_loss());
+                (nf * p, nf * p * (1.0 - p))
+            }
+            LossSampler::Gilbert(g) => g.moments(n),
+        }
+    }
+}
+
+/// A [`LossModel`] prepared for drawing loss counts (statistical mode): see
+/// [`LossSampler::sample_lost`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LossSampler {
+    Random(BinomialSampler),
+    Gilbert(GilbertSampler),
+}
+
+/// The constants of a Gilbert–Elliott chain that the count draw needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GilbertSampler {
+    bad: f64,
+    loss: f64,
+    visits_per_packet: f64,
+    inv_rate_good: f64,
+    inv_rate_bad: f64,
+    loss_good: BinomialSampler,
+    loss_bad: BinomialSampler,
+    lambda: f64,
+    lambda_negligible_after: f64,
+    corr: f64,
+}
+
+impl LossSampler {
+    /// Number of packets lost out of `n` consecutive packets.
+    ///
+    /// * Random loss: Binomial(n, p) (exact for small n·p·q, a
+    ///   skewness-corrected normal above; see `draw::BinomialSampler`).
+    /// * Gilbert–Elliott with few expected bad-state visits
+    ///   (≤ [`GILBERT_EXACT_MAX_VISITS`]): walk the alternating good and bad
+    ///   sojourns, whose lengths are geometric (the chain is memoryless, so a
+    ///   stationary start has a geometric residual sojourn too); then
+    ///   Binomial(bad packets, loss_bad) + Binomial(good packets, loss_good).
+    ///   Exact in distribution up to those binomials.
+    /// * Otherwise: a Gamma-shaped draw (`draw::gamma_like`) with the exact
+    ///   mean n·P and the exact variance of a stationary two-state chain,
+    ///   `n P(1−P) + 2 π_g π_b (l_b − l_g)² Σ_{k=1}^{n−1} (n−k) λᵏ`,
+    ///   λ = 1 − p − r (the lag-k autocovariance of the state indicator is
+    ///   π_g π_b λᵏ), rounded and clamped to [0, n]. A Gamma rather than a
+    ///   normal because the count is a sum of right-skewed burst lengths.
+    #[inline]
+    pub fn sample_lost<R: Rng + ?Sized>(&self, n: u64, rng: &mut R) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        match self {
+            LossSampler::Random(b) => b.sample(n, rng),
+            LossSampler::Gilbert(g) => {
+                let visits = g.bad + (n - 1) as f64 * g.visits_per_packet;
+                if visits <= GILBERT_EXACT_MAX_VISITS {
+                    let n_bad = g.bad_packets_by_sojourns(n, rng);
+                    g.loss_bad.sample(n_bad, rng) + g.loss_good.sample(n - n_bad, rng)
+                } else {
+                    let (mean, var) = g.moments(n);
+                    let x = draw::gamma_like(mean, var, rng).round();
+                    x.clamp(0.0, n as f64) as u64
                 }
             }
         }
     }
 }
 
-/// Binomial(n, p) that tolerates the edge cases a path can produce.
-#[inline]
-fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
-    if n == 0 || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p).map_or(0, |b| b.sample(rng))
-    }
-}
-
-/// Length (≥ 1) of a geometric sojourn that ends each step with probability
-/// `leave`, by inversion: 1 + ⌊ln U / ln(1 − leave)⌋. Never ending: u64::MAX.
-#[inline]
-fn geometric<R: Rng + ?Sized>(leave: f64, rng: &mut R) -> u64 {
-    if leave >= 1.0 {
-        return 1;
-    }
-    if leave <= 0.0 {
-        return u64::MAX;
-    }
-    let u = 1.0 - rng.gen::<f64>(); // (0, 1]
-    let k = (u.ln() / (-leave).ln_1p()).floor();
-    if k >= (u64::MAX - 1) as f64 {
-        u64::MAX
-    } else {
-        1 + k as u64
-    }
-}
-
-/// Packets spent in the bad state among `n`, walking the sojourns of a
-/// stationary Gilbert chain.
-fn bad_packets_by_sojourns<R: Rng + ?Sized>(n: u64, p: f64, r: f64, bad: f64, rng: &mut R) -> u64 {
-    let mut in_bad = rng.gen::<f64>() < bad;
-    let mut pos = 0u64;
-    let mut n_bad = 0u64;
-    while pos < n {
-        if in_bad {
-            let take = geometric(r, rng).min(n - pos);
-            n_bad += take;
-            pos += take;
+impl GilbertSampler {
+    /// Exact mean and variance of the loss count over `n` packets.
+    fn moments(&self, n: u64) -> (f64, f64) {
+        let nf = n as f64;
+        let lambda = self.lambda;
+        // Σ_{k=1}^{n−1} (n − k) λᵏ in closed form.
+        let lag_sum = if (1.0 - lambda).abs() < 1e-15 {
+            nf * (nf - 1.0) / 2.0
         } else {
-            pos = pos.saturating_add(geometric(p, rng));
-        }
-        in_bad = !in_bad;
+            let lambda_n = if nf >= self.lambda_negligible_after {
+                0.0
+            } else {
+                lambda.powf(nf)
+            };
+            lambda * (nf * (1.0 - lambda) - (1.0 - lambda_n)) / ((1.0 - lambda) * (1.0 - lambda))
+        };
+        let var = nf * self.loss * (1.0 - self.loss) + self.corr * lag_sum;
+        (nf * self.loss, var.max(0.0))
     }
-    n_bad
+
+    /// Packets spent in the bad state among `n`, walking the sojourns of the
+    /// stationary chain.
+    fn bad_packets_by_sojourns<R: Rng + ?Sized>(&self, n: u64, rng: &mut R) -> u64 {
+        let mut in_bad = rng.gen::<f64>() < self.bad;
+        let mut pos = 0u64;
+        let mut n_bad = 0u64;
+        while pos < n {
+            if in_bad {
+                let take = draw::geometric(self.inv_rate_bad, rng).min(n - pos);
+                n_bad += take;
+                pos += take;
+            } else {
+                pos = pos.saturating_add(draw::geometric(self.inv_rate_good, rng));
+            }
+            in_bad = !in_bad;
+        }
+        n_bad
+    }
 }
 
 /// The per-packet form of a [`LossModel`]: a Markov chain stepped once per

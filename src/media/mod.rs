@@ -4,8 +4,9 @@
 //!
 //! Data flow: the network gives a route's [`PathMedia`] (delay, jitter,
 //! loss); the platform gives the call's [`CodecCfg`], the receiver's
-//! [`JitterBufferCfg`] and the talk time; [`simulate`] (or one of the two
-//! modes directly) returns a [`StreamReport`] per direction.
+//! [`JitterBufferCfg`] and the talk time; a [`StreamModel`] built once per
+//! (path, codec, buffer) returns a [`StreamReport`] per call direction in
+//! either mode ([`simulate`] and friends do both steps in one call).
 //!
 //! * [`codec`] — payload, ptime, bandwidth, codec delay, Ie/Bpl (G.113).
 //! * [`emodel`] — G.107 planning form: R and MOS.
@@ -17,15 +18,16 @@
 //! Nothing allocates; the statistical mode makes a handful of random draws.
 
 pub mod codec;
+mod draw;
 pub mod emodel;
 pub mod loss;
 pub mod stream;
 
 pub use codec::{Codec, CodecCfg, Impairment, DEFAULT_PTIME_MS, IP_UDP_RTP_HEADER_BYTES};
-pub use loss::{LossModel, LossProcess};
+pub use loss::{LossModel, LossProcess, LossSampler};
 pub use stream::{
-    simulate, simulate_exact, simulate_statistical, JitterBufferCfg, MediaMode, PathMedia,
-    StreamReport, DEFAULT_JITTER_BUFFER_MS,
+    simulate, simulate_exact, simulate_statistical, InterarrivalJitter, JitterBufferCfg, MediaMode,
+    PathMedia, StreamModel, StreamReport, DEFAULT_JITTER_BUFFER_MS,
 };
 
 /// A media parameter that cannot be used, with the field at fault (the

@@ -8,8 +8,8 @@ use crate::model::{CallRecord, Model, RecordSink};
 use super::csv_text::quote;
 
 /// Header of `calls.csv` (contract: columns may be added, never renamed).
-pub const CALLS_HEADER: &str =
-    "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,server\n";
+pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,\
+sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s\n";
 
 /// Streams one replication's finished calls to a part file as they end, so
 /// memory never grows with the number of calls. The first I/O error is kept
@@ -20,6 +20,8 @@ pub struct CallsCsv {
     portal_names: Vec<String>,
     agent_names: Vec<String>,
     server_names: Vec<String>,
+    /// Codec name per portal, for runs with a topology.
+    codecs: Vec<Option<&'static str>>,
     rows: u64,
     error: Option<io::Error>,
     line: Vec<u8>,
@@ -55,6 +57,11 @@ impl CallsCsv {
                 .flat_map(|p| p.agent_names.iter().map(|a| quote(a)))
                 .collect(),
             server_names: model.servers.iter().map(|s| quote(&s.name)).collect(),
+            codecs: model
+                .portals
+                .iter()
+                .map(|p| model.network.as_ref().map(|_| p.codec.name()))
+                .collect(),
             rows: 0,
             error: None,
             line: Vec::with_capacity(256),
@@ -97,6 +104,43 @@ impl CallsCsv {
         line.push(b',');
         if let Some(s) = r.server {
             line.extend_from_slice(self.server_names[s as usize].as_bytes());
+        }
+        line.push(b',');
+        if let Some(s) = r.media_server {
+            line.extend_from_slice(self.server_names[s as usize].as_bytes());
+        }
+        line.push(b',');
+        if let Some(codec) = self.codecs[r.portal as usize] {
+            line.extend_from_slice(codec.as_bytes());
+        }
+        line.push(b',');
+        if let Some(pdd) = r.pdd {
+            // Milliseconds with microsecond resolution.
+            let us = pdd.micros();
+            push_u64(line, us / 1000);
+            line.push(b'.');
+            let frac = us % 1000;
+            line.extend_from_slice(&[
+                b'0' + (frac / 100) as u8,
+                b'0' + (frac / 10 % 10) as u8,
+                b'0' + (frac % 10) as u8,
+            ]);
+        }
+        match &r.media {
+            Some(m) => {
+                line.push(b',');
+                push_u64(line, m.rtp_sent);
+                line.push(b',');
+                push_u64(line, m.rtp_received);
+                // Fixed decimals: enough for analysis, stable across platforms.
+                let _ = write!(
+                    line,
+                    ",{:.3},{:.3},{:.3},{:.4},",
+                    m.loss_pct, m.jitter_ms, m.delay_ms, m.mos
+                );
+                push_time(line, m.media_gap);
+            }
+            None => line.extend_from_slice(b",,,,,,,"),
         }
         line.push(b'\n');
         self.out.write_all(line)

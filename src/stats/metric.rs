@@ -27,10 +27,14 @@ pub enum Metric {
     MeanConcurrency,
     MeanQueue,
     MeanMos,
+    P5Mos,
+    MeanLossPct,
+    MeanPddMs,
+    MeanMediaGapS,
     Events,
 }
 
-pub const METRIC_COUNT: usize = 24;
+pub const METRIC_COUNT: usize = 28;
 
 /// One replication's values for one scope, indexed by `Metric as usize`.
 pub type MetricValues = [Option<f64>; METRIC_COUNT];
@@ -60,6 +64,10 @@ impl Metric {
         Metric::MeanConcurrency,
         Metric::MeanQueue,
         Metric::MeanMos,
+        Metric::P5Mos,
+        Metric::MeanLossPct,
+        Metric::MeanPddMs,
+        Metric::MeanMediaGapS,
         Metric::Events,
     ];
 
@@ -88,6 +96,10 @@ impl Metric {
             Metric::MeanConcurrency => "mean_concurrency",
             Metric::MeanQueue => "mean_queue",
             Metric::MeanMos => "mean_mos",
+            Metric::P5Mos => "p5_mos",
+            Metric::MeanLossPct => "mean_loss_pct",
+            Metric::MeanPddMs => "mean_pdd_ms",
+            Metric::MeanMediaGapS => "mean_media_gap_s",
             Metric::Events => "events",
         }
     }

@@ -23,6 +23,15 @@ pub struct ScopeTotals {
     /// added to the histogram only when a quantile is asked for.
     zero_waits: u64,
     waits_us: Histogram<u64>,
+    /// Calls with media statistics (topology runs).
+    media_calls: u64,
+    mos_sum: f64,
+    loss_pct_sum: f64,
+    media_gap_us: u128,
+    /// MOS × 1000 as integers, for the 5th percentile.
+    mos_milli: Histogram<u64>,
+    pdd_calls: u64,
+    pdd_us: u128,
 }
 
 impl Default for ScopeTotals {
@@ -39,6 +48,15 @@ impl Default for ScopeTotals {
             max_wait_us: 0,
             zero_waits: 0,
             waits_us: Histogram::new(3).expect("3 significant digits is valid"),
+            media_calls: 0,
+            mos_sum: 0.0,
+            loss_pct_sum: 0.0,
+            media_gap_us: 0,
+            // Five digits: exact for MOS × 1000 (at most 4500), so p5 is a
+            // real MOS value, not a bucket edge.
+            mos_milli: Histogram::new(5).expect("5 significant digits is valid"),
+            pdd_calls: 0,
+            pdd_us: 0,
         }
     }
 }
@@ -80,6 +98,17 @@ impl ScopeTotals {
                 }
             }
         }
+        if let Some(m) = &rec.media {
+            self.media_calls += 1;
+            self.mos_sum += m.mos;
+            self.loss_pct_sum += m.loss_pct;
+            self.media_gap_us += m.media_gap.micros() as u128;
+            let _ = self.mos_milli.record((m.mos * 1000.0).round() as u64);
+        }
+        if let Some(pdd) = rec.pdd {
+            self.pdd_calls += 1;
+            self.pdd_us += pdd.micros() as u128;
+        }
         // Talk of calls cut by the drain limit is partial: leave it out.
         if rec.outcome == Outcome::Answered {
             if let Some(talk) = rec.talk() {
@@ -103,6 +132,13 @@ impl ScopeTotals {
         self.talk_us += other.talk_us;
         self.max_wait_us = self.max_wait_us.max(other.max_wait_us);
         self.zero_waits += other.zero_waits;
+        self.media_calls += other.media_calls;
+        self.mos_sum += other.mos_sum;
+        self.loss_pct_sum += other.loss_pct_sum;
+        self.media_gap_us += other.media_gap_us;
+        let _ = self.mos_milli.add(&other.mos_milli);
+        self.pdd_calls += other.pdd_calls;
+        self.pdd_us += other.pdd_us;
         // Both histograms auto-resize, so adding cannot fail.
         let _ = self.waits_us.add(&other.waits_us);
     }
@@ -152,6 +188,14 @@ impl ScopeTotals {
             v[Metric::MeanConcurrency as usize] = Some(levels.calls_in_system_s / levels.window_s);
             v[Metric::MeanQueue as usize] = Some(levels.waiting_s / levels.window_s);
         }
+        v[Metric::MeanMos as usize] = ratio(self.mos_sum, self.media_calls);
+        v[Metric::MeanLossPct as usize] = ratio(self.loss_pct_sum, self.media_calls);
+        v[Metric::MeanMediaGapS as usize] = ratio(secs(self.media_gap_us), self.media_calls);
+        if self.media_calls > 0 {
+            v[Metric::P5Mos as usize] =
+                Some(self.mos_milli.value_at_quantile(0.05) as f64 / 1000.0);
+        }
+        v[Metric::MeanPddMs as usize] = ratio(secs(self.pdd_us) * 1000.0, self.pdd_calls);
         v[Metric::Events as usize] = events.map(|e| e as f64);
         v
     }
@@ -177,6 +221,9 @@ mod tests {
             outcome,
             agent: None,
             server: None,
+            media_server: None,
+            pdd: None,
+            media: None,
         }
     }
 
