@@ -291,8 +291,7 @@ impl LossSampler {
                     g.loss_bad.sample(n_bad, rng) + g.loss_good.sample(n - n_bad, rng)
                 } else {
                     let (mean, var) = g.moments(n);
-                    let x = draw::gamma_like(mean, var, rng).round();
-                    x.clamp(0.0, n as f64) as u64
+                    draw::round_count(draw::gamma_like(mean, var, rng), n as f64)
                 }
             }
         }

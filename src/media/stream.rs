@@ -359,9 +359,8 @@ fn packets_in(packets_per_s: f64, duration_s: f64) -> u64 {
     if duration_s.is_nan() || duration_s <= 0.0 {
         return 0;
     }
-    (duration_s * packets_per_s + 1e-9)
-        .floor()
-        .min(u64::MAX as f64) as u64
+    // Truncation is ⌊·⌋ here (non-negative; saturating at u64::MAX).
+    (duration_s * packets_per_s + 1e-9) as u64
 }
 
 /// One direction, packet by packet ([`StreamModel::exact`]); for many calls
