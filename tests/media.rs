@@ -214,7 +214,7 @@ fn per_packet_and_statistical_modes_agree_within_confidence_intervals() {
             duration_s: 60.0,
         },
         Case {
-            name: "Gilbert 3 %, bursts of 8 (sojourn walk)",
+            name: "Gilbert 3 %, bursts of 8 (~11 visits: walk)",
             path: PathMedia {
                 one_way_delay_ms: 70.0,
                 jitter_ms: 5.0,
@@ -225,7 +225,7 @@ fn per_packet_and_statistical_modes_agree_within_confidence_intervals() {
             duration_s: 60.0,
         },
         Case {
-            name: "Gilbert-Elliott general (Gamma fit)",
+            name: "Gilbert-Elliott general (~84 visits: Gamma)",
             path: PathMedia {
                 one_way_delay_ms: 25.0,
                 jitter_ms: 4.0,

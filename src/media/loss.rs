@@ -48,10 +48,10 @@ impl Default for LossModel {
 
 /// Up to this many expected bad-state visits in a stream, the statistical
 /// Gilbert draw walks the sojourns one by one (exact, one exponential draw
-/// per sojourn); above it, it draws the loss count from a Gamma-shaped law
-/// with the exact mean and variance. Twelve visits keep the walk under about
-/// 150 ns; beyond that the count is a sum of many independent sojourns and
-/// its distribution is close to its two-moment Gamma fit.
+/// per sojourn, about 25 ns per visit); above it, it draws the loss count
+/// from a Gamma-shaped law with the exact mean and variance. Twelve visits
+/// bound the walk to about 300 ns in the worst case; beyond that the count is
+/// a sum of many independent sojourns and close to its two-moment Gamma fit.
 pub const GILBERT_EXACT_MAX_VISITS: f64 = 12.0;
 
 impl LossModel {
@@ -468,8 +468,8 @@ mod tests {
     #[test]
     fn counted_losses_match_the_per_packet_chain() {
         let cases = [
-            (LossModel::gilbert_from_rate(0.03, 8.0), 2000), // ~15 visits: sojourn walk
-            (general(), 3000),                               // ~56 visits: normal
+            (LossModel::gilbert_from_rate(0.03, 8.0), 2000), // ~7.5 visits: sojourn walk
+            (general(), 3000),                               // ~56 visits: Gamma fit
             (LossModel::Random { p: 0.02 }, 1500),
         ];
         for (k, (m, n)) in cases.into_iter().enumerate() {
