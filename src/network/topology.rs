@@ -15,7 +15,7 @@ use petgraph::unionfind::UnionFind;
 use ron::extensions::Extensions;
 use serde::{de, Deserialize, Deserializer};
 
-use crate::scenario::ron_path::{line_col, resolve, scan, Kind, Node as RonNode, Target};
+use crate::scenario::diagnostics::{Diagnostics, ProblemList};
 use crate::scenario::Problem;
 
 use super::cost::Cost;
@@ -424,36 +424,11 @@ pub enum TopologyError {
         col: usize,
         message: String,
     },
-    #[error("{}", Invalid { file, problems })]
+    #[error("{}", ProblemList { file, what: "topology", problems, note: None })]
     Invalid {
         file: PathBuf,
         problems: Vec<Problem>,
     },
-}
-
-struct Invalid<'a> {
-    file: &'a PathBuf,
-    problems: &'a [Problem],
-}
-
-impl fmt::Display for Invalid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        write!(
-            f,
-            "{}: {n} problem{} in the topology",
-            self.file.display(),
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in self.problems {
-            write!(f, "\n  ")?;
-            if let Some((l, c)) = p.line_col {
-                write!(f, "{}:{l}:{c}: ", self.file.display())?;
-            }
-            write!(f, "{}: {}", p.path, p.reason)?;
-        }
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -487,72 +462,15 @@ pub fn parse_topology(text: &str, origin: &Path) -> Result<Topology, TopologyErr
     build(&parsed, text, origin)
 }
 
-/// Collects problems with positions, like scenario validation does.
-struct Checker<'a> {
-    text: &'a str,
-    root: Option<RonNode>,
-    problems: Vec<Problem>,
+type Checker<'a> = Diagnostics<'a>;
+
+/// Checks specific to topology files, on top of the shared diagnostics.
+trait TopologyChecks {
+    fn probability(&mut self, path: &str, v: f64);
+    fn transition(&mut self, path: &str, v: f64);
 }
 
-impl Checker<'_> {
-    fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let root = self.root.as_ref()?;
-        let mut p = path;
-        loop {
-            match resolve(self.text, root, p) {
-                Ok(Target::Value(n)) => return Some(line_col(self.text, n.start)),
-                Ok(Target::MissingField { parent, .. }) => {
-                    return Some(line_col(self.text, parent.start))
-                }
-                Err(_) => p = p.rsplit_once('.')?.0,
-            }
-        }
-    }
-
-    fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        let path = path.into();
-        let line_col = self.locate(&path);
-        self.problems.push(Problem {
-            path,
-            line_col,
-            reason: reason.into(),
-        });
-    }
-
-    /// The identifier written before `(` at `path`, if the value there is a
-    /// named struct (`Gilbert(..)` → "Gilbert").
-    fn struct_name(&self, path: &str) -> Option<&str> {
-        let root = self.root.as_ref()?;
-        let Ok(Target::Value(mut n)) = resolve(self.text, root, path) else {
-            return None;
-        };
-        loop {
-            let Kind::Struct { open, items, .. } = &n.kind else {
-                return None;
-            };
-            let head = self.text[n.start..open - 1].trim();
-            match items.as_slice() {
-                [inner] if head == "Some" => n = inner, // look through `Some(..)`
-                _ => return Some(head),
-            }
-        }
-    }
-
-    fn finite(&mut self, path: &str, v: f64) -> bool {
-        if v.is_finite() {
-            true
-        } else {
-            self.problem(path, format!("must be a finite number, got {v}"));
-            false
-        }
-    }
-
-    fn non_negative(&mut self, path: &str, v: f64) {
-        if self.finite(path, v) && v < 0.0 {
-            self.problem(path, format!("must not be negative, got {v}"));
-        }
-    }
-
+impl TopologyChecks for Diagnostics<'_> {
     fn probability(&mut self, path: &str, v: f64) {
         if !(0.0..=1.0).contains(&v) {
             self.problem(
@@ -579,11 +497,7 @@ impl Checker<'_> {
 const NAME_FORBIDDEN: [char; 4] = [',', '|', '"', '\''];
 
 fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, TopologyError> {
-    let mut ck = Checker {
-        text,
-        root: scan(text).ok(),
-        problems: vec![],
-    };
+    let mut ck = Checker::new(text);
 
     if file.nodes.is_empty() {
         ck.problem("nodes", "must list at least one node");

@@ -1,5 +1,6 @@
-use std::fmt;
 use std::path::PathBuf;
+
+use super::diagnostics::ProblemList;
 
 /// One semantic problem: where (field path and, when the field is written in
 /// the file, its line and column) and why.
@@ -29,43 +30,16 @@ pub enum ScenarioError {
     },
     #[error("--set {assignment}: {reason}")]
     Override { assignment: String, reason: String },
-    #[error("{}", Invalid { file, problems, after_overrides: *after_overrides })]
+    #[error("{}", ProblemList {
+        file,
+        what: "scenario",
+        problems,
+        note: after_overrides.then_some("after --set overrides; positions refer to the overridden text"),
+    })]
     Invalid {
         file: PathBuf,
         problems: Vec<Problem>,
         /// Positions then refer to the text after `--set` was applied.
         after_overrides: bool,
     },
-}
-
-struct Invalid<'a> {
-    file: &'a PathBuf,
-    problems: &'a [Problem],
-    after_overrides: bool,
-}
-
-impl fmt::Display for Invalid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        write!(
-            f,
-            "{}: {n} problem{} in the scenario",
-            self.file.display(),
-            if n == 1 { "" } else { "s" }
-        )?;
-        if self.after_overrides {
-            write!(
-                f,
-                " (after --set overrides; positions refer to the overridden text)"
-            )?;
-        }
-        for p in self.problems {
-            write!(f, "\n  ")?;
-            if let Some((l, c)) = p.line_col {
-                write!(f, "{}:{l}:{c}: ", self.file.display())?;
-            }
-            write!(f, "{}: {}", p.path, p.reason)?;
-        }
-        Ok(())
-    }
 }

@@ -5,6 +5,7 @@
 //! and the only place that can reject it; everything downstream trusts the
 //! model it returns.
 
+pub mod diagnostics;
 mod error;
 mod load;
 mod overrides;

@@ -10,9 +10,9 @@ use crate::model::{
 use crate::network::load_topology;
 use crate::stats::Metric;
 
-use super::error::{Problem, ScenarioError};
+use super::diagnostics::Diagnostics;
+use super::error::ScenarioError;
 use super::load::Loaded;
-use super::ron_path::{line_col, resolve, scan, Node, Target};
 use super::types::{Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent};
 
 /// Shortest ring time and interval: simulated time has microsecond
@@ -23,62 +23,14 @@ const MIN_STEP_S: f64 = 0.001;
 /// arrive closer than the clock's resolution and the run would never end.
 const MAX_PER_HOUR: f64 = 1e7;
 
-/// Collects every problem rather than stopping at the first, so a user fixes
-/// a file in one pass.
-struct Checker<'a> {
-    text: &'a str,
-    root: Option<Node>,
-    problems: Vec<Problem>,
+type Checker<'a> = Diagnostics<'a>;
+
+/// Distributions built from the file, with problems reported at their path.
+trait SamplerCheck {
+    fn sampler(&mut self, path: &str, d: &Dist) -> Sampler;
 }
 
-impl Checker<'_> {
-    fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let root = self.root.as_ref()?;
-        let mut p = path;
-        loop {
-            match resolve(self.text, root, p) {
-                Ok(Target::Value(n)) => return Some(line_col(self.text, n.start)),
-                Ok(Target::MissingField { parent, .. }) => {
-                    return Some(line_col(self.text, parent.start))
-                }
-                Err(_) => p = p.rsplit_once('.')?.0,
-            }
-        }
-    }
-
-    fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        let path = path.into();
-        let line_col = self.locate(&path);
-        self.problems.push(Problem {
-            path,
-            line_col,
-            reason: reason.into(),
-        });
-    }
-
-    fn finite(&mut self, path: &str, v: f64) -> bool {
-        if v.is_finite() {
-            true
-        } else {
-            self.problem(path, format!("must be a finite number, got {v}"));
-            false
-        }
-    }
-
-    fn positive(&mut self, path: &str, v: f64) -> f64 {
-        if self.finite(path, v) && v <= 0.0 {
-            self.problem(path, format!("must be greater than zero, got {v}"));
-        }
-        v
-    }
-
-    fn non_negative(&mut self, path: &str, v: f64) -> f64 {
-        if self.finite(path, v) && v < 0.0 {
-            self.problem(path, format!("must not be negative, got {v}"));
-        }
-        v
-    }
-
+impl SamplerCheck for Diagnostics<'_> {
     fn sampler(&mut self, path: &str, d: &Dist) -> Sampler {
         let built = match d {
             Dist::Const(v) => Sampler::constant(*v),
@@ -104,11 +56,7 @@ impl Checker<'_> {
 /// Checks a loaded scenario and builds the indexed model the engine runs.
 pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let sc: &Scenario = &loaded.scenario;
-    let mut ck = Checker {
-        text: &loaded.text,
-        root: scan(&loaded.text).ok(),
-        problems: vec![],
-    };
+    let mut ck = Diagnostics::new(&loaded.text);
 
     if sc.name.trim().is_empty() {
         ck.problem("name", "must not be empty (it names the output folder)");

@@ -1,0 +1,128 @@
+//! Semantic checks of a RON file with positions: collect every problem with
+//! its field path and, where the field is written, line and column. Shared by
+//! scenario and topology validation so both report problems the same way.
+
+use std::fmt;
+use std::path::Path;
+
+use super::error::Problem;
+use super::ron_path::{line_col, resolve, scan, Kind, Node, Target};
+
+/// Collects every problem rather than stopping at the first, so a user fixes
+/// a file in one pass.
+pub struct Diagnostics<'a> {
+    text: &'a str,
+    root: Option<Node>,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Diagnostics<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Diagnostics {
+            text,
+            root: scan(text).ok(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Line and column of the value at `path`, or of its nearest written
+    /// ancestor when the field is left to its default.
+    fn locate(&self, path: &str) -> Option<(usize, usize)> {
+        let root = self.root.as_ref()?;
+        let mut p = path;
+        loop {
+            match resolve(self.text, root, p) {
+                Ok(Target::Value(n)) => return Some(line_col(self.text, n.start)),
+                Ok(Target::MissingField { parent, .. }) => {
+                    return Some(line_col(self.text, parent.start))
+                }
+                Err(_) => p = p.rsplit_once('.')?.0,
+            }
+        }
+    }
+
+    pub fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        let path = path.into();
+        let line_col = self.locate(&path);
+        self.problems.push(Problem {
+            path,
+            line_col,
+            reason: reason.into(),
+        });
+    }
+
+    /// The identifier written before `(` at `path`, if the value there is a
+    /// named struct (`Gilbert(..)` → "Gilbert"), looking through `Some(..)`.
+    pub fn struct_name(&self, path: &str) -> Option<&str> {
+        let root = self.root.as_ref()?;
+        let Ok(Target::Value(mut n)) = resolve(self.text, root, path) else {
+            return None;
+        };
+        loop {
+            let Kind::Struct { open, items, .. } = &n.kind else {
+                return None;
+            };
+            let head = self.text[n.start..open - 1].trim();
+            match items.as_slice() {
+                [inner] if head == "Some" => n = inner,
+                _ => return Some(head),
+            }
+        }
+    }
+
+    pub fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.problem(path, format!("must be a finite number, got {v}"));
+            false
+        }
+    }
+
+    pub fn positive(&mut self, path: &str, v: f64) -> f64 {
+        if self.finite(path, v) && v <= 0.0 {
+            self.problem(path, format!("must be greater than zero, got {v}"));
+        }
+        v
+    }
+
+    pub fn non_negative(&mut self, path: &str, v: f64) -> f64 {
+        if self.finite(path, v) && v < 0.0 {
+            self.problem(path, format!("must not be negative, got {v}"));
+        }
+        v
+    }
+}
+
+/// Renders a list of problems as `FILE: N problems in the WHAT (NOTE)` and
+/// then one indented `FILE:LINE:COL: path: reason` line each.
+pub struct ProblemList<'a> {
+    pub file: &'a Path,
+    pub what: &'static str,
+    pub problems: &'a [Problem],
+    pub note: Option<&'static str>,
+}
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        let s = if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{}: {n} problem{s} in the {}",
+            self.file.display(),
+            self.what
+        )?;
+        if let Some(note) = self.note {
+            write!(f, " ({note})")?;
+        }
+        for p in self.problems {
+            write!(f, "\n  ")?;
+            if let Some((l, c)) = p.line_col {
+                write!(f, "{}:{l}:{c}: ", self.file.display())?;
+            }
+            write!(f, "{}: {}", p.path, p.reason)?;
+        }
+        Ok(())
+    }
+}
