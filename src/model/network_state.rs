@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use petgraph::graph::NodeIndex;
 
 use crate::engine::SimTime;
-use crate::media::{LossModel, PathMedia};
+use crate::media::{Codec, CodecCfg, JitterBufferCfg, LossModel, PathMedia, StreamModel};
+use crate::stats::Level;
 use crate::network::{compose_loss, path_metrics, Failures, Loss, Routes};
 
 use super::spec::{NetEvent, NetworkSpec};
@@ -69,18 +70,148 @@ pub struct NetworkState<'m> {
     epochs: Vec<Routes>,
     /// Path properties per (epoch, src, dst), computed on first use.
     quality: HashMap<(u16, u32, u32), Option<SegmentQuality>>,
+    /// Prepared media models per (epoch, callers, relay, agents, codec), so
+    /// a call's media costs a lookup and a few draws.
+    streams: HashMap<StreamKey, Option<StreamModel>>,
+    /// Media flows on each link (one per call, both directions) and their
+    /// load per direction in kbit/s, as time-integrated levels.
+    link_flows: Vec<Level>,
+    link_kbps: Vec<Level>,
+}
+
+type StreamKey = (u16, u32, u32, u32, Codec);
+
+/// One row of `links.csv`.
+#[derive(Debug, Clone)]
+pub struct LinkRow {
+    pub start: SimTime,
+    pub end: SimTime,
+    pub link: u32,
+    pub mean_flows: f64,
+    pub max_flows: u32,
+    pub mean_load_mbps: f64,
+    pub max_load_mbps: f64,
+    pub failed: bool,
 }
 
 impl<'m> NetworkState<'m> {
     pub fn new(spec: &'m NetworkSpec) -> Self {
         let failures = Failures::none(&spec.topology);
         let routes = Routes::compute(&spec.topology, &failures);
+        let links = spec.topology.link_count();
         NetworkState {
             spec,
             failures,
             epochs: vec![routes],
             quality: HashMap::new(),
+            streams: HashMap::new(),
+            link_flows: vec![Level::default(); links],
+            link_kbps: vec![Level::default(); links],
         }
+    }
+
+    /// Adds or removes a call's media flow of `kbps` per direction on every
+    /// link of the segment's path in `epoch`. When adding, returns the worst
+    /// load / capacity ratio on the path, for the overload loss model.
+    pub fn carry(
+        &mut self,
+        now: SimTime,
+        epoch: u16,
+        src: NodeIndex,
+        dst: NodeIndex,
+        kbps: u32,
+        add: bool,
+    ) -> f64 {
+        let topo = &self.spec.topology;
+        let Some(path) = self.epochs[epoch as usize].path(src, dst) else {
+            return 0.0;
+        };
+        let mut worst: f64 = 0.0;
+        for w in path.windows(2) {
+            let Some(e) = topo.link_between(w[0], w[1]) else {
+                continue;
+            };
+            let i = e.index();
+            if add {
+                self.link_flows[i].inc(now);
+                self.link_kbps[i].add(now, kbps);
+                let capacity_kbps = topo.link(e).capacity_mbps * 1000.0;
+                worst = worst.max(self.link_kbps[i].value() as f64 / capacity_kbps);
+            } else {
+                self.link_flows[i].dec(now);
+                self.link_kbps[i].sub(now, kbps);
+            }
+        }
+        worst
+    }
+
+    /// Closes the interval `[start, now]` for every link.
+    pub fn close_interval(&mut self, start: SimTime, now: SimTime, rows: &mut Vec<LinkRow>) {
+        let len = now - start;
+        for i in 0..self.link_flows.len() {
+            let (mean_flows, max_flows) = self.link_flows[i].close_interval(now, len);
+            let (mean_kbps, max_kbps) = self.link_kbps[i].close_interval(now, len);
+            let e = petgraph::graph::EdgeIndex::new(i);
+            rows.push(LinkRow {
+                start,
+                end: now,
+                link: i as u32,
+                mean_flows,
+                max_flows,
+                mean_load_mbps: mean_kbps / 1000.0,
+                max_load_mbps: max_kbps as f64 / 1000.0,
+                failed: !self.failures.link_usable(&self.spec.topology, e),
+            });
+        }
+    }
+
+    /// The prepared media model of a call's path (both segments), cached.
+    pub fn stream_model(
+        &mut self,
+        epoch: u16,
+        segs: [Option<(NodeIndex, NodeIndex)>; 2],
+        codec: Codec,
+    ) -> Option<StreamModel> {
+        let (callers, relay, agents) = match segs {
+            [Some((a, r)), Some((_, b))] => (a, r, b),
+            [Some((a, b)), None] => (a, a, b),
+            _ => return None,
+        };
+        let key = (
+            epoch,
+            callers.index() as u32,
+            relay.index() as u32,
+            agents.index() as u32,
+            codec,
+        );
+        if let Some(m) = self.streams.get(&key) {
+            return *m;
+        }
+        let jb = JitterBufferCfg {
+            depth_ms: self.spec.jitter_buffer_ms,
+        };
+        let model = self
+            .path_quality(epoch, segs)
+            .map(|q| StreamModel::new(&q.media(), CodecCfg::new(codec), &jb));
+        self.streams.insert(key, model);
+        model
+    }
+
+    /// End-to-end quality of a call's segments in `epoch`.
+    pub fn path_quality(
+        &mut self,
+        epoch: u16,
+        segs: [Option<(NodeIndex, NodeIndex)>; 2],
+    ) -> Option<SegmentQuality> {
+        let mut path: Option<SegmentQuality> = None;
+        for &(a, b) in segs.iter().flatten() {
+            let seg = self.quality(epoch, a, b)?;
+            path = Some(match path {
+                None => seg,
+                Some(p) => p.then(seg),
+            });
+        }
+        path
     }
 
     /// The table new calls are routed with.

@@ -42,6 +42,21 @@ impl Level {
         self.value -= 1;
     }
 
+    /// Raises the level by `n` at once (a flow's bandwidth, say).
+    #[inline]
+    pub fn add(&mut self, now: SimTime, n: u32) {
+        self.acc -= now.micros() as i128 * n as i128;
+        self.value += n;
+        self.interval_max = self.interval_max.max(self.value);
+    }
+
+    #[inline]
+    pub fn sub(&mut self, now: SimTime, n: u32) {
+        debug_assert!(self.value >= n, "level below zero");
+        self.acc += now.micros() as i128 * n as i128;
+        self.value -= n;
+    }
+
     pub fn value(&self) -> u32 {
         self.value
     }
