@@ -16,7 +16,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
-use crate::output::{write_intervals, write_summary, AtomicFile, CallsCsv, StagingDir};
+use crate::output::{
+    write_intervals, write_links, write_summary, AtomicFile, CallsCsv, StagingDir,
+};
 use crate::stats::{evaluate_checks, summarize, CheckResult, SummaryRow};
 
 #[derive(Debug, Clone)]
@@ -208,6 +210,14 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     write_intervals(f.writer(), &model, &results).map_err(io_err(&path))?;
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
+
+    if model.network.is_some() {
+        let path = opts.out_dir.join("links.csv");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        write_links(f.writer(), &model, &results).map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
 
     let path = opts.out_dir.join("summary.csv");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;

@@ -274,6 +274,11 @@ impl StreamModel {
         self.report(sent, received, late, jitter.jitter_ms())
     }
 
+    /// The path's ITU-T G.107 BurstR (1 for random loss).
+    pub fn burst_r(&self) -> f64 {
+        1.0 / self.inv_burst_r
+    }
+
     /// From distributions, with no loop over packets: the default per-call
     /// mode. Two to four normal or exponential draws, no allocation.
     ///

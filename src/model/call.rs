@@ -28,6 +28,10 @@ pub struct Call {
     pub media_gap: SimTime,
     /// Media can no longer reach one end; the call will be dropped.
     pub media_lost: bool,
+    /// The call's media flows are counted on the links of its path.
+    pub carried: bool,
+    /// Extra random loss from links loaded beyond capacity at answer.
+    pub extra_loss: f32,
     /// Agents currently ringing for this call.
     pub ringing: u32,
     /// The agent rung last (global index): when only one rings, releasing it
@@ -135,6 +139,8 @@ mod tests {
             media_epoch: 0,
             media_gap: SimTime::ZERO,
             media_lost: false,
+            carried: false,
+            extra_loss: 0.0,
             ringing: 0,
             rung_agent: 0,
             cursor: 0,

@@ -11,6 +11,7 @@ mod arrivals;
 mod call;
 mod event;
 mod network_state;
+pub use network_state::LinkRow;
 mod platform;
 mod queue;
 mod record;

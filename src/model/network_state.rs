@@ -10,8 +10,8 @@ use petgraph::graph::NodeIndex;
 
 use crate::engine::SimTime;
 use crate::media::{Codec, CodecCfg, JitterBufferCfg, LossModel, PathMedia, StreamModel};
-use crate::stats::Level;
 use crate::network::{compose_loss, path_metrics, Failures, Loss, Routes};
+use crate::stats::Level;
 
 use super::spec::{NetEvent, NetworkSpec};
 

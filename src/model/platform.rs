@@ -3,7 +3,8 @@ use std::ops::ControlFlow;
 use petgraph::graph::NodeIndex;
 use rand::Rng;
 
-use crate::media::{emodel, simulate, CodecCfg, JitterBufferCfg};
+use crate::media::{emodel, CodecCfg, JitterBufferCfg, StreamModel};
+use crate::network::{compose_loss, Loss};
 
 use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
 use crate::scenario::types::Policy;
@@ -12,7 +13,7 @@ use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTota
 use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallState, CallTable};
 use super::event::{CallRef, Event};
-use super::network_state::{NetworkState, Repair, SegmentQuality};
+use super::network_state::{LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
@@ -59,6 +60,8 @@ pub struct ReplicationResult {
     /// Metric values per scope: platform first, then portals in file order.
     pub metrics: Vec<MetricValues>,
     pub intervals: Vec<IntervalRow>,
+    /// `links.csv` rows (with a topology).
+    pub links: Vec<LinkRow>,
     pub events: u64,
     /// Calls generated (including warm-up), i.e. rows in `calls.csv`.
     pub calls: u64,
@@ -96,6 +99,7 @@ pub struct Platform<'m, S: RecordSink> {
     unfinished: u64,
     /// Routing state, with a topology.
     net: Option<NetworkState<'m>>,
+    link_rows: Vec<LinkRow>,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -145,6 +149,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             scratch: Vec::new(),
             unfinished: 0,
             net: m.network.as_ref().map(NetworkState::new),
+            link_rows: Vec::new(),
         }
     }
 
@@ -270,6 +275,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             media_epoch: 0,
             media_gap: SimTime::ZERO,
             media_lost: false,
+            carried: false,
+            extra_loss: 0.0,
             ringing: 0,
             rung_agent: 0,
             cursor: CURSOR_UNSET,
@@ -495,7 +502,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             call.media_epoch = net.epoch();
             let segs = media_segments(self.m, call);
             let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
-            if !routed {
+            if routed {
+                // Count the flow on its links. Over capacity, the excess is
+                // dropped in proportion (a fluid model): a link loaded to
+                // ratio x > 1 loses 1 − 1/x of every flow's packets.
+                let kbps = flow_kbps(self.m, call);
+                let mut worst: f64 = 0.0;
+                for &(a, b) in segs.iter().flatten() {
+                    worst = worst.max(net.carry(now, call.media_epoch, a, b, kbps, true));
+                }
+                call.carried = true;
+                call.extra_loss = if worst > 1.0 {
+                    (1.0 - 1.0 / worst) as f32
+                } else {
+                    0.0
+                };
+            } else {
                 call.media_lost = true;
                 q.schedule_in(
                     self.m.network.as_ref().expect("net").drop_gap,
@@ -652,6 +674,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.in_system[1 + np + s as usize].dec(now);
         }
         let wait_end = call.answer.unwrap_or(now);
+        if let (true, Some(net)) = (call.carried, self.net.as_mut()) {
+            let kbps = flow_kbps(self.m, &call);
+            for &(a, b) in media_segments(self.m, &call).iter().flatten() {
+                net.carry(now, call.media_epoch, a, b, kbps, false);
+            }
+        }
         let media = match (call.answer, self.net.as_mut()) {
             (Some(answer), Some(net)) => Some(media_quality(
                 self.m,
@@ -766,6 +794,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
             self.interval_rows.push(row);
         }
+        if let Some(net) = self.net.as_mut() {
+            net.close_interval(self.interval_start, now, &mut self.link_rows);
+        }
         self.interval_start = now;
     }
 
@@ -789,7 +820,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             NetEvent::FailLink(_)
             | NetEvent::RecoverLink(_)
             | NetEvent::FailNode(_)
-            | NetEvent::RecoverNode(_) => self.on_topology_change(self.m.events[i].1, q),
+            | NetEvent::RecoverNode(_) => self.on_topology_change(now, self.m.events[i].1, q),
         }
     }
 
@@ -798,7 +829,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// loop-free alternate, reconvergence without); a gap longer than
     /// `drop_gap_s`, or no path at all, drops the call once `drop_gap_s` of
     /// silence has passed.
-    fn on_topology_change(&mut self, ev: NetEvent, q: &mut EventQueue<Event>) {
+    fn on_topology_change(&mut self, now: SimTime, ev: NetEvent, q: &mut EventQueue<Event>) {
         let Some(net) = self.net.as_mut() else { return };
         let failure = matches!(ev, NetEvent::FailLink(_) | NetEvent::FailNode(_));
         net.apply(ev);
@@ -825,7 +856,17 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
                     call.media_gap = call.media_gap + g;
+                    let old_epoch = call.media_epoch;
                     call.media_epoch = new_epoch;
+                    if call.carried {
+                        // The flow moves to the new path.
+                        let call = *call;
+                        let kbps = flow_kbps(self.m, &call);
+                        for &(a, b) in media_segments(self.m, &call).iter().flatten() {
+                            net.carry(now, old_epoch, a, b, kbps, false);
+                            net.carry(now, new_epoch, a, b, kbps, true);
+                        }
+                    }
                 }
                 Repair::Gap(_) | Repair::Lost => {
                     call.media_lost = true;
@@ -923,6 +964,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             replication,
             metrics,
             intervals: self.interval_rows.clone(),
+            links: self.link_rows.clone(),
             events,
             calls: self.next_call_id,
             unfinished: self.unfinished,
@@ -967,6 +1009,13 @@ enum Signalling {
     TimedOut,
 }
 
+/// Bandwidth of one direction of a call's media on a link, kbit/s.
+fn flow_kbps(m: &Model, call: &Call) -> u32 {
+    CodecCfg::new(m.portals[call.portal as usize].codec)
+        .ip_bandwidth_kbps()
+        .round() as u32
+}
+
 /// The one or two node pairs a call's media crosses: callers → media server
 /// → agents when relayed, callers → agents when direct.
 fn media_segments(m: &Model, call: &Call) -> [Option<(NodeIndex, NodeIndex)>; 2] {
@@ -982,9 +1031,10 @@ fn media_segments(m: &Model, call: &Call) -> [Option<(NodeIndex, NodeIndex)>; 2]
 
 /// Media statistics of a finished call as heard by the caller: both RTP
 /// directions over the call's media path (the network is symmetric), talk
-/// time as the stream length, and the packets of any media gap added as one
-/// burst of loss (which also raises BurstR, so a gap hurts more than the
-/// same number of scattered losses).
+/// time as the stream length. Overload loss from busy links (see
+/// `Platform::answer`) adds random loss. The packets of any media gap replace
+/// that share of the stream as one burst of loss, which also raises BurstR,
+/// so a gap hurts more than the same number of scattered losses.
 fn media_quality(
     m: &Model,
     net: &mut NetworkState,
@@ -994,21 +1044,24 @@ fn media_quality(
 ) -> MediaRecord {
     let netspec = m.network.as_ref().expect("called with a network");
     let spec = &m.portals[call.portal as usize];
-    let mut path: Option<SegmentQuality> = None;
-    for &(a, b) in media_segments(m, call).iter().flatten() {
-        let seg = net.quality(call.media_epoch, a, b);
-        path = match (path, seg) {
-            (None, s) => s,
-            (Some(p), Some(s)) => Some(p.then(s)),
-            (Some(_), None) => None,
-        };
-    }
     let codec = CodecCfg::new(spec.codec);
-    let jb = JitterBufferCfg {
-        depth_ms: netspec.jitter_buffer_ms,
-    };
     let talk_s = talk.as_secs_f64();
-    let Some(path) = path else {
+    let segs = media_segments(m, call);
+    let model = if call.extra_loss > 0.0 {
+        net.path_quality(call.media_epoch, segs).map(|q| {
+            let q = SegmentQuality {
+                loss: compose_loss([q.loss, Loss::Random(call.extra_loss as f64)]),
+                ..q
+            };
+            let jb = JitterBufferCfg {
+                depth_ms: netspec.jitter_buffer_ms,
+            };
+            StreamModel::new(&q.media(), codec, &jb)
+        })
+    } else {
+        net.stream_model(call.media_epoch, segs, spec.codec)
+    };
+    let Some(model) = model else {
         // Never had a path: everything sent was lost.
         let sent = codec.packets_in(talk_s);
         return MediaRecord {
@@ -1021,21 +1074,25 @@ fn media_quality(
             media_gap: call.media_gap,
         };
     };
-    let media = path.media();
-    let sent_stream = simulate(netspec.media_model, &media, codec, &jb, talk_s, rng);
-    let mut heard = simulate(netspec.media_model, &media, codec, &jb, talk_s, rng);
+    let sent_stream = model.simulate(netspec.media_model, talk_s, rng);
+    let mut heard = model.simulate(netspec.media_model, talk_s, rng);
     let gap_packets = codec
         .packets_in(call.media_gap.as_secs_f64())
         .min(heard.sent);
     let mut rtp_received = heard.received;
     if gap_packets > 0 && heard.sent > 0 {
-        rtp_received = rtp_received.saturating_sub(gap_packets);
-        let lost = (heard.sent - heard.received + heard.late + gap_packets).min(heard.sent);
-        heard.loss_pct = 100.0 * lost as f64 / heard.sent as f64;
+        // The stream was drawn for the whole talk time; the gap's share of
+        // it never arrived, so only the rest keeps its own losses.
+        let outside = 1.0 - gap_packets as f64 / heard.sent as f64;
+        rtp_received = (heard.received as f64 * outside).round() as u64;
+        let lost_outside = (heard.sent - heard.received + heard.late) as f64 * outside;
+        let lost = (lost_outside + gap_packets as f64).min(heard.sent as f64);
+        heard.loss_pct = 100.0 * lost / heard.sent as f64;
         // One burst of `gap_packets` where random loss would average
         // 1/(1 − loss) packets per burst (ITU-T G.107 BurstR definition).
+        let base_burst_r = model.burst_r();
         let burst_r = (gap_packets as f64 * (1.0 - heard.loss_pct / 100.0))
-            .max(path.loss.burst_r())
+            .max(base_burst_r)
             .max(1.0);
         let (r, mos) = emodel::rate(
             heard.delay_ms,

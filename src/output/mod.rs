@@ -9,11 +9,13 @@ mod atomic;
 mod calls_csv;
 mod csv_text;
 mod intervals_csv;
+mod links_csv;
 mod report;
 mod summary_csv;
 
 pub use atomic::{AtomicFile, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER};
 pub use intervals_csv::write_intervals;
+pub use links_csv::write_links;
 pub use report::{describe_model, render_checks};
 pub use summary_csv::write_summary;
