@@ -77,6 +77,22 @@ pub struct NetworkState<'m> {
     /// load per direction in kbit/s, as time-integrated levels.
     link_flows: Vec<Level>,
     link_kbps: Vec<Level>,
+    /// Per route class (a portal and its media server, chosen by the
+    /// platform), for one epoch: the links the media crosses and the
+    /// prepared media model. Most calls hit this: no hashing, no path walk.
+    classes: Vec<Option<ClassRoute>>,
+    /// Per (portal, SIP server): the signalling path's round trip and the
+    /// probability that an INVITE and its response both get through.
+    sip_classes: Vec<Option<(u16, Option<(SimTime, f64)>)>>,
+}
+
+#[derive(Debug, Clone)]
+struct ClassRoute {
+    epoch: u16,
+    codec: Codec,
+    /// Link indices of every segment's path, in order.
+    links: Vec<u32>,
+    model: Option<StreamModel>,
 }
 
 type StreamKey = (u16, u32, u32, u32, Codec);
@@ -107,35 +123,84 @@ impl<'m> NetworkState<'m> {
             streams: HashMap::new(),
             link_flows: vec![Level::default(); links],
             link_kbps: vec![Level::default(); links],
+            classes: Vec::new(),
+            sip_classes: Vec::new(),
         }
     }
 
-    /// Adds or removes a call's media flow of `kbps` per direction on every
-    /// link of the segment's path in `epoch`. When adding, returns the worst
-    /// load / capacity ratio on the path, for the overload loss model.
-    pub fn carry(
+    /// The cached route of `class` for `epoch`, (re)built when missing or
+    /// stale. Only the current epoch is cached; older ones are rebuilt.
+    fn class_route(
+        &mut self,
+        class: usize,
+        epoch: u16,
+        segs: [Option<(NodeIndex, NodeIndex)>; 2],
+        codec: Codec,
+    ) -> ClassRoute {
+        if let Some(Some(r)) = self.classes.get(class) {
+            if r.epoch == epoch && r.codec == codec {
+                return r.clone();
+            }
+        }
+        let topo = &self.spec.topology;
+        let mut links = Vec::new();
+        for &(a, b) in segs.iter().flatten() {
+            if let Some(path) = self.epochs[epoch as usize].path(a, b) {
+                links.extend(
+                    path.windows(2)
+                        .filter_map(|w| topo.link_between(w[0], w[1]))
+                        .map(|e| e.index() as u32),
+                );
+            }
+        }
+        let route = ClassRoute {
+            epoch,
+            codec,
+            links,
+            model: self.stream_model(epoch, segs, codec),
+        };
+        if epoch == self.epoch() {
+            if self.classes.len() <= class {
+                self.classes.resize(class + 1, None);
+            }
+            self.classes[class] = Some(route.clone());
+        }
+        route
+    }
+
+    /// Adds or removes a call's media flow (`kbps` per direction) on the
+    /// links of its route class in `epoch`; when adding, returns the worst
+    /// load / capacity ratio on them, for the overload loss model.
+    pub fn carry_class(
         &mut self,
         now: SimTime,
+        class: usize,
         epoch: u16,
-        src: NodeIndex,
-        dst: NodeIndex,
+        segs: [Option<(NodeIndex, NodeIndex)>; 2],
+        codec: Codec,
         kbps: u32,
         add: bool,
     ) -> f64 {
-        let topo = &self.spec.topology;
-        let Some(path) = self.epochs[epoch as usize].path(src, dst) else {
-            return 0.0;
-        };
+        // Fast path: borrow the cached links without cloning them.
+        let cached = matches!(self.classes.get(class), Some(Some(r)) if r.epoch == epoch && r.codec == codec);
+        if !cached {
+            let route = self.class_route(class, epoch, segs, codec);
+            return self.carry_links(now, &route.links, kbps, add);
+        }
+        let links = std::mem::take(&mut self.classes[class].as_mut().expect("cached").links);
+        let worst = self.carry_links(now, &links, kbps, add);
+        self.classes[class].as_mut().expect("cached").links = links;
+        worst
+    }
+
+    fn carry_links(&mut self, now: SimTime, links: &[u32], kbps: u32, add: bool) -> f64 {
         let mut worst: f64 = 0.0;
-        for w in path.windows(2) {
-            let Some(e) = topo.link_between(w[0], w[1]) else {
-                continue;
-            };
-            let i = e.index();
+        for &i in links {
+            let i = i as usize;
             if add {
                 self.link_flows[i].inc(now);
                 self.link_kbps[i].add(now, kbps);
-                let capacity_kbps = topo.link(e).capacity_mbps * 1000.0;
+                let capacity_kbps = self.capacity_kbps(i);
                 worst = worst.max(self.link_kbps[i].value() as f64 / capacity_kbps);
             } else {
                 self.link_flows[i].dec(now);
@@ -143,6 +208,57 @@ impl<'m> NetworkState<'m> {
             }
         }
         worst
+    }
+
+    fn capacity_kbps(&self, link: usize) -> f64 {
+        self.spec
+            .topology
+            .link(petgraph::graph::EdgeIndex::new(link))
+            .capacity_mbps
+            * 1000.0
+    }
+
+    /// The media model of a route class in `epoch` (cached for the current
+    /// epoch).
+    pub fn class_model(
+        &mut self,
+        class: usize,
+        epoch: u16,
+        segs: [Option<(NodeIndex, NodeIndex)>; 2],
+        codec: Codec,
+    ) -> Option<StreamModel> {
+        if let Some(Some(r)) = self.classes.get(class) {
+            if r.epoch == epoch && r.codec == codec {
+                return r.model;
+            }
+        }
+        self.class_route(class, epoch, segs, codec).model
+    }
+
+    /// Signalling path of a (portal, SIP server) class in the current epoch:
+    /// round trip and the chance an INVITE/response pair gets through;
+    /// `None` when unreachable.
+    pub fn sip_path(
+        &mut self,
+        class: usize,
+        from: NodeIndex,
+        to: NodeIndex,
+    ) -> Option<(SimTime, f64)> {
+        let epoch = self.epoch();
+        if let Some(Some((e, v))) = self.sip_classes.get(class) {
+            if *e == epoch {
+                return *v;
+            }
+        }
+        let v = self.quality(epoch, from, to).map(|q| {
+            let rtt = SimTime::from_secs_f64(2.0 * q.delay_ms / 1000.0);
+            (rtt, (1.0 - q.loss.mean()).powi(2))
+        });
+        if self.sip_classes.len() <= class {
+            self.sip_classes.resize(class + 1, None);
+        }
+        self.sip_classes[class] = Some((epoch, v));
+        v
     }
 
     /// Closes the interval `[start, now]` for every link.

@@ -322,18 +322,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let (Some(from), Some(to)) = (spec.callers_node, self.m.servers[s as usize].node) else {
             return Signalling::NotModelled;
         };
-        let epoch = net.epoch();
-        let Some(path) = net.quality(epoch, from, to) else {
+        let class = p * self.servers.len() + s as usize;
+        let Some((rtt, through)) = net.sip_path(class, from, to) else {
             return Signalling::TimedOut;
         };
-        let through = (1.0 - path.loss.mean()).powi(2);
         let rng = &mut self.portals[p].rng_signalling;
         for k in 0..INVITE_TRANSMISSIONS {
             if through >= 1.0 || rng.gen::<f64>() < through {
                 let waited = SimTime(SIP_T1.micros() * ((1u64 << k) - 1));
-                return Signalling::Ringing(
-                    waited + SimTime::from_secs_f64(2.0 * path.delay_ms / 1000.0),
-                );
+                return Signalling::Ringing(waited + rtt);
             }
         }
         Signalling::TimedOut
@@ -507,10 +504,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 // dropped in proportion (a fluid model): a link loaded to
                 // ratio x > 1 loses 1 − 1/x of every flow's packets.
                 let kbps = flow_kbps(self.m, call);
-                let mut worst: f64 = 0.0;
-                for &(a, b) in segs.iter().flatten() {
-                    worst = worst.max(net.carry(now, call.media_epoch, a, b, kbps, true));
-                }
+                let codec = self.m.portals[call.portal as usize].codec;
+                let class = route_class(self.m, call);
+                let worst = net.carry_class(now, class, call.media_epoch, segs, codec, kbps, true);
                 call.carried = true;
                 call.extra_loss = if worst > 1.0 {
                     (1.0 - 1.0 / worst) as f32
@@ -676,9 +672,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let wait_end = call.answer.unwrap_or(now);
         if let (true, Some(net)) = (call.carried, self.net.as_mut()) {
             let kbps = flow_kbps(self.m, &call);
-            for &(a, b) in media_segments(self.m, &call).iter().flatten() {
-                net.carry(now, call.media_epoch, a, b, kbps, false);
-            }
+            let segs = media_segments(self.m, &call);
+            let codec = self.m.portals[call.portal as usize].codec;
+            let class = route_class(self.m, &call);
+            net.carry_class(now, class, call.media_epoch, segs, codec, kbps, false);
         }
         let media = match (call.answer, self.net.as_mut()) {
             (Some(answer), Some(net)) => Some(media_quality(
@@ -862,10 +859,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                         // The flow moves to the new path.
                         let call = *call;
                         let kbps = flow_kbps(self.m, &call);
-                        for &(a, b) in media_segments(self.m, &call).iter().flatten() {
-                            net.carry(now, old_epoch, a, b, kbps, false);
-                            net.carry(now, new_epoch, a, b, kbps, true);
-                        }
+                        let segs = media_segments(self.m, &call);
+                        let codec = self.m.portals[call.portal as usize].codec;
+                        let class = route_class(self.m, &call);
+                        net.carry_class(now, class, old_epoch, segs, codec, kbps, false);
+                        net.carry_class(now, class, new_epoch, segs, codec, kbps, true);
                     }
                 }
                 Repair::Gap(_) | Repair::Lost => {
@@ -1009,6 +1007,13 @@ enum Signalling {
     TimedOut,
 }
 
+/// A call's route class for the network caches: its portal and the media
+/// server relaying it (or none).
+fn route_class(m: &Model, call: &Call) -> usize {
+    let relays = m.servers.len() + 1;
+    call.portal as usize * relays + call.media_server.map_or(m.servers.len(), |s| s as usize)
+}
+
 /// Bandwidth of one direction of a call's media on a link, kbit/s.
 fn flow_kbps(m: &Model, call: &Call) -> u32 {
     CodecCfg::new(m.portals[call.portal as usize].codec)
@@ -1059,7 +1064,7 @@ fn media_quality(
             StreamModel::new(&q.media(), codec, &jb)
         })
     } else {
-        net.stream_model(call.media_epoch, segs, spec.codec)
+        net.class_model(route_class(m, call), call.media_epoch, segs, spec.codec)
     };
     let Some(model) = model else {
         // Never had a path: everything sent was lost.
