@@ -1016,9 +1016,8 @@ fn route_class(m: &Model, call: &Call) -> usize {
 
 /// Bandwidth of one direction of a call's media on a link, kbit/s.
 fn flow_kbps(m: &Model, call: &Call) -> u32 {
-    CodecCfg::new(m.portals[call.portal as usize].codec)
-        .ip_bandwidth_kbps()
-        .round() as u32
+    // 80 for G.711 at 20 ms (+ 0.5 and truncation: no libm round call).
+    (CodecCfg::new(m.portals[call.portal as usize].codec).ip_bandwidth_kbps() + 0.5) as u32
 }
 
 /// The one or two node pairs a call's media crosses: callers → media server
@@ -1079,7 +1078,9 @@ fn media_quality(
             media_gap: call.media_gap,
         };
     };
-    let sent_stream = model.simulate(netspec.media_model, talk_s, rng);
+    // The caller sends one packet per ptime: that count needs no draw. What
+    // the caller hears is the agent → caller stream over the same path.
+    let rtp_sent = codec.packets_in(talk_s);
     let mut heard = model.simulate(netspec.media_model, talk_s, rng);
     let gap_packets = codec
         .packets_in(call.media_gap.as_secs_f64())
@@ -1109,7 +1110,7 @@ fn media_quality(
         heard.mos = mos;
     }
     MediaRecord {
-        rtp_sent: sent_stream.sent,
+        rtp_sent,
         rtp_received,
         loss_pct: heard.loss_pct,
         jitter_ms: heard.jitter_ms,

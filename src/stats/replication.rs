@@ -103,7 +103,7 @@ impl ScopeTotals {
             self.mos_sum += m.mos;
             self.loss_pct_sum += m.loss_pct;
             self.media_gap_us += m.media_gap.micros() as u128;
-            let _ = self.mos_milli.record((m.mos * 1000.0).round() as u64);
+            let _ = self.mos_milli.record((m.mos * 1000.0 + 0.5) as u64);
         }
         if let Some(pdd) = rec.pdd {
             self.pdd_calls += 1;
