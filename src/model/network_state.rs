@@ -77,6 +77,7 @@ pub struct NetworkState<'m> {
     /// load per direction in kbit/s, as time-integrated levels.
     link_flows: Vec<Level>,
     link_kbps: Vec<Level>,
+    capacity_kbps: Vec<f64>,
     /// Per route class (a portal and its media server, chosen by the
     /// platform), for one epoch: the links the media crosses and the
     /// prepared media model. Most calls hit this: no hashing, no path walk.
@@ -123,6 +124,11 @@ impl<'m> NetworkState<'m> {
             streams: HashMap::new(),
             link_flows: vec![Level::default(); links],
             link_kbps: vec![Level::default(); links],
+            capacity_kbps: spec
+                .topology
+                .links()
+                .map(|(_, l)| l.capacity_mbps * 1000.0)
+                .collect(),
             classes: Vec::new(),
             sip_classes: Vec::new(),
         }
@@ -211,11 +217,7 @@ impl<'m> NetworkState<'m> {
     }
 
     fn capacity_kbps(&self, link: usize) -> f64 {
-        self.spec
-            .topology
-            .link(petgraph::graph::EdgeIndex::new(link))
-            .capacity_mbps
-            * 1000.0
+        self.capacity_kbps[link]
     }
 
     /// The media model of a route class in `epoch` (cached for the current

@@ -28,8 +28,10 @@ pub struct ScopeTotals {
     mos_sum: f64,
     loss_pct_sum: f64,
     media_gap_us: u128,
-    /// MOS × 1000 as integers, for the 5th percentile.
-    mos_milli: Histogram<u64>,
+    /// Calls per MOS step of 0.01 (MOS 1.00 to 4.50): MOS lives on a short
+    /// fixed scale, so a plain counting array gives exact percentiles at
+    /// that resolution for one add per call.
+    mos_counts: Box<[u64; MOS_STEPS]>,
     pdd_calls: u64,
     pdd_us: u128,
 }
@@ -52,9 +54,7 @@ impl Default for ScopeTotals {
             mos_sum: 0.0,
             loss_pct_sum: 0.0,
             media_gap_us: 0,
-            // Five digits: exact for MOS × 1000 (at most 4500), so p5 is a
-            // real MOS value, not a bucket edge.
-            mos_milli: Histogram::new(5).expect("5 significant digits is valid"),
+            mos_counts: Box::new([0; MOS_STEPS]),
             pdd_calls: 0,
             pdd_us: 0,
         }
@@ -70,6 +70,27 @@ pub struct WindowLevels {
     pub busy_agent_s: f64,
     pub calls_in_system_s: f64,
     pub waiting_s: f64,
+}
+
+/// MOS 1.00 … 4.50 in steps of 0.01.
+const MOS_STEPS: usize = 351;
+
+fn mos_step(mos: f64) -> usize {
+    (((mos - 1.0) * 100.0 + 0.5) as usize).min(MOS_STEPS - 1)
+}
+
+/// The smallest MOS step at or below which at least a share `q` of calls lie
+/// (nearest-rank definition).
+fn mos_quantile(counts: &[u64; MOS_STEPS], total: u64, q: f64) -> f64 {
+    let rank = ((q * total as f64).ceil() as u64).max(1);
+    let mut seen = 0;
+    for (i, c) in counts.iter().enumerate() {
+        seen += c;
+        if seen >= rank {
+            return 1.0 + i as f64 / 100.0;
+        }
+    }
+    4.5
 }
 
 impl ScopeTotals {
@@ -103,7 +124,7 @@ impl ScopeTotals {
             self.mos_sum += m.mos;
             self.loss_pct_sum += m.loss_pct;
             self.media_gap_us += m.media_gap.micros() as u128;
-            let _ = self.mos_milli.record((m.mos * 1000.0 + 0.5) as u64);
+            self.mos_counts[mos_step(m.mos)] += 1;
         }
         if let Some(pdd) = rec.pdd {
             self.pdd_calls += 1;
@@ -136,7 +157,9 @@ impl ScopeTotals {
         self.mos_sum += other.mos_sum;
         self.loss_pct_sum += other.loss_pct_sum;
         self.media_gap_us += other.media_gap_us;
-        let _ = self.mos_milli.add(&other.mos_milli);
+        for (a, b) in self.mos_counts.iter_mut().zip(other.mos_counts.iter()) {
+            *a += b;
+        }
         self.pdd_calls += other.pdd_calls;
         self.pdd_us += other.pdd_us;
         // Both histograms auto-resize, so adding cannot fail.
@@ -193,7 +216,7 @@ impl ScopeTotals {
         v[Metric::MeanMediaGapS as usize] = ratio(secs(self.media_gap_us), self.media_calls);
         if self.media_calls > 0 {
             v[Metric::P5Mos as usize] =
-                Some(self.mos_milli.value_at_quantile(0.05) as f64 / 1000.0);
+                Some(mos_quantile(&self.mos_counts, self.media_calls, 0.05));
         }
         v[Metric::MeanPddMs as usize] = ratio(secs(self.pdd_us) * 1000.0, self.pdd_calls);
         v[Metric::Events as usize] = events.map(|e| e as f64);
@@ -225,6 +248,19 @@ mod tests {
             pdd: None,
             media: None,
         }
+    }
+
+    #[test]
+    fn mos_quantiles_use_nearest_rank() {
+        let mut counts = Box::new([0u64; MOS_STEPS]);
+        for mos in [1.0, 3.0, 3.5, 4.2, 4.41] {
+            counts[mos_step(mos)] += 1;
+        }
+        assert_eq!(mos_quantile(&counts, 5, 0.05), 1.0);
+        assert_eq!(mos_quantile(&counts, 5, 0.5), 3.5);
+        assert_eq!(mos_quantile(&counts, 5, 1.0), 4.41);
+        assert_eq!(mos_step(0.5), 0);
+        assert_eq!(mos_step(4.5), MOS_STEPS - 1);
     }
 
     #[test]
