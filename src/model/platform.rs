@@ -711,6 +711,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         let o = rec.outcome.index();
         self.iv[1 + p].outcomes[o] += 1;
+        if let Some(m) = &rec.media {
+            self.iv[1 + p].media_calls += 1;
+            self.iv[1 + p].mos_sum += m.mos;
+        }
         for s in [rec.server, rec.media_server].into_iter().flatten() {
             self.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
         }

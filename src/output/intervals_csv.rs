@@ -4,7 +4,7 @@ use crate::model::{Model, Outcome, ReplicationResult};
 
 use super::csv_text::{opt_f64, quote};
 
-pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level\n";
+pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos\n";
 
 /// Writes every replication's interval rows, replication by replication.
 /// `answered` counts answers given inside the interval; the other outcome
@@ -58,6 +58,9 @@ pub fn write_intervals(
             opt_f64(w, asa)?;
             w.write_all(b",")?;
             opt_f64(w, sl)?;
+            w.write_all(b",")?;
+            let mos = (c.media_calls > 0).then(|| c.mos_sum / c.media_calls as f64);
+            opt_f64(w, mos)?;
             w.write_all(b"\n")?;
         }
     }

@@ -10,6 +10,9 @@ pub struct IntervalCounters {
     pub answered_now: u32,
     pub wait_answered_us: u64,
     pub answered_within_sl: u32,
+    /// Calls with media that ended in the interval, and their MOS sum.
+    pub media_calls: u32,
+    pub mos_sum: f64,
 }
 
 impl IntervalCounters {
@@ -23,6 +26,8 @@ impl IntervalCounters {
         self.answered_now += other.answered_now;
         self.wait_answered_us += other.wait_answered_us;
         self.answered_within_sl += other.answered_within_sl;
+        self.media_calls += other.media_calls;
+        self.mos_sum += other.mos_sum;
     }
 
     pub fn outcome(&self, o: Outcome) -> u32 {
