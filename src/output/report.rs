@@ -84,6 +84,25 @@ pub fn describe_model(m: &Model) -> String {
         fmt_value(m.interval.as_secs_f64()),
         m.seed
     );
+    if let Some(net) = &m.network {
+        let t = &net.topology;
+        let _ = writeln!(
+            o,
+            "  topology {}: {} nodes, {} links; media {:?} ({:?}), jitter buffer {} ms, detection {} s, reconvergence {} s, drop after {} s of silence",
+            t.file().display(),
+            t.node_count(),
+            t.link_count(),
+            net.media,
+            net.media_model,
+            fmt_value(net.jitter_buffer_ms),
+            fmt_value(net.detection.as_secs_f64()),
+            fmt_value(net.reconvergence.as_secs_f64()),
+            fmt_value(net.drop_gap.as_secs_f64()),
+        );
+        if !m.events.is_empty() {
+            let _ = writeln!(o, "  {} timed failure/recovery event(s)", m.events.len());
+        }
+    }
     if m.servers.is_empty() {
         let _ = writeln!(o, "  servers: none (calls are not capacity-limited)");
     }
@@ -92,7 +111,15 @@ pub fn describe_model(m: &Model) -> String {
             .max_calls
             .map_or("unlimited".to_string(), |c| c.to_string());
         let cps = s.max_cps.map_or("unlimited".to_string(), |c| c.to_string());
-        let _ = writeln!(o, "  server {:?}: max_calls {cap}, max_cps {cps}", s.name);
+        let place = match (&m.network, s.node) {
+            (Some(net), Some(n)) => format!(" on {}", net.topology.name(n)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:?} server {:?}{place}: max_calls {cap}, max_cps {cps}",
+            s.kind, s.name
+        );
     }
     for p in &m.portals {
         let c = p.agent_names.len();
