@@ -26,8 +26,13 @@ pub struct Call {
     pub media_epoch: u16,
     /// Media interrupted so far by failures.
     pub media_gap: SimTime,
-    /// Media can no longer reach one end; the call will be dropped.
+    /// Media can no longer reach one end (since `lost_since`); the call is
+    /// dropped `drop_gap_s` later unless a recovery restores a path.
     pub media_lost: bool,
+    pub lost_since: SimTime,
+    /// The last media gap charged ends here (a call that hangs up earlier
+    /// is charged only the silence it heard).
+    pub gap_until: SimTime,
     /// The call's media flows are counted on the links of its path.
     pub carried: bool,
     /// Extra random loss from links loaded beyond capacity at answer.
@@ -139,6 +144,8 @@ mod tests {
             media_epoch: 0,
             media_gap: SimTime::ZERO,
             media_lost: false,
+            lost_since: SimTime::ZERO,
+            gap_until: SimTime::ZERO,
             carried: false,
             extra_loss: 0.0,
             ringing: 0,

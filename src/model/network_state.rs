@@ -84,7 +84,22 @@ pub struct NetworkState<'m> {
     classes: Vec<Option<ClassRoute>>,
     /// Per (portal, SIP server): the signalling path's round trip and the
     /// probability that an INVITE and its response both get through.
-    sip_classes: Vec<Option<(u16, Option<(SimTime, f64)>)>>,
+    sip_classes: Vec<Option<SipPath>>,
+}
+
+/// Epoch, and the round trip and pass probability of a signalling path
+/// (`None`: unreachable).
+type SipPath = (u16, Option<(SimTime, f64)>);
+
+/// A call's media flow as the caches see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Flow {
+    /// Route class: the platform numbers (portal, media server) pairs.
+    pub class: usize,
+    pub segs: [Option<(NodeIndex, NodeIndex)>; 2],
+    pub codec: Codec,
+    /// Bandwidth per direction on each link, kbit/s.
+    pub kbps: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -177,24 +192,16 @@ impl<'m> NetworkState<'m> {
     /// Adds or removes a call's media flow (`kbps` per direction) on the
     /// links of its route class in `epoch`; when adding, returns the worst
     /// load / capacity ratio on them, for the overload loss model.
-    pub fn carry_class(
-        &mut self,
-        now: SimTime,
-        class: usize,
-        epoch: u16,
-        segs: [Option<(NodeIndex, NodeIndex)>; 2],
-        codec: Codec,
-        kbps: u32,
-        add: bool,
-    ) -> f64 {
+    pub fn carry_class(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
+        let class = flow.class;
         // Fast path: borrow the cached links without cloning them.
-        let cached = matches!(self.classes.get(class), Some(Some(r)) if r.epoch == epoch && r.codec == codec);
+        let cached = matches!(self.classes.get(class), Some(Some(r)) if r.epoch == epoch && r.codec == flow.codec);
         if !cached {
-            let route = self.class_route(class, epoch, segs, codec);
-            return self.carry_links(now, &route.links, kbps, add);
+            let route = self.class_route(class, epoch, flow.segs, flow.codec);
+            return self.carry_links(now, &route.links, flow.kbps, add);
         }
         let links = std::mem::take(&mut self.classes[class].as_mut().expect("cached").links);
-        let worst = self.carry_links(now, &links, kbps, add);
+        let worst = self.carry_links(now, &links, flow.kbps, add);
         self.classes[class].as_mut().expect("cached").links = links;
         worst
     }

@@ -13,7 +13,7 @@ use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTota
 use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallState, CallTable};
 use super::event::{CallRef, Event};
-use super::network_state::{LinkRow, NetworkState, Repair, SegmentQuality};
+use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
@@ -275,6 +275,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             media_epoch: 0,
             media_gap: SimTime::ZERO,
             media_lost: false,
+            lost_since: SimTime::ZERO,
+            gap_until: SimTime::ZERO,
             carried: false,
             extra_loss: 0.0,
             ringing: 0,
@@ -503,18 +505,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 // Count the flow on its links. Over capacity, the excess is
                 // dropped in proportion (a fluid model): a link loaded to
                 // ratio x > 1 loses 1 − 1/x of every flow's packets.
-                let kbps = flow_kbps(self.m, call);
-                let codec = self.m.portals[call.portal as usize].codec;
-                let class = route_class(self.m, call);
-                let worst = net.carry_class(now, class, call.media_epoch, segs, codec, kbps, true);
+                let worst = net.carry_class(now, &flow_of(self.m, call), call.media_epoch, true);
                 call.carried = true;
-                call.extra_loss = if worst > 1.0 {
-                    (1.0 - 1.0 / worst) as f32
-                } else {
-                    0.0
-                };
+                call.extra_loss = overload_loss(worst);
             } else {
                 call.media_lost = true;
+                call.lost_since = now;
                 q.schedule_in(
                     self.m.network.as_ref().expect("net").drop_gap,
                     Event::MediaDrop(c),
@@ -670,12 +666,16 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.in_system[1 + np + s as usize].dec(now);
         }
         let wait_end = call.answer.unwrap_or(now);
+        let mut call = call;
         if let (true, Some(net)) = (call.carried, self.net.as_mut()) {
-            let kbps = flow_kbps(self.m, &call);
-            let segs = media_segments(self.m, &call);
-            let codec = self.m.portals[call.portal as usize].codec;
-            let class = route_class(self.m, &call);
-            net.carry_class(now, class, call.media_epoch, segs, codec, kbps, false);
+            net.carry_class(now, &flow_of(self.m, &call), call.media_epoch, false);
+        }
+        // Charge only the silence the caller heard: up to now for media still
+        // lost, and not beyond the hang-up for a gap still running.
+        if call.media_lost {
+            call.media_gap = call.media_gap + (now - call.lost_since);
+        } else if now < call.gap_until {
+            call.media_gap = call.media_gap - (call.gap_until - now);
         }
         let media = match (call.answer, self.net.as_mut()) {
             (Some(answer), Some(net)) => Some(media_quality(
@@ -825,72 +825,91 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
     }
 
-    /// A link or node fails or recovers: route anew, and give every call in
-    /// conversation whose media path was cut its media gap (detection with a
-    /// loop-free alternate, reconvergence without); a gap longer than
-    /// `drop_gap_s`, or no path at all, drops the call once `drop_gap_s` of
-    /// silence has passed.
+    /// A link or node fails or recovers: route anew (new calls use the new
+    /// table at once). On a failure, every call in conversation whose media
+    /// path was cut gets its media gap: the detection time with a loop-free
+    /// alternate, the reconvergence time without; a gap longer than
+    /// `drop_gap_s`, or no path at all, loses media until a recovery brings a
+    /// path back, and drops the call once `drop_gap_s` of silence has passed.
     fn on_topology_change(&mut self, now: SimTime, ev: NetEvent, q: &mut EventQueue<Event>) {
         let Some(net) = self.net.as_mut() else { return };
         let failure = matches!(ev, NetEvent::FailLink(_) | NetEvent::FailNode(_));
         net.apply(ev);
-        if !failure {
-            return; // calls keep their paths; new calls use the new table
-        }
         let drop_gap = self.m.network.as_ref().expect("net").drop_gap;
         let new_epoch = net.epoch();
         for c in self.calls.live_refs() {
-            let call = self.calls.get(c).expect("live");
-            if call.state != CallState::Talking || call.media_lost {
+            let call = *self.calls.get(c).expect("live");
+            if call.state != CallState::Talking {
+                continue;
+            }
+            let segs = media_segments(self.m, &call);
+            let flow = flow_of(self.m, &call);
+            if !failure {
+                // A recovery: calls without media get it back if a path
+                // exists again; the others keep theirs.
+                let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
+                if call.media_lost && routed {
+                    if call.carried {
+                        net.carry_class(now, &flow, call.media_epoch, false);
+                    }
+                    let worst = net.carry_class(now, &flow, new_epoch, true);
+                    let k = self.calls.get_mut(c).expect("live");
+                    k.media_lost = false;
+                    k.media_gap = k.media_gap + (now - k.lost_since);
+                    k.media_epoch = new_epoch;
+                    k.carried = true;
+                    k.extra_loss = k.extra_loss.max(overload_loss(worst));
+                }
+                continue;
+            }
+            if call.media_lost {
                 continue;
             }
             let mut worst = Repair::Untouched;
-            for &(a, b) in media_segments(self.m, call).iter().flatten() {
+            for &(a, b) in segs.iter().flatten() {
                 worst = match (worst, net.repair(call.media_epoch, a, b)) {
                     (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
                     (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
                     (Repair::Untouched, r) | (r, Repair::Untouched) => r,
                 };
             }
-            let call = self.calls.get_mut(c).expect("live");
             match worst {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
-                    call.media_gap = call.media_gap + g;
-                    let old_epoch = call.media_epoch;
-                    call.media_epoch = new_epoch;
                     if call.carried {
                         // The flow moves to the new path.
-                        let call = *call;
-                        let kbps = flow_kbps(self.m, &call);
-                        let segs = media_segments(self.m, &call);
-                        let codec = self.m.portals[call.portal as usize].codec;
-                        let class = route_class(self.m, &call);
-                        net.carry_class(now, class, old_epoch, segs, codec, kbps, false);
-                        net.carry_class(now, class, new_epoch, segs, codec, kbps, true);
+                        net.carry_class(now, &flow, call.media_epoch, false);
+                        net.carry_class(now, &flow, new_epoch, true);
                     }
+                    let k = self.calls.get_mut(c).expect("live");
+                    k.media_gap = k.media_gap + g;
+                    k.gap_until = now + g;
+                    k.media_epoch = new_epoch;
                 }
                 Repair::Gap(_) | Repair::Lost => {
-                    call.media_lost = true;
+                    let k = self.calls.get_mut(c).expect("live");
+                    k.media_lost = true;
+                    k.lost_since = now;
                     q.schedule_in(drop_gap, Event::MediaDrop(c));
                 }
             }
         }
     }
 
+    /// `drop_gap_s` after media was lost: drop the call, unless a recovery
+    /// gave it media back (or it lost media again later: that loss has its
+    /// own pending drop).
     fn on_media_drop(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        if let Some(call) = self.calls.get_mut(c) {
-            if call.state == CallState::Talking {
-                // The silence itself counts as media lost.
-                call.media_gap = call.media_gap
-                    + (now - call.answer.unwrap_or(now)).min(
-                        self.m
-                            .network
-                            .as_ref()
-                            .map_or(SimTime::ZERO, |n| n.drop_gap),
-                    );
-                self.drop_call(now, c, q);
-            }
+        let drop_gap = self
+            .m
+            .network
+            .as_ref()
+            .map_or(SimTime::ZERO, |n| n.drop_gap);
+        let due = self.calls.get(c).is_some_and(|k| {
+            k.state == CallState::Talking && k.media_lost && now >= k.lost_since + drop_gap
+        });
+        if due {
+            self.drop_call(now, c, q);
         }
     }
 
@@ -1011,11 +1030,28 @@ enum Signalling {
     TimedOut,
 }
 
-/// A call's route class for the network caches: its portal and the media
-/// server relaying it (or none).
-fn route_class(m: &Model, call: &Call) -> usize {
+/// A call's media flow as the network caches see it: its route class (the
+/// portal and the media server relaying it, or none), segments, codec and
+/// bandwidth.
+fn flow_of(m: &Model, call: &Call) -> Flow {
     let relays = m.servers.len() + 1;
-    call.portal as usize * relays + call.media_server.map_or(m.servers.len(), |s| s as usize)
+    Flow {
+        class: call.portal as usize * relays
+            + call.media_server.map_or(m.servers.len(), |s| s as usize),
+        segs: media_segments(m, call),
+        codec: m.portals[call.portal as usize].codec,
+        kbps: flow_kbps(m, call),
+    }
+}
+
+/// Share of packets a link overloaded to `ratio` (load / capacity) drops in
+/// the fluid overload model.
+fn overload_loss(ratio: f64) -> f32 {
+    if ratio > 1.0 {
+        (1.0 - 1.0 / ratio) as f32
+    } else {
+        0.0
+    }
 }
 
 /// Bandwidth of one direction of a call's media on a link, kbit/s.
@@ -1067,7 +1103,7 @@ fn media_quality(
             StreamModel::new(&q.media(), codec, &jb)
         })
     } else {
-        net.class_model(route_class(m, call), call.media_epoch, segs, spec.codec)
+        net.class_model(flow_of(m, call).class, call.media_epoch, segs, spec.codec)
     };
     let Some(model) = model else {
         // Never had a path: everything sent was lost.
