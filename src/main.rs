@@ -20,19 +20,19 @@ const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
 
-/// A scenario that cannot be read because it is missing, not text, or a
+/// An input file that cannot be read because it is missing, not text, or a
 /// folder is bad input; other read failures (permissions, disk) are I/O.
-fn scenario_exit(e: &ScenarioError) -> u8 {
+fn read_exit(source: &std::io::Error) -> u8 {
     use std::io::ErrorKind;
+    match source.kind() {
+        ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory => EXIT_BAD_INPUT,
+        _ => EXIT_IO,
+    }
+}
+
+fn scenario_exit(e: &ScenarioError) -> u8 {
     match e {
-        ScenarioError::Read { source, .. }
-            if !matches!(
-                source.kind(),
-                ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory
-            ) =>
-        {
-            EXIT_IO
-        }
+        ScenarioError::Read { source, .. } => read_exit(source),
         _ => EXIT_BAD_INPUT,
     }
 }
@@ -64,19 +64,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Same rule as scenarios: a missing, non-text or folder topology is bad
-/// input; other read failures are I/O.
 fn topology_exit(e: &TopologyError) -> u8 {
-    use std::io::ErrorKind;
     match e {
-        TopologyError::Read { source, .. }
-            if !matches!(
-                source.kind(),
-                ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory
-            ) =>
-        {
-            EXIT_IO
-        }
+        TopologyError::Read { source, .. } => read_exit(source),
         _ => EXIT_BAD_INPUT,
     }
 }
