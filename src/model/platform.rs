@@ -3,7 +3,7 @@ use std::ops::ControlFlow;
 use petgraph::graph::NodeIndex;
 use rand::Rng;
 
-use crate::media::{emodel, CodecCfg, JitterBufferCfg, StreamModel};
+use crate::media::{emodel, Codec, CodecCfg, JitterBufferCfg, StreamModel};
 use crate::network::{compose_loss, Loss};
 
 use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
@@ -1035,11 +1035,14 @@ enum Signalling {
 /// bandwidth.
 fn flow_of(m: &Model, call: &Call) -> Flow {
     let relays = m.servers.len() + 1;
+    let codec = call_codec(m, call);
     Flow {
-        class: call.portal as usize * relays
-            + call.media_server.map_or(m.servers.len(), |s| s as usize),
+        class: (call.portal as usize * relays
+            + call.media_server.map_or(m.servers.len(), |s| s as usize))
+            * Codec::ALL.len()
+            + codec as usize,
         segs: media_segments(m, call),
-        codec: m.portals[call.portal as usize].codec,
+        codec,
         kbps: flow_kbps(m, call),
     }
 }
@@ -1054,10 +1057,19 @@ fn overload_loss(ratio: f64) -> f32 {
     }
 }
 
+/// The codec of a call: its agent's (the portal's unless overridden).
+fn call_codec(m: &Model, call: &Call) -> Codec {
+    let spec = &m.portals[call.portal as usize];
+    match call.agent {
+        Some(a) => spec.agent_codecs[(a - spec.first_agent) as usize],
+        None => spec.codec,
+    }
+}
+
 /// Bandwidth of one direction of a call's media on a link, kbit/s.
 fn flow_kbps(m: &Model, call: &Call) -> u32 {
     // 80 for G.711 at 20 ms (+ 0.5 and truncation: no libm round call).
-    (CodecCfg::new(m.portals[call.portal as usize].codec).ip_bandwidth_kbps() + 0.5) as u32
+    (CodecCfg::new(call_codec(m, call)).ip_bandwidth_kbps() + 0.5) as u32
 }
 
 /// The one or two node pairs a call's media crosses: callers → media server
@@ -1087,8 +1099,8 @@ fn media_quality(
     rng: &mut StreamRng,
 ) -> MediaRecord {
     let netspec = m.network.as_ref().expect("called with a network");
-    let spec = &m.portals[call.portal as usize];
-    let codec = CodecCfg::new(spec.codec);
+    let codec_name = call_codec(m, call);
+    let codec = CodecCfg::new(codec_name);
     let talk_s = talk.as_secs_f64();
     let segs = media_segments(m, call);
     let model = if call.extra_loss > 0.0 {
@@ -1103,12 +1115,13 @@ fn media_quality(
             StreamModel::new(&q.media(), codec, &jb)
         })
     } else {
-        net.class_model(flow_of(m, call).class, call.media_epoch, segs, spec.codec)
+        net.class_model(flow_of(m, call).class, call.media_epoch, segs, codec_name)
     };
     let Some(model) = model else {
         // Never had a path: everything sent was lost.
         let sent = codec.packets_in(talk_s);
         return MediaRecord {
+            codec: codec_name,
             rtp_sent: sent,
             rtp_received: 0,
             loss_pct: if sent > 0 { 100.0 } else { 0.0 },
@@ -1142,7 +1155,7 @@ fn media_quality(
             .max(1.0);
         let (r, mos) = emodel::rate(
             heard.delay_ms,
-            spec.codec.impairment(),
+            codec_name.impairment(),
             heard.loss_pct,
             burst_r,
         );
@@ -1150,6 +1163,7 @@ fn media_quality(
         heard.mos = mos;
     }
     MediaRecord {
+        codec: codec_name,
         rtp_sent,
         rtp_received,
         loss_pct: heard.loss_pct,

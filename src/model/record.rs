@@ -55,6 +55,8 @@ impl Outcome {
 /// What the caller heard, for calls with media on a topology.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MediaRecord {
+    /// Negotiated codec (the agent's, else the portal's).
+    pub codec: crate::media::Codec,
     /// RTP packets the caller sent and received (the "251 packets received,
     /// 248 sent" of a call server's log).
     pub rtp_sent: u64,

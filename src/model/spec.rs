@@ -128,6 +128,11 @@ pub struct PortalSpec {
     /// Media servers that may relay its RTP (empty: none, or direct media).
     pub media_servers: Vec<u16>,
     pub codec: Codec,
+    /// Global index of the portal's first agent (agents of all portals are
+    /// numbered in file order).
+    pub first_agent: u32,
+    /// Codec per agent (local index): the portal's unless overridden.
+    pub agent_codecs: Vec<Codec>,
     /// Agents' node and callers' node (only with a topology).
     pub node: Option<NodeIndex>,
     pub callers_node: Option<NodeIndex>,

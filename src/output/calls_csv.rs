@@ -110,8 +110,12 @@ impl CallsCsv {
             line.extend_from_slice(self.server_names[s as usize].as_bytes());
         }
         line.push(b',');
-        if let Some(codec) = self.codecs[r.portal as usize] {
-            line.extend_from_slice(codec.as_bytes());
+        // The negotiated codec for calls with media, else the portal's
+        // (with a topology).
+        match (&r.media, self.codecs[r.portal as usize]) {
+            (Some(m), _) => line.extend_from_slice(m.codec.name().as_bytes()),
+            (None, Some(codec)) => line.extend_from_slice(codec.as_bytes()),
+            (None, None) => {}
         }
         line.push(b',');
         if let Some(pdd) = r.pdd {

@@ -208,6 +208,10 @@ pub struct Portal {
     pub callers_node: Option<String>,
     #[serde(default = "default_codec")]
     pub codec: Codec,
+    /// Agents whose phone negotiates another codec than the portal's
+    /// (`{"olena": G729}`), e.g. a softphone on a thin uplink.
+    #[serde(default)]
+    pub agent_codecs: std::collections::BTreeMap<String, Codec>,
 }
 
 fn default_codec() -> Codec {

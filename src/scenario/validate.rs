@@ -410,6 +410,19 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             }
         }
 
+        let mut agent_codecs = vec![p.codec; agent_names.len()];
+        for (name, codec) in &p.agent_codecs {
+            match agent_names.iter().position(|a| a == name) {
+                Some(i) => agent_codecs[i] = *codec,
+                None => ck.problem(
+                    format!("{path}.agent_codecs"),
+                    format!(
+                        "unknown agent '{name}' (agents: {})",
+                        agent_names.join(", ")
+                    ),
+                ),
+            }
+        }
         portals.push(PortalSpec {
             name: p.name.clone(),
             currency: p.currency,
@@ -428,6 +441,11 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             servers: portal_servers,
             media_servers,
             codec: p.codec,
+            first_agent: portals
+                .iter()
+                .map(|q: &PortalSpec| q.agent_names.len() as u32)
+                .sum(),
+            agent_codecs,
             node,
             callers_node,
         });
