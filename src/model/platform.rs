@@ -667,8 +667,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         let wait_end = call.answer.unwrap_or(now);
         let mut call = call;
-        if let (true, Some(net)) = (call.carried, self.net.as_mut()) {
-            net.carry_class(now, &flow_of(self.m, &call), call.media_epoch, false);
+        // The call's flow, worked out once for the link count and the media.
+        let flow = self.net.as_ref().map(|_| flow_of(self.m, &call));
+        if let (true, Some(net), Some(flow)) = (call.carried, self.net.as_mut(), &flow) {
+            net.carry_class(now, flow, call.media_epoch, false);
         }
         // Charge only the silence the caller heard: up to now for media still
         // lost, and not beyond the hang-up for a gap still running.
@@ -677,11 +679,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         } else if now < call.gap_until {
             call.media_gap = call.media_gap - (call.gap_until - now);
         }
-        let media = match (call.answer, self.net.as_mut()) {
-            (Some(answer), Some(net)) => Some(media_quality(
+        let media = match (call.answer, self.net.as_mut(), &flow) {
+            (Some(answer), Some(net), Some(flow)) => Some(media_quality(
                 self.m,
                 net,
                 &call,
+                flow,
                 now - answer,
                 &mut self.portals[p].rng_media,
             )),
@@ -1036,6 +1039,10 @@ enum Signalling {
 fn flow_of(m: &Model, call: &Call) -> Flow {
     let relays = m.servers.len() + 1;
     let codec = call_codec(m, call);
+    let kbps = m
+        .network
+        .as_ref()
+        .map_or(0, |n| n.codec_kbps[codec as usize]);
     Flow {
         class: (call.portal as usize * relays
             + call.media_server.map_or(m.servers.len(), |s| s as usize))
@@ -1043,7 +1050,7 @@ fn flow_of(m: &Model, call: &Call) -> Flow {
             + codec as usize,
         segs: media_segments(m, call),
         codec,
-        kbps: flow_kbps(m, call),
+        kbps,
     }
 }
 
@@ -1064,12 +1071,6 @@ fn call_codec(m: &Model, call: &Call) -> Codec {
         Some(a) => spec.agent_codecs[(a - spec.first_agent) as usize],
         None => spec.codec,
     }
-}
-
-/// Bandwidth of one direction of a call's media on a link, kbit/s.
-fn flow_kbps(m: &Model, call: &Call) -> u32 {
-    // 80 for G.711 at 20 ms (+ 0.5 and truncation: no libm round call).
-    (CodecCfg::new(call_codec(m, call)).ip_bandwidth_kbps() + 0.5) as u32
 }
 
 /// The one or two node pairs a call's media crosses: callers → media server
@@ -1095,14 +1096,15 @@ fn media_quality(
     m: &Model,
     net: &mut NetworkState,
     call: &Call,
+    flow: &Flow,
     talk: SimTime,
     rng: &mut StreamRng,
 ) -> MediaRecord {
     let netspec = m.network.as_ref().expect("called with a network");
-    let codec_name = call_codec(m, call);
+    let codec_name = flow.codec;
     let codec = CodecCfg::new(codec_name);
     let talk_s = talk.as_secs_f64();
-    let segs = media_segments(m, call);
+    let segs = flow.segs;
     let model = if call.extra_loss > 0.0 {
         net.path_quality(call.media_epoch, segs).map(|q| {
             let q = SegmentQuality {
@@ -1115,7 +1117,7 @@ fn media_quality(
             StreamModel::new(&q.media(), codec, &jb)
         })
     } else {
-        net.class_model(flow_of(m, call).class, call.media_epoch, segs, codec_name)
+        net.class_model(flow.class, call.media_epoch, segs, codec_name)
     };
     let Some(model) = model else {
         // Never had a path: everything sent was lost.

@@ -57,6 +57,9 @@ pub struct NetworkSpec {
     pub detection: SimTime,
     pub reconvergence: SimTime,
     pub drop_gap: SimTime,
+    /// IP bandwidth of one direction of a call per codec (by `Codec as
+    /// usize`), kbit/s, rounded: worked out once, used per call.
+    pub codec_kbps: [u32; 4],
 }
 
 /// A failure or recovery, resolved to indices.

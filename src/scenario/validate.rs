@@ -606,6 +606,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             detection: SimTime::from_secs_f64(detection_s),
             reconvergence: SimTime::from_secs_f64(reconvergence_s),
             drop_gap: SimTime::from_secs_f64(drop_gap_s),
+            codec_kbps: crate::media::Codec::ALL
+                .map(|c| crate::media::CodecCfg::new(c).ip_bandwidth_kbps().round() as u32),
         }),
         events,
     })
