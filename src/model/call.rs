@@ -21,14 +21,28 @@ pub struct Call {
     pub agent: Option<u32>,
     pub server: Option<u16>,
     pub media_server: Option<u16>,
+    /// Agents currently ringing for this call.
+    pub ringing: u32,
+    /// The agent rung last (global index): when only one rings, releasing it
+    /// needs no scan.
+    pub rung_agent: u32,
+    /// Local index of the agent the next ring attempt starts from.
+    pub cursor: u32,
+}
+
+/// A call's network state, kept beside the call table (indexed by slot) and
+/// only when the scenario has a topology, so calls of plain runs stay small.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallNet {
+    /// Post-dial delay of the INVITE exchange.
     pub pdd: Option<SimTime>,
     /// Routing table (see `NetworkState`) the media path was chosen in.
-    pub media_epoch: u16,
+    pub epoch: u16,
     /// Media interrupted so far by failures.
-    pub media_gap: SimTime,
+    pub gap: SimTime,
     /// Media can no longer reach one end (since `lost_since`); the call is
     /// dropped `drop_gap_s` later unless a recovery restores a path.
-    pub media_lost: bool,
+    pub lost: bool,
     pub lost_since: SimTime,
     /// The last media gap charged ends here (a call that hangs up earlier
     /// is charged only the silence it heard).
@@ -37,13 +51,6 @@ pub struct Call {
     pub carried: bool,
     /// Extra random loss from links loaded beyond capacity at answer.
     pub extra_loss: f32,
-    /// Agents currently ringing for this call.
-    pub ringing: u32,
-    /// The agent rung last (global index): when only one rings, releasing it
-    /// needs no scan.
-    pub rung_agent: u32,
-    /// Local index of the agent the next ring attempt starts from.
-    pub cursor: u32,
 }
 
 struct Slot {
@@ -140,14 +147,6 @@ mod tests {
             agent: None,
             server: None,
             media_server: None,
-            pdd: None,
-            media_epoch: 0,
-            media_gap: SimTime::ZERO,
-            media_lost: false,
-            lost_since: SimTime::ZERO,
-            gap_until: SimTime::ZERO,
-            carried: false,
-            extra_loss: 0.0,
             ringing: 0,
             rung_agent: 0,
             cursor: 0,

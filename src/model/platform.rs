@@ -11,7 +11,7 @@ use crate::scenario::types::Policy;
 use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals};
 
 use super::arrivals::ArrivalProcess;
-use super::call::{Call, CallState, CallTable};
+use super::call::{Call, CallNet, CallState, CallTable};
 use super::event::{CallRef, Event};
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
@@ -100,6 +100,8 @@ pub struct Platform<'m, S: RecordSink> {
     /// Routing state, with a topology.
     net: Option<NetworkState<'m>>,
     link_rows: Vec<LinkRow>,
+    /// Network state of live calls by slot (with a topology only).
+    call_net: Vec<CallNet>,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -150,6 +152,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             unfinished: 0,
             net: m.network.as_ref().map(NetworkState::new),
             link_rows: Vec::new(),
+            call_net: Vec::new(),
         }
     }
 
@@ -271,19 +274,21 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             agent: None,
             server,
             media_server,
-            pdd,
-            media_epoch: 0,
-            media_gap: SimTime::ZERO,
-            media_lost: false,
-            lost_since: SimTime::ZERO,
-            gap_until: SimTime::ZERO,
-            carried: false,
-            extra_loss: 0.0,
             ringing: 0,
             rung_agent: 0,
             cursor: CURSOR_UNSET,
         });
         self.peak_calls = self.peak_calls.max(self.calls.live());
+        if self.net.is_some() {
+            let slot = c.slot as usize;
+            if self.call_net.len() <= slot {
+                self.call_net.resize(slot + 1, CallNet::default());
+            }
+            self.call_net[slot] = CallNet {
+                pdd,
+                ..CallNet::default()
+            };
+        }
         let np = self.portals.len();
         self.in_system[0].inc(now);
         self.in_system[1 + p].inc(now);
@@ -497,20 +502,21 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         call.agent = Some(agent);
         if let Some(net) = self.net.as_mut() {
             // Media starts on the paths of the table in force now.
-            let call = self.calls.get_mut(c).expect("live");
-            call.media_epoch = net.epoch();
+            let call = self.calls.get(c).expect("live");
+            let cn = &mut self.call_net[c.slot as usize];
+            cn.epoch = net.epoch();
             let segs = media_segments(self.m, call);
             let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
             if routed {
                 // Count the flow on its links. Over capacity, the excess is
                 // dropped in proportion (a fluid model): a link loaded to
                 // ratio x > 1 loses 1 − 1/x of every flow's packets.
-                let worst = net.carry_class(now, &flow_of(self.m, call), call.media_epoch, true);
-                call.carried = true;
-                call.extra_loss = overload_loss(worst);
+                let worst = net.carry_class(now, &flow_of(self.m, call), cn.epoch, true);
+                cn.carried = true;
+                cn.extra_loss = overload_loss(worst);
             } else {
-                call.media_lost = true;
-                call.lost_since = now;
+                cn.lost = true;
+                cn.lost_since = now;
                 q.schedule_in(
                     self.m.network.as_ref().expect("net").drop_gap,
                     Event::MediaDrop(c),
@@ -657,6 +663,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Removes a call from the system and emits its record.
     fn finish(&mut self, now: SimTime, c: CallRef, outcome: Outcome) {
         let call = self.calls.remove(c).expect("finishing a live call");
+        let mut cn = match self.net {
+            Some(_) => self.call_net[c.slot as usize],
+            None => CallNet::default(),
+        };
         let p = call.portal as usize;
         let np = self.portals.len();
         self.in_system[0].dec(now);
@@ -666,24 +676,23 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.in_system[1 + np + s as usize].dec(now);
         }
         let wait_end = call.answer.unwrap_or(now);
-        let mut call = call;
         // The call's flow, worked out once for the link count and the media.
         let flow = self.net.as_ref().map(|_| flow_of(self.m, &call));
-        if let (true, Some(net), Some(flow)) = (call.carried, self.net.as_mut(), &flow) {
-            net.carry_class(now, flow, call.media_epoch, false);
+        if let (true, Some(net), Some(flow)) = (cn.carried, self.net.as_mut(), &flow) {
+            net.carry_class(now, flow, cn.epoch, false);
         }
         // Charge only the silence the caller heard: up to now for media still
         // lost, and not beyond the hang-up for a gap still running.
-        if call.media_lost {
-            call.media_gap = call.media_gap + (now - call.lost_since);
-        } else if now < call.gap_until {
-            call.media_gap = call.media_gap - (call.gap_until - now);
+        if cn.lost {
+            cn.gap = cn.gap + (now - cn.lost_since);
+        } else if now < cn.gap_until {
+            cn.gap = cn.gap - (cn.gap_until - now);
         }
         let media = match (call.answer, self.net.as_mut(), &flow) {
             (Some(answer), Some(net), Some(flow)) => Some(media_quality(
                 self.m,
                 net,
-                &call,
+                &cn,
                 flow,
                 now - answer,
                 &mut self.portals[p].rng_media,
@@ -701,7 +710,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             agent: call.agent,
             server: call.server,
             media_server: call.media_server,
-            pdd: call.pdd,
+            pdd: cn.pdd,
             media,
         };
         self.emit(&rec);
@@ -845,32 +854,34 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             if call.state != CallState::Talking {
                 continue;
             }
+            let slot = c.slot as usize;
+            let cn = self.call_net[slot];
             let segs = media_segments(self.m, &call);
             let flow = flow_of(self.m, &call);
             if !failure {
                 // A recovery: calls without media get it back if a path
                 // exists again; the others keep theirs.
                 let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
-                if call.media_lost && routed {
-                    if call.carried {
-                        net.carry_class(now, &flow, call.media_epoch, false);
+                if cn.lost && routed {
+                    if cn.carried {
+                        net.carry_class(now, &flow, cn.epoch, false);
                     }
                     let worst = net.carry_class(now, &flow, new_epoch, true);
-                    let k = self.calls.get_mut(c).expect("live");
-                    k.media_lost = false;
-                    k.media_gap = k.media_gap + (now - k.lost_since);
-                    k.media_epoch = new_epoch;
+                    let k = &mut self.call_net[slot];
+                    k.lost = false;
+                    k.gap = k.gap + (now - k.lost_since);
+                    k.epoch = new_epoch;
                     k.carried = true;
                     k.extra_loss = k.extra_loss.max(overload_loss(worst));
                 }
                 continue;
             }
-            if call.media_lost {
+            if cn.lost {
                 continue;
             }
             let mut worst = Repair::Untouched;
             for &(a, b) in segs.iter().flatten() {
-                worst = match (worst, net.repair(call.media_epoch, a, b)) {
+                worst = match (worst, net.repair(cn.epoch, a, b)) {
                     (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
                     (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
                     (Repair::Untouched, r) | (r, Repair::Untouched) => r,
@@ -879,19 +890,19 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             match worst {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
-                    if call.carried {
+                    if cn.carried {
                         // The flow moves to the new path.
-                        net.carry_class(now, &flow, call.media_epoch, false);
+                        net.carry_class(now, &flow, cn.epoch, false);
                         net.carry_class(now, &flow, new_epoch, true);
                     }
-                    let k = self.calls.get_mut(c).expect("live");
-                    k.media_gap = k.media_gap + g;
+                    let k = &mut self.call_net[slot];
+                    k.gap = k.gap + g;
                     k.gap_until = now + g;
-                    k.media_epoch = new_epoch;
+                    k.epoch = new_epoch;
                 }
                 Repair::Gap(_) | Repair::Lost => {
-                    let k = self.calls.get_mut(c).expect("live");
-                    k.media_lost = true;
+                    let k = &mut self.call_net[slot];
+                    k.lost = true;
                     k.lost_since = now;
                     q.schedule_in(drop_gap, Event::MediaDrop(c));
                 }
@@ -909,7 +920,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             .as_ref()
             .map_or(SimTime::ZERO, |n| n.drop_gap);
         let due = self.calls.get(c).is_some_and(|k| {
-            k.state == CallState::Talking && k.media_lost && now >= k.lost_since + drop_gap
+            let cn = &self.call_net[c.slot as usize];
+            k.state == CallState::Talking && cn.lost && now >= cn.lost_since + drop_gap
         });
         if due {
             self.drop_call(now, c, q);
@@ -1095,7 +1107,7 @@ fn media_segments(m: &Model, call: &Call) -> [Option<(NodeIndex, NodeIndex)>; 2]
 fn media_quality(
     m: &Model,
     net: &mut NetworkState,
-    call: &Call,
+    cn: &CallNet,
     flow: &Flow,
     talk: SimTime,
     rng: &mut StreamRng,
@@ -1105,10 +1117,10 @@ fn media_quality(
     let codec = CodecCfg::new(codec_name);
     let talk_s = talk.as_secs_f64();
     let segs = flow.segs;
-    let model = if call.extra_loss > 0.0 {
-        net.path_quality(call.media_epoch, segs).map(|q| {
+    let model = if cn.extra_loss > 0.0 {
+        net.path_quality(cn.epoch, segs).map(|q| {
             let q = SegmentQuality {
-                loss: compose_loss([q.loss, Loss::Random(call.extra_loss as f64)]),
+                loss: compose_loss([q.loss, Loss::Random(cn.extra_loss as f64)]),
                 ..q
             };
             let jb = JitterBufferCfg {
@@ -1117,7 +1129,7 @@ fn media_quality(
             StreamModel::new(&q.media(), codec, &jb)
         })
     } else {
-        net.class_model(flow.class, call.media_epoch, segs, codec_name)
+        net.class_model(flow.class, cn.epoch, segs, codec_name)
     };
     let Some(model) = model else {
         // Never had a path: everything sent was lost.
@@ -1130,16 +1142,14 @@ fn media_quality(
             jitter_ms: 0.0,
             delay_ms: 0.0,
             mos: 1.0,
-            media_gap: call.media_gap,
+            media_gap: cn.gap,
         };
     };
     // The caller sends one packet per ptime: that count needs no draw. What
     // the caller hears is the agent → caller stream over the same path.
     let rtp_sent = codec.packets_in(talk_s);
     let mut heard = model.simulate(netspec.media_model, talk_s, rng);
-    let gap_packets = codec
-        .packets_in(call.media_gap.as_secs_f64())
-        .min(heard.sent);
+    let gap_packets = codec.packets_in(cn.gap.as_secs_f64()).min(heard.sent);
     let mut rtp_received = heard.received;
     if gap_packets > 0 && heard.sent > 0 {
         // The stream was drawn for the whole talk time; the gap's share of
@@ -1172,7 +1182,7 @@ fn media_quality(
         jitter_ms: heard.jitter_ms,
         delay_ms: heard.delay_ms,
         mos: heard.mos,
-        media_gap: call.media_gap,
+        media_gap: cn.gap,
     }
 }
 
