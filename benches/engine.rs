@@ -45,12 +45,17 @@ fn main() {
         telsim::load_model(&root.join("scenarios/bench_mmc.ron"), &[]).expect("bench_mmc.ron");
     let centre =
         telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron");
-    let media = telsim::load_model(&root.join("scenarios/bench_media.ron"), &[])
-        .expect("bench_media.ron");
+    let media =
+        telsim::load_model(&root.join("scenarios/bench_media.ron"), &[]).expect("bench_media.ron");
     println!("telsim engine benchmark (one core, one replication per run)");
     measure("bench_mmc (M/M/100, 1.09 M calls)", &mmc, 12, false);
     measure("bench_mmc + calls.csv", &mmc, 3, true);
-    measure("bench_media (same on two_dc, SIP + RTP + MOS)", &media, 5, false);
+    measure(
+        "bench_media (same on two_dc, SIP + RTP + MOS)",
+        &media,
+        5,
+        false,
+    );
     measure(
         "call_centre (3 portals, ring, patience)",
         &centre,

@@ -809,7 +809,12 @@ fn check_causality(model: &Model, recs: &[CallRecord]) -> Result<(), TestCaseErr
             Outcome::Dropped | Outcome::Failed => {
                 // Only failures and signalling over a topology produce these,
                 // and the generated scenarios have neither.
-                prop_assert!(false, "call {} {:?} without failures or a topology", id, r.outcome);
+                prop_assert!(
+                    false,
+                    "call {} {:?} without failures or a topology",
+                    id,
+                    r.outcome
+                );
             }
             Outcome::Abandoned | Outcome::Voicemail | Outcome::Forwarded | Outcome::NoAnswer => {
                 prop_assert!(
