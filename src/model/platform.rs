@@ -415,7 +415,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     }
                 };
                 ring(local, pr);
-                cursor = (local + 1) % n;
+                cursor = next_round_robin(local, n);
             }
         }
         self.scratch = scratch;
@@ -493,7 +493,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let local = agent - pr.agent_base;
         pr.queue.set_state(local, AgentState::Talking(c));
         if self.m.portals[p].policy == Policy::Evenly {
-            pr.queue.rr_next = (local + 1) % pr.queue.len();
+            pr.queue.rr_next = next_round_robin(local, pr.queue.len());
         }
         let talk = self.m.portals[p].talk.sample(&mut pr.rng_talk);
         let call = self.calls.get_mut(c).expect("live");
@@ -1032,6 +1032,17 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::Network(i) => self.on_network_event(now, i as usize, q),
             Event::MediaDrop(c) => self.on_media_drop(now, c, q),
         }
+    }
+}
+
+/// The agent after `local` in a ring of `n`, without an integer division
+/// (this runs for every call).
+#[inline]
+fn next_round_robin(local: u32, n: u32) -> u32 {
+    if local + 1 >= n {
+        0
+    } else {
+        local + 1
     }
 }
 

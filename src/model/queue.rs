@@ -103,8 +103,9 @@ impl PortalQueue {
         if masked != 0 {
             return Some((first_word * 64 + masked.trailing_zeros() as usize) as u32);
         }
-        for k in 1..=words {
-            let w = (first_word + k) % words;
+        let mut w = first_word;
+        for _ in 0..words {
+            w = if w + 1 == words { 0 } else { w + 1 };
             let bits = self.free_bits[w];
             if bits != 0 {
                 return Some((w * 64 + bits.trailing_zeros() as usize) as u32);
