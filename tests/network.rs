@@ -1098,3 +1098,85 @@ fn conservation_holds_with_failures() {
         assert!(seen.contains_key(o), "no {o} call: the test lost its teeth");
     }
 }
+
+/// A link loaded beyond its capacity drops the excess (fluid model), so the
+/// shipped busy_uplink scenario's peak half-hours show the office uplink above
+/// capacity in links.csv and a lower MOS in intervals.csv than the same
+/// portal off-peak; with G.729 (40 % of G.711's bandwidth) the line copes and
+/// the p5_mos check passes.
+#[test]
+fn a_busy_link_degrades_mos_and_a_lighter_codec_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/busy_uplink.ron");
+    let run = |out: &Path, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_telsim"))
+            .arg("run")
+            .arg(&scenario)
+            .args(["--replications", "2", "--quiet", "--out"])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let g711 = dir.path().join("g711");
+    let out = run(&g711, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the shipped check fails on purpose"
+    );
+
+    let read = |p: PathBuf| -> Vec<BTreeMap<String, String>> {
+        let text = fs::read_to_string(p).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        lines
+            .map(|l| {
+                header
+                    .iter()
+                    .zip(l.split(','))
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect()
+    };
+    let hour =
+        |r: &BTreeMap<String, String>| r["interval_start_s"].parse::<f64>().unwrap() / 3600.0;
+    let peak = |h: f64| (10.5..12.5).contains(&h);
+    let calm = |h: f64| (8.5..9.5).contains(&h);
+
+    let links = read(g711.join("links.csv"));
+    let uplink: Vec<_> = links.iter().filter(|r| r["link"] == "office-isp").collect();
+    assert!(uplink
+        .iter()
+        .filter(|r| peak(hour(r)))
+        .all(|r| r["utilisation"].parse::<f64>().unwrap() > 1.0));
+    assert!(uplink
+        .iter()
+        .filter(|r| calm(hour(r)))
+        .all(|r| r["utilisation"].parse::<f64>().unwrap() < 1.0));
+
+    let intervals = read(g711.join("intervals.csv"));
+    let mean_mos = |pred: &dyn Fn(f64) -> bool| {
+        let v: Vec<f64> = intervals
+            .iter()
+            .filter(|r| r["scope"] == "office" && pred(hour(r)) && !r["mean_mos"].is_empty())
+            .map(|r| r["mean_mos"].parse().unwrap())
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (busy, quiet) = (mean_mos(&peak), mean_mos(&calm));
+    // Off-peak the path is the plain E-model value; in the peak every call
+    // loses a share 1 − 1/x of its packets, x ≥ 1.1 here.
+    assert!(quiet > 4.3, "off-peak MOS {quiet}");
+    assert!(busy < quiet - 0.5, "peak MOS {busy} vs off-peak {quiet}");
+
+    let g729 = dir.path().join("g729");
+    let out = run(&g729, &["--set", "portals.office.codec=G729"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
