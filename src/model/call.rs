@@ -30,6 +30,41 @@ pub struct Call {
     pub cursor: u32,
 }
 
+impl CallNet {
+    /// Media is lost with no known end: the call awaits its drop.
+    pub fn lost(&self) -> bool {
+        self.silent_until == SimTime::MAX
+    }
+
+    /// Silence charged up to `now`: closed intervals plus the current one.
+    pub fn silence_until(&self, now: SimTime) -> SimTime {
+        self.gap + (self.silent_until.min(now) - self.silent_from)
+    }
+
+    /// Starts silence at `now` lasting `len` (`SimTime::MAX`: until further
+    /// notice), merged with a silence still running.
+    pub fn silence(&mut self, now: SimTime, len: SimTime) {
+        let until = if len == SimTime::MAX {
+            SimTime::MAX
+        } else {
+            now + len
+        };
+        if now < self.silent_until && self.silent_until != self.silent_from {
+            self.silent_until = self.silent_until.max(until);
+        } else {
+            self.gap = self.gap + (self.silent_until - self.silent_from);
+            self.silent_from = now;
+            self.silent_until = until;
+        }
+    }
+
+    /// Media flows again from `now`.
+    pub fn resume(&mut self, now: SimTime) {
+        self.silent_until = self.silent_until.min(now);
+        self.no_path = false;
+    }
+}
+
 /// A call's network state, kept beside the call table (indexed by slot) and
 /// only when the scenario has a topology, so calls of plain runs stay small.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,15 +73,16 @@ pub struct CallNet {
     pub pdd: Option<SimTime>,
     /// Routing table (see `NetworkState`) the media path was chosen in.
     pub epoch: u16,
-    /// Media interrupted so far by failures.
+    /// Silence from failures already over (closed intervals).
     pub gap: SimTime,
-    /// Media can no longer reach one end (since `lost_since`); the call is
-    /// dropped `drop_gap_s` later unless a recovery restores a path.
-    pub lost: bool,
-    pub lost_since: SimTime,
-    /// The last media gap charged ends here (a call that hangs up earlier
-    /// is charged only the silence it heard).
-    pub gap_until: SimTime,
+    /// The current or last silence: `[silent_from, silent_until)`, where
+    /// `silent_until` is `SimTime::MAX` while media is lost with no known
+    /// end. Overlapping failures extend one silence instead of adding up.
+    pub silent_from: SimTime,
+    pub silent_until: SimTime,
+    /// Media is lost because no path exists (a recovery can restore it), as
+    /// opposed to a gap longer than `drop_gap_s` on a path that exists.
+    pub no_path: bool,
     /// The call's media flows are counted on the links of its path.
     pub carried: bool,
     /// Extra random loss from links loaded beyond capacity at answer.

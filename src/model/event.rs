@@ -40,6 +40,11 @@ pub enum Event {
     Network(u16),
     /// Media has been gone for `drop_gap_s`: the call is dropped.
     MediaDrop(CallRef),
+    /// Give a portal's free agents to its waiting calls (deferred from a
+    /// ring-all answer that released agents).
+    Dispatch {
+        portal: u16,
+    },
 }
 
 #[cfg(test)]

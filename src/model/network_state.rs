@@ -344,8 +344,13 @@ impl<'m> NetworkState<'m> {
         (self.epochs.len() - 1) as u16
     }
 
+    /// Whether `src` reaches `dst` on the current table (a node reaches
+    /// itself while it is up).
     pub fn reachable(&self, src: NodeIndex, dst: NodeIndex) -> bool {
-        src == dst || self.epochs.last().expect("one table").reachable(src, dst)
+        if src == dst {
+            return !self.failures.node_failed(src);
+        }
+        self.epochs.last().expect("one table").reachable(src, dst)
     }
 
     /// Quality of the path from `src` to `dst` in `epoch`; `None` when

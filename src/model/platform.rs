@@ -515,8 +515,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 cn.carried = true;
                 cn.extra_loss = overload_loss(worst);
             } else {
-                cn.lost = true;
-                cn.lost_since = now;
+                cn.silence(now, SimTime::MAX);
+                cn.no_path = true;
                 q.schedule_in(
                     self.m.network.as_ref().expect("net").drop_gap,
                     Event::MediaDrop(c),
@@ -533,7 +533,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         q.schedule_in(talk, Event::TalkEnd(c));
         if others_rung {
             // Agents released by a ring-all round may serve waiting calls.
-            self.dispatch(now, p, None, q);
+            // Deferred to an event at this same instant rather than called
+            // here: answering can happen inside a dispatch, and a chain of
+            // ring-all answers would otherwise recurse once per waiting call.
+            q.schedule_in(SimTime::ZERO, Event::Dispatch { portal: p as u16 });
         }
     }
 
@@ -683,11 +686,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         // Charge only the silence the caller heard: up to now for media still
         // lost, and not beyond the hang-up for a gap still running.
-        if cn.lost {
-            cn.gap = cn.gap + (now - cn.lost_since);
-        } else if now < cn.gap_until {
-            cn.gap = cn.gap - (cn.gap_until - now);
-        }
+        cn.gap = cn.silence_until(now);
         let media = match (call.answer, self.net.as_mut(), &flow) {
             (Some(answer), Some(net), Some(flow)) => Some(media_quality(
                 self.m,
@@ -818,14 +817,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         match self.m.events[i].1 {
             NetEvent::FailServer(s) => {
                 self.servers[s as usize].failed = true;
-                // A failed server drops every call it carries.
-                for c in self.calls.live_refs() {
-                    let on_it = self
-                        .calls
-                        .get(c)
-                        .is_some_and(|k| k.server == Some(s) || k.media_server == Some(s));
-                    if on_it {
-                        self.drop_call(now, c, q);
+                // A failed server drops every call it carries: first those
+                // not yet answered, so that agents freed by the others do
+                // not pick them up in the same instant.
+                let on_it = |k: &Call| k.server == Some(s) || k.media_server == Some(s);
+                for talking in [false, true] {
+                    for c in self.calls.live_refs() {
+                        let hit = self.calls.get(c).is_some_and(|k| {
+                            on_it(k) && (k.state == CallState::Talking) == talking
+                        });
+                        if hit {
+                            self.drop_call(now, c, q);
+                        }
                     }
                 }
             }
@@ -859,24 +862,20 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             let segs = media_segments(self.m, &call);
             let flow = flow_of(self.m, &call);
             if !failure {
-                // A recovery: calls without media get it back if a path
-                // exists again; the others keep theirs.
+                // A recovery: calls that lost media for want of a path get it
+                // back if one exists again; the others keep theirs.
                 let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
-                if cn.lost && routed {
-                    if cn.carried {
-                        net.carry_class(now, &flow, cn.epoch, false);
-                    }
+                if cn.lost() && cn.no_path && routed {
                     let worst = net.carry_class(now, &flow, new_epoch, true);
                     let k = &mut self.call_net[slot];
-                    k.lost = false;
-                    k.gap = k.gap + (now - k.lost_since);
+                    k.resume(now);
                     k.epoch = new_epoch;
                     k.carried = true;
                     k.extra_loss = k.extra_loss.max(overload_loss(worst));
                 }
                 continue;
             }
-            if cn.lost {
+            if cn.lost() {
                 continue;
             }
             let mut worst = Repair::Untouched;
@@ -896,15 +895,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                         net.carry_class(now, &flow, new_epoch, true);
                     }
                     let k = &mut self.call_net[slot];
-                    k.gap = k.gap + g;
-                    k.gap_until = now + g;
+                    k.silence(now, g);
                     k.epoch = new_epoch;
                 }
                 Repair::Gap(_) | Repair::Lost => {
+                    // Media stops: the flow leaves the links, and the call is
+                    // dropped once the silence (which may have begun with an
+                    // earlier gap) has lasted drop_gap_s.
+                    if cn.carried {
+                        net.carry_class(now, &flow, cn.epoch, false);
+                    }
                     let k = &mut self.call_net[slot];
-                    k.lost = true;
-                    k.lost_since = now;
-                    q.schedule_in(drop_gap, Event::MediaDrop(c));
+                    k.carried = false;
+                    k.no_path = worst == Repair::Lost;
+                    k.silence(now, SimTime::MAX);
+                    let drop_at = (k.silent_from + drop_gap).max(now);
+                    q.schedule_at(drop_at, Event::MediaDrop(c));
                 }
             }
         }
@@ -921,7 +927,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             .map_or(SimTime::ZERO, |n| n.drop_gap);
         let due = self.calls.get(c).is_some_and(|k| {
             let cn = &self.call_net[c.slot as usize];
-            k.state == CallState::Talking && cn.lost && now >= cn.lost_since + drop_gap
+            k.state == CallState::Talking && cn.lost() && now >= cn.silent_from + drop_gap
         });
         if due {
             self.drop_call(now, c, q);
@@ -1026,6 +1032,7 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::TalkEnd(c) => self.on_talk_end(now, c, q),
             Event::WrapupEnd { agent } => self.agent_free(now, agent, q),
             Event::IntervalTick => self.on_interval_tick(now, q),
+            Event::Dispatch { portal } => self.dispatch(now, portal as usize, None, q),
             Event::WarmupEnd => self.open_windows(now),
             Event::ArrivalsClose => self.close_windows(now),
             Event::DrainLimit => self.on_drain_limit(now),

@@ -515,6 +515,9 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             events.push((at, ev));
         }
     }
+    if sc.events.len() > u16::MAX as usize {
+        ck.problem("events", "at most 65535 timed events");
+    }
     // Stable: simultaneous events keep file order.
     events.sort_by_key(|(t, _)| *t);
 
