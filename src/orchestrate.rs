@@ -230,9 +230,14 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         let target = f.target().to_path_buf();
         files.push(f.commit().map_err(io_err(&target))?);
     }
-    if !opts.write_calls {
-        // A calls.csv left from an earlier run would not match these results.
-        let stale = opts.out_dir.join("calls.csv");
+    // Files an earlier run left that this one does not write would not
+    // match these results.
+    let not_written = [
+        (!opts.write_calls).then_some("calls.csv"),
+        model.network.is_none().then_some("links.csv"),
+    ];
+    for name in not_written.into_iter().flatten() {
+        let stale = opts.out_dir.join(name);
         if stale.exists() {
             fs::remove_file(&stale).map_err(io_err(&stale))?;
         }

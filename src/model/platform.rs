@@ -295,6 +295,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         for s in [server, media_server].into_iter().flatten() {
             self.servers[s as usize].accept(now);
             self.in_system[1 + np + s as usize].inc(now);
+            self.iv[1 + np + s as usize].offered += 1;
         }
 
         let spec = &self.m.portals[p];
@@ -526,10 +527,17 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
         let wait = now - arrival;
         let within_sl = wait <= self.m.service_level;
-        let iv = &mut self.iv[1 + p];
-        iv.answered_now += 1;
-        iv.wait_answered_us += wait.micros();
-        iv.answered_within_sl += within_sl as u32;
+        let np = self.portals.len();
+        let call = self.calls.get(c).expect("live");
+        let servers = [call.server, call.media_server];
+        let scopes = std::iter::once(1 + p)
+            .chain(servers.into_iter().flatten().map(|s| 1 + np + s as usize));
+        for s in scopes {
+            let iv = &mut self.iv[s];
+            iv.answered_now += 1;
+            iv.wait_answered_us += wait.micros();
+            iv.answered_within_sl += within_sl as u32;
+        }
         q.schedule_in(talk, Event::TalkEnd(c));
         if others_rung {
             // Agents released by a ring-all round may serve waiting calls.

@@ -451,6 +451,16 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         });
     }
 
+    if topology.is_some()
+        && sc.network.media == MediaPath::Relayed
+        && !sc.servers.iter().any(|s| s.kind == ServerKind::Media)
+    {
+        ck.problem(
+            "network.media",
+            "relayed media needs a Media server (add Server(kind: Media, node: ..)) or set network.media: Direct",
+        );
+    }
+
     // Timed failures and recoveries
     let mut events = Vec::new();
     for (i, e) in sc.events.iter().enumerate() {
@@ -554,6 +564,25 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 format!("'{}' exists for the platform scope only", c.metric),
             ),
             _ => {}
+        }
+        let media_metric = matches!(
+            metric,
+            Some(
+                Metric::MeanMos
+                    | Metric::P5Mos
+                    | Metric::MeanLossPct
+                    | Metric::MeanPddMs
+                    | Metric::MeanMediaGapS
+            )
+        );
+        if media_metric && sc.topology.is_none() {
+            ck.problem(
+                format!("{path}.metric"),
+                format!(
+                    "'{}' is measured only on a topology (set topology: Some(\"...\"))",
+                    c.metric
+                ),
+            );
         }
         if c.max.is_none() && c.min.is_none() {
             ck.problem(&path, "a check needs a max, a min, or both");
