@@ -766,6 +766,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 (now + self.m.interval).min(self.m.duration),
                 Event::IntervalTick,
             );
+        } else if self.calls.live() > 0 {
+            // Arrivals have stopped but calls are still ending: keep
+            // writing intervals through the drain so that interval counts
+            // add up to calls.csv.
+            let drain_end = self.m.duration + self.m.drain;
+            q.schedule_at((now + self.m.interval).min(drain_end), Event::IntervalTick);
         }
     }
 
@@ -973,9 +979,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.finish(now, c, Outcome::Unfinished);
             self.unfinished += 1;
         }
-        // With no drain time the last interval tick (at `duration`) is still
-        // queued behind this event: close that interval here.
-        if self.interval_start < self.m.duration && now >= self.m.duration {
+        // The interval running at the drain limit (with no drain time, the
+        // last one before `duration`) is still open: close it here.
+        if self.interval_start < now {
             self.close_interval(now);
         }
         self.stopped = true;

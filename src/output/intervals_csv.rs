@@ -4,7 +4,7 @@ use crate::model::{Model, Outcome, ReplicationResult};
 
 use super::csv_text::{opt_f64, quote};
 
-pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos\n";
+pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,unfinished,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos\n";
 
 /// Writes every replication's interval rows, replication by replication.
 /// `answered` counts answers given inside the interval; the other outcome
@@ -24,7 +24,7 @@ pub fn write_intervals(
             let c = &row.counters;
             write!(
                 w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},",
                 r.replication,
                 row.start,
                 row.end,
@@ -39,6 +39,7 @@ pub fn write_intervals(
                 c.outcome(Outcome::NoAnswer),
                 c.outcome(Outcome::Dropped),
                 c.outcome(Outcome::Failed),
+                c.outcome(Outcome::Unfinished),
             )?;
             opt_f64(w, Some(row.mean_concurrency))?;
             write!(w, ",{},", row.max_concurrency)?;
