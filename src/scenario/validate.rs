@@ -184,6 +184,10 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     if servers.len() > u16::MAX as usize {
         ck.problem("servers", "too many servers (at most 65535)");
     }
+    if sc.portals.len() + sc.servers.len() >= u16::MAX as usize {
+        // Interval rows number platform, portals and servers with 16 bits.
+        ck.problem("portals", "at most 65534 portals and servers together");
+    }
 
     // Portals
     if sc.portals.is_empty() {
