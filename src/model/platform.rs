@@ -242,11 +242,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         if let Some(outcome) = outcome {
-            let end = if outcome == Outcome::Failed {
-                now + SIP_TIMER_B
-            } else {
-                now
-            };
+            let failed = outcome == Outcome::Failed;
+            let end = if failed { now + SIP_TIMER_B } else { now };
             let rec = CallRecord {
                 call_id: id,
                 portal: p as u16,
@@ -256,7 +253,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 wait: None,
                 outcome,
                 agent: None,
-                server: None,
+                // A failed call names the server its INVITE never reached.
+                server: if failed { server } else { None },
                 media_server: None,
                 pdd: None,
                 media: None,
@@ -903,12 +901,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             match worst {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
+                    let mut overload = 0.0;
                     if cn.carried {
-                        // The flow moves to the new path.
+                        // The flow moves to the new path, whose links may
+                        // be busier.
                         net.carry_class(now, &flow, cn.epoch, false);
-                        net.carry_class(now, &flow, new_epoch, true);
+                        overload = net.carry_class(now, &flow, new_epoch, true);
                     }
                     let k = &mut self.call_net[slot];
+                    k.extra_loss = k.extra_loss.max(overload_loss(overload));
                     k.silence(now, g);
                     k.epoch = new_epoch;
                 }
