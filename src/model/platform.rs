@@ -672,10 +672,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Removes a call from the system and emits its record.
     fn finish(&mut self, now: SimTime, c: CallRef, outcome: Outcome) {
         let call = self.calls.remove(c).expect("finishing a live call");
-        let mut cn = match self.net {
-            Some(_) => self.call_net[c.slot as usize],
-            None => CallNet::default(),
-        };
         let p = call.portal as usize;
         let np = self.portals.len();
         self.in_system[0].dec(now);
@@ -684,25 +680,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.servers[s as usize].release();
             self.in_system[1 + np + s as usize].dec(now);
         }
-        let wait_end = call.answer.unwrap_or(now);
-        // The call's flow, worked out once for the link count and the media.
-        let flow = self.net.as_ref().map(|_| flow_of(self.m, &call));
-        if let (true, Some(net), Some(flow)) = (cn.carried, self.net.as_mut(), &flow) {
-            net.carry_class(now, flow, cn.epoch, false);
-        }
-        // Charge only the silence the caller heard: up to now for media still
-        // lost, and not beyond the hang-up for a gap still running.
-        cn.gap = cn.silence_until(now);
-        let media = match (call.answer, self.net.as_mut(), &flow) {
-            (Some(answer), Some(net), Some(flow)) => Some(media_quality(
-                self.m,
-                net,
-                &cn,
-                flow,
-                now - answer,
-                &mut self.portals[p].rng_media,
-            )),
-            _ => None,
+        let (pdd, media) = if self.net.is_some() {
+            self.finish_network(now, c, &call)
+        } else {
+            (None, None)
         };
         let rec = CallRecord {
             call_id: call.id,
@@ -710,15 +691,50 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             arrival: call.arrival,
             answer: call.answer,
             end: now,
-            wait: Some(wait_end - call.arrival),
+            wait: Some(call.answer.unwrap_or(now) - call.arrival),
             outcome,
             agent: call.agent,
             server: call.server,
             media_server: call.media_server,
-            pdd: cn.pdd,
+            pdd,
             media,
         };
         self.emit(&rec);
+    }
+
+    /// The network side of a call's end (kept out of `finish` so plain runs
+    /// pay nothing for it): its flow leaves the links, its silence is
+    /// settled, and its media quality is drawn.
+    #[inline(never)]
+    fn finish_network(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        call: &Call,
+    ) -> (Option<SimTime>, Option<MediaRecord>) {
+        let Some(net) = self.net.as_mut() else {
+            return (None, None);
+        };
+        let mut cn = self.call_net[c.slot as usize];
+        // The call's flow, worked out once for the link count and the media.
+        let flow = flow_of(self.m, call);
+        if cn.carried {
+            net.carry_class(now, &flow, cn.epoch, false);
+        }
+        // Charge only the silence the caller heard: up to now for media still
+        // lost, and not beyond the hang-up for a gap still running.
+        cn.gap = cn.silence_until(now);
+        let media = call.answer.map(|answer| {
+            media_quality(
+                self.m,
+                net,
+                &cn,
+                &flow,
+                now - answer,
+                &mut self.portals[call.portal as usize].rng_media,
+            )
+        });
+        (cn.pdd, media)
     }
 
     fn emit(&mut self, rec: &CallRecord) {
