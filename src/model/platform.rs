@@ -525,16 +525,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
         let wait = now - arrival;
         let within_sl = wait <= self.m.service_level;
-        let np = self.portals.len();
-        let call = self.calls.get(c).expect("live");
-        let servers = [call.server, call.media_server];
-        let scopes = std::iter::once(1 + p)
-            .chain(servers.into_iter().flatten().map(|s| 1 + np + s as usize));
-        for s in scopes {
-            let iv = &mut self.iv[s];
+        let count = |iv: &mut IntervalCounters| {
             iv.answered_now += 1;
             iv.wait_answered_us += wait.micros();
             iv.answered_within_sl += within_sl as u32;
+        };
+        count(&mut self.iv[1 + p]);
+        let call = self.calls.get(c).expect("live");
+        if call.server.is_some() || call.media_server.is_some() {
+            let np = self.portals.len();
+            for s in [call.server, call.media_server].into_iter().flatten() {
+                count(&mut self.iv[1 + np + s as usize]);
+            }
         }
         q.schedule_in(talk, Event::TalkEnd(c));
         if others_rung {
