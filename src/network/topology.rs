@@ -12,11 +12,10 @@ use std::path::{Path, PathBuf};
 
 use petgraph::graph::{EdgeIndex, NodeIndex, UnGraph};
 use petgraph::unionfind::UnionFind;
-use ron::extensions::Extensions;
 use serde::{de, Deserialize, Deserializer};
 
 use crate::scenario::diagnostics::{Diagnostics, ProblemList};
-use crate::scenario::Problem;
+use crate::scenario::{parse_ron, Problem};
 
 use super::cost::Cost;
 
@@ -449,16 +448,13 @@ pub fn load_topology(path: &Path) -> Result<Topology, TopologyError> {
 /// (all of them, so a user fixes a file in one pass) with field paths such
 /// as `links.3.delay_ms` and, where the field is written, line and column.
 pub fn parse_topology(text: &str, origin: &Path) -> Result<Topology, TopologyError> {
-    // Same options as scenarios: `Some(..)` may be omitted (`cost: 5.0`).
-    let parsed = ron::Options::default()
-        .with_default_extension(Extensions::IMPLICIT_SOME)
-        .from_str::<TopologyFile>(text)
-        .map_err(|e| TopologyError::Syntax {
-            file: origin.to_path_buf(),
-            line: e.position.line,
-            col: e.position.col,
-            message: e.code.to_string(),
-        })?;
+    // Read exactly as scenarios are: `Some(..)` may be omitted (`cost: 5.0`).
+    let parsed = parse_ron::<TopologyFile>(text).map_err(|e| TopologyError::Syntax {
+        file: origin.to_path_buf(),
+        line: e.line,
+        col: e.col,
+        message: e.message,
+    })?;
     build(&parsed, text, origin)
 }
 

@@ -16,21 +16,36 @@ pub struct Loaded {
     pub overridden: bool,
 }
 
-fn ron_options() -> ron::Options {
-    // `Some(..)` may be omitted around optional values: `max_wait_s: 30.0`.
-    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+/// Where and why RON text failed to parse into its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RonSyntaxError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
 }
 
-/// Parses scenario text; syntax and type errors carry file, line and column.
-pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
-    ron_options()
-        .from_str::<Scenario>(text)
-        .map_err(|e| ScenarioError::Syntax {
-            file: file.to_path_buf(),
+/// Parses RON the way every telsim input file is read: `Some(..)` may be
+/// omitted around optional values (`max_wait_s: 30.0`), and syntax and type
+/// errors keep their line and column.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RonSyntaxError> {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .from_str::<T>(text)
+        .map_err(|e| RonSyntaxError {
             line: e.position.line,
             col: e.position.col,
             message: e.code.to_string(),
         })
+}
+
+/// Parses scenario text; syntax and type errors carry file, line and column.
+pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    parse_ron(text).map_err(|e| ScenarioError::Syntax {
+        file: file.to_path_buf(),
+        line: e.line,
+        col: e.col,
+        message: e.message,
+    })
 }
 
 /// Reads a scenario file and applies `--set` overrides in order.

@@ -14,6 +14,6 @@ pub mod types;
 mod validate;
 
 pub use error::{Problem, ScenarioError};
-pub use load::{load_scenario, parse_scenario, Loaded};
+pub use load::{load_scenario, parse_ron, parse_scenario, Loaded, RonSyntaxError};
 pub use overrides::{apply_override, Override};
 pub use validate::validate;
