@@ -9,6 +9,8 @@ pub mod cli;
 pub mod engine;
 pub mod media;
 pub mod model;
+pub mod money;
+pub mod numbering;
 pub mod network;
 pub mod orchestrate;
 pub mod output;

@@ -17,8 +17,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
-    write_intervals, write_links, write_summary, AtomicFile, CallsCsv, StagingDir,
+    write_alerts, write_intervals, write_links, write_portals, write_summary, AtomicFile,
+    CallsCsv, StagingDir,
 };
+
+type WriteFn = fn(&mut std::io::BufWriter<fs::File>, &Model, &[ReplicationResult]) -> io::Result<()>;
 use crate::stats::{evaluate_checks, summarize, CheckResult, SummaryRow};
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Set from outside (Ctrl-C) to stop every replication promptly.
     pub cancel: Arc<AtomicBool>,
+    /// Write `trace.log` for these calls of the first replication.
+    pub trace: Option<model::TraceFilter>,
 }
 
 /// What a finished run produced.
@@ -74,6 +79,7 @@ fn replicate(
     calls_part: Option<&Path>,
     cancel: &AtomicBool,
     progress: &ProgressBar,
+    trace: Option<model::TraceFilter>,
 ) -> Result<ReplicationResult, RunError> {
     let mut last = SimTime::ZERO;
     let mut tick = |reached: SimTime| {
@@ -88,12 +94,12 @@ fn replicate(
     match calls_part {
         Some(path) => {
             let sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
-            let (result, sink) =
-                model::run_replication(model, rep, sink, &mut tick).ok_or(RunError::Interrupted)?;
+            let (result, sink) = model::run_replication_traced(model, rep, sink, &mut tick, trace)
+                .ok_or(RunError::Interrupted)?;
             sink.close().map_err(io_err(path))?;
             Ok(result)
         }
-        None => model::run_replication(model, rep, (), &mut tick)
+        None => model::run_replication_traced(model, rep, (), &mut tick, trace)
             .map(|(r, ())| r)
             .ok_or(RunError::Interrupted),
     }
@@ -160,8 +166,9 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                     let part = opts
                         .write_calls
                         .then(|| staging.path().join(format!("calls.{rep}.csv")));
+                    let trace = opts.trace.clone().filter(|_| rep == 0);
                     tokio::task::spawn_blocking(move || {
-                        replicate(&model, rep, part.as_deref(), &cancel, &pb)
+                        replicate(&model, rep, part.as_deref(), &cancel, &pb, trace)
                     })
                 })
                 .collect();
@@ -219,6 +226,26 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         staged.push(f);
     }
 
+    for (name, write) in [
+        ("portals.csv", write_portals as WriteFn),
+        ("alerts.csv", write_alerts as WriteFn),
+    ] {
+        let path = opts.out_dir.join(name);
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        write(f.writer(), &model, &results).map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+    if opts.trace.is_some() {
+        let path = opts.out_dir.join("trace.log");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        for line in results.first().map(|r| r.trace.as_slice()).unwrap_or_default() {
+            writeln!(f.writer(), "{line}").map_err(io_err(&path))?;
+        }
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+
     let path = opts.out_dir.join("summary.csv");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
     write_summary(f.writer(), &summary).map_err(io_err(&path))?;
@@ -235,6 +262,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     let not_written = [
         (!opts.write_calls).then_some("calls.csv"),
         model.network.is_none().then_some("links.csv"),
+        opts.trace.is_none().then_some("trace.log"),
     ];
     for name in not_written.into_iter().flatten() {
         let stale = opts.out_dir.join(name);

@@ -9,6 +9,56 @@ pub enum CallState {
     /// One or more agents are ringing for it.
     Ringing,
     Talking,
+    /// Going through the scenario steps before the queue (controller
+    /// requests, greeting, extension code), or dialling out.
+    Steps,
+}
+
+/// Where a call is in the provider's scenario; steps run in this order and
+/// each may be skipped (see `Platform::advance`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Provision,
+    Lookup,
+    Upgrade,
+    /// Outbound only: the balance query.
+    Balance,
+    Blacklist,
+    Worktime,
+    /// After-hours message or voicemail playing; the call ends after it.
+    AfterHours,
+    Greeting,
+    Extension,
+    Crm,
+    /// Ringing one agent (dialled extension or CRM's responsible agent).
+    Target,
+    Queue,
+    /// Outbound only: ringing the other side.
+    Dial,
+    /// Outbound only: the other side picks up at the end of the ring.
+    Answer,
+    /// Outbound only: nobody picks up; the agent gives up.
+    Unanswered,
+    /// The controller did not answer in time; the call fails when the
+    /// client gives up.
+    Failing,
+    /// In conversation or done with the steps.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +78,19 @@ pub struct Call {
     pub rung_agent: u32,
     /// Local index of the agent the next ring attempt starts from.
     pub cursor: u32,
+    pub direction: Direction,
+    pub step: Step,
+    /// When the caller started waiting for an agent (queue entry, or the
+    /// start of a targeted ring): waits are measured from here.
+    pub queued_at: SimTime,
+    /// Targeted agent (local index) for extension/CRM steps; destination
+    /// index for outbound calls.
+    pub target: u32,
+    /// Whether a targeted ring that fails goes on to the queue (else to
+    /// voicemail).
+    pub fallback_queue: bool,
+    /// Outbound: the talk ends because the credit ran out.
+    pub credit_cut: bool,
 }
 
 impl CallNet {
@@ -186,6 +249,12 @@ mod tests {
             ringing: 0,
             rung_agent: 0,
             cursor: 0,
+            direction: Direction::Inbound,
+            step: Step::Queue,
+            queued_at: SimTime::ZERO,
+            target: 0,
+            fallback_queue: false,
+            credit_cut: false,
         }
     }
 

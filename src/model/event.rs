@@ -45,6 +45,29 @@ pub enum Event {
     Dispatch {
         portal: u16,
     },
+    /// The call's current scenario step is over (a controller answer came,
+    /// the greeting ended…): go on to the next.
+    Step(CallRef),
+    /// An agent of the portal may place an outbound call.
+    OutboundAttempt {
+        portal: u16,
+    },
+    /// A reminder is due while the portal's balance stays low.
+    AlertRepeat {
+        portal: u16,
+    },
+    /// The portal owner's payment arrives.
+    TopUp {
+        portal: u16,
+    },
+    /// Number rent is charged (every 30 days).
+    MonthlyFees,
+    /// Call-scenario version number i of the controller's rollouts is out.
+    Rollout(u16),
+    /// The eager rollout upgrades its next account.
+    EagerUpgrade,
+    /// A portal UI asks the controller for the balance.
+    BalancePoll,
 }
 
 #[cfg(test)]

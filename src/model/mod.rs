@@ -9,6 +9,7 @@
 
 mod arrivals;
 mod call;
+pub mod controller;
 mod event;
 mod network_state;
 pub use network_state::LinkRow;
@@ -21,9 +22,14 @@ mod spec;
 pub use crate::scenario::types::{Currency, Policy};
 pub use arrivals::ArrivalProcess;
 pub use event::Event;
-pub use platform::{run_replication, Platform, ReplicationResult};
+pub use call::Direction;
+pub use platform::{
+    run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow, ReplicationResult,
+    TraceFilter,
+};
 pub use record::{CallRecord, MediaRecord, Outcome, RecordSink};
 pub use spec::{
-    ArrivalSpec, CheckSpec, Model, NetEvent, NetworkSpec, NoAnswerRule, PortalSpec, Scope,
-    ServerSpec,
+    ArrivalSpec, CheckSpec, ControllerSpec, DestinationSpec, Model, MoneySpec, NetEvent,
+    NetworkSpec, NoAnswerRule, OutboundSpec, PortalSpec, RolloutSpec, Scope, ServerSpec,
+    StepsSpec, TopUpRule, TopUpSpec,
 };

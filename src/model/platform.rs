@@ -10,15 +10,27 @@ use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
 use crate::scenario::types::Policy;
 use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals};
 
+mod billing;
+mod outbound;
+mod steps;
+mod trace;
+
+pub use billing::PortalRow;
+pub use trace::TraceFilter;
+use trace::Tracer;
+
+use crate::money::{AlertEvent, AlertState, Wallet};
+
 use super::arrivals::ArrivalProcess;
-use super::call::{Call, CallNet, CallState, CallTable};
+use super::call::{Call, CallNet, CallState, CallTable, Direction, Step};
+use super::controller::{Controller, ControllerCounters};
 use super::event::{CallRef, Event};
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
 use super::server::ServerState;
-use super::spec::{Model, NetEvent, NoAnswerRule};
+use super::spec::{Model, NetEvent, NoAnswerRule, PortalSpec};
 use crate::stats::WindowLevels;
 
 /// Purposes of the per-portal random streams (see `engine::stream`).
@@ -28,6 +40,12 @@ const STREAM_PATIENCE: u64 = 3;
 const STREAM_AGENTS: u64 = 4;
 const STREAM_MEDIA: u64 = 5;
 const STREAM_SIGNALLING: u64 = 6;
+const STREAM_STEPS: u64 = 7;
+const STREAM_OUTBOUND: u64 = 8;
+const STREAM_MONEY: u64 = 9;
+/// Platform-wide streams (entity 0).
+const STREAM_CONTROLLER: u64 = 10;
+const STREAM_POLLS: u64 = 11;
 
 /// SIP timer T1 (RFC 3261 §17.1.1.1): INVITE retransmissions at T1, 2·T1,
 /// 4·T1…; the transaction fails at 64·T1 (Timer B) with no response.
@@ -49,8 +67,38 @@ struct PortalRuntime {
     rng_agents: StreamRng,
     rng_media: StreamRng,
     rng_signalling: StreamRng,
+    rng_steps: StreamRng,
+    rng_outbound: StreamRng,
+    rng_money: StreamRng,
     /// Global index of this portal's first agent.
     agent_base: u32,
+    /// When the telephony account is (or will be) ready; `None`: never
+    /// provisioned (or the last attempt timed out).
+    provisioned: Option<SimTime>,
+    /// SIP servers hold the portal's settings until then.
+    cache_until: SimTime,
+    lookups: u32,
+    cache_hits: u32,
+    /// Call-scenario version of the account, and when its upgrade finishes.
+    version: u32,
+    upgrade_ready: SimTime,
+    upgraded_at: Option<SimTime>,
+    wallet: Wallet,
+    alerts: Option<AlertState>,
+    /// The one pending reminder (stale `AlertRepeat` events are ignored).
+    reminder_at: SimTime,
+    topup_pending: bool,
+    outbound: OutboundCounts,
+}
+
+/// A portal's outbound calls (kept apart from the inbound queue metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboundCounts {
+    pub calls: u64,
+    pub answered: u64,
+    pub rejected_balance: u64,
+    pub credit_ended: u64,
+    pub talk_us: u64,
 }
 
 /// What one replication produced, besides the streamed call records.
@@ -68,6 +116,14 @@ pub struct ReplicationResult {
     pub unfinished: u64,
     /// Peak number of calls in the system at once (memory follows this).
     pub peak_calls: usize,
+    /// `portals.csv` rows: money, alerts, controller state per portal.
+    pub portals: Vec<PortalRow>,
+    /// `alerts.csv` rows.
+    pub alerts: Vec<AlertEvent>,
+    /// Controller totals over the run, when modelled.
+    pub controller: Option<ControllerCounters>,
+    /// The per-call log, when asked for (`--trace`).
+    pub trace: Vec<String>,
 }
 
 /// The platform as an event handler: one replication of the scenario.
@@ -102,6 +158,21 @@ pub struct Platform<'m, S: RecordSink> {
     link_rows: Vec<LinkRow>,
     /// Network state of live calls by slot (with a topology only).
     call_net: Vec<CallNet>,
+    /// The broker, when modelled, and the current call-scenario version.
+    ctrl: Option<Controller>,
+    version: u32,
+    /// Next account the eager rollout upgrades.
+    eager_cursor: usize,
+    rng_polls: StreamRng,
+    /// `alerts.csv` rows of this replication (alerts are few: a handful per
+    /// portal and month), kept so lead times can be filled in later.
+    alert_log: Vec<AlertEvent>,
+    trace: Option<Tracer>,
+    /// Events decided where no queue is at hand (money reacting to a
+    /// charge inside `finish`), scheduled when the current event is done.
+    deferred: Vec<(SimTime, Event)>,
+    /// Upgrades per second of the running eager rollout (0: none).
+    eager_rate: f64,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -112,7 +183,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             .iter()
             .enumerate()
             .map(|(p, spec)| {
-                let entity = p as u64 + 1;
+                let entity = spec.stream;
                 let rep = replication as u64;
                 let agent_base = agent_portal.len() as u32;
                 agent_portal.extend(std::iter::repeat_n(p as u16, spec.agent_names.len()));
@@ -125,7 +196,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_agents: stream(m.seed, rep, entity, STREAM_AGENTS),
                     rng_media: stream(m.seed, rep, entity, STREAM_MEDIA),
                     rng_signalling: stream(m.seed, rep, entity, STREAM_SIGNALLING),
+                    rng_steps: stream(m.seed, rep, entity, STREAM_STEPS),
+                    rng_outbound: stream(m.seed, rep, entity, STREAM_OUTBOUND),
+                    rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     agent_base,
+                    provisioned: None,
+                    cache_until: SimTime::ZERO,
+                    lookups: 0,
+                    cache_hits: 0,
+                    version: 1,
+                    upgrade_ready: SimTime::ZERO,
+                    upgraded_at: None,
+                    wallet: Wallet::new(spec.money.start, alert_window(spec)),
+                    alerts: spec.money.alert.map(AlertState::new),
+                    reminder_at: SimTime::MAX,
+                    topup_pending: false,
+                    outbound: OutboundCounts::default(),
                 }
             })
             .collect();
@@ -153,7 +239,24 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             net: m.network.as_ref().map(NetworkState::new),
             link_rows: Vec::new(),
             call_net: Vec::new(),
+            ctrl: m
+                .controller
+                .as_ref()
+                .map(|c| Controller::new(c, stream(m.seed, replication as u64, 0, STREAM_CONTROLLER))),
+            version: 1,
+            eager_cursor: 0,
+            rng_polls: stream(m.seed, replication as u64, 0, STREAM_POLLS),
+            alert_log: Vec::new(),
+            trace: None,
+            deferred: Vec::new(),
+            eager_rate: 0.0,
         }
+    }
+
+    /// Writes a support engineer's log of the calls `filter` selects.
+    pub fn with_trace(mut self, filter: TraceFilter) -> Self {
+        self.trace = Some(Tracer::new(filter));
+        self
     }
 
     /// Schedules the first arrivals and the replication's fixed milestones.
@@ -173,7 +276,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         q.schedule_at(m.interval.min(m.duration), Event::IntervalTick);
         for p in 0..self.portals.len() {
             self.schedule_next_arrival(p, q);
+            self.schedule_next_outbound(p, SimTime::ZERO, q);
         }
+        self.start_business(q);
     }
 
     pub fn sink(&self) -> &S {
@@ -258,16 +363,28 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 media_server: None,
                 pdd: None,
                 media: None,
+                direction: Direction::Inbound,
+                steps: SimTime::ZERO,
+                destination: None,
+                charge: 0,
             };
+            if self.trace.as_ref().is_some_and(|t| t.wants(id, p as u16)) {
+                self.trace_end(&rec);
+            }
             self.emit(&rec);
             return;
         }
 
+        let plain = self.ctrl.is_none() && self.m.portals[p].steps.none();
         let c = self.calls.insert(Call {
             id,
             portal: p as u16,
             arrival: now,
-            state: CallState::Waiting,
+            state: if plain {
+                CallState::Waiting
+            } else {
+                CallState::Steps
+            },
             answer: None,
             agent: None,
             server,
@@ -275,7 +392,16 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             ringing: 0,
             rung_agent: 0,
             cursor: CURSOR_UNSET,
+            direction: Direction::Inbound,
+            step: if plain { Step::Done } else { Step::Provision },
+            queued_at: now,
+            target: 0,
+            fallback_queue: false,
+            credit_cut: false,
         });
+        if self.trace.is_some() {
+            self.trace_arrival(now, c, pdd);
+        }
         self.peak_calls = self.peak_calls.max(self.calls.live());
         if self.net.is_some() {
             let slot = c.slot as usize;
@@ -296,6 +422,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.iv[1 + np + s as usize].offered += 1;
         }
 
+        if plain {
+            self.enter_queue(now, c, q);
+        } else {
+            self.advance(now, c, q);
+        }
+    }
+
+    /// The caller joins the portal's queue: patience and the queue's time
+    /// limit start now, and a free agent is rung at once.
+    fn enter_queue(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        let Some(call) = self.calls.get_mut(c) else {
+            return;
+        };
+        call.state = CallState::Waiting;
+        call.queued_at = now;
+        let p = call.portal as usize;
         let spec = &self.m.portals[p];
         if let Some(patience) = &spec.patience {
             let d = patience.sample(&mut self.portals[p].rng_patience);
@@ -309,6 +451,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if queue.waiting == 0 && queue.free > 0 {
             self.try_ring(now, c, None, q);
         } else {
+            if self.trace.is_some() {
+                let ahead = self.portals[p].queue.waiting;
+                self.trace_call(now, c, || format!("queue: all agents busy, {ahead} caller(s) ahead; hold music"));
+            }
             self.portals[p].queue.push_back(c);
             self.waiting_inc(now, p);
         }
@@ -359,78 +505,91 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// of its portal must be free. `hint` is an agent known to be free (the
     /// one that just became free), which spares a scan.
     fn try_ring(&mut self, now: SimTime, c: CallRef, hint: Option<u32>, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else {
+        let Some(&call) = self.calls.get(c) else {
             return;
         };
         let p = call.portal as usize;
-        let spec = &self.m.portals[p];
-        let pr = &mut self.portals[p];
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let m = self.m;
+        let spec = &m.portals[p];
+        let pr = &self.portals[p];
         let n = pr.queue.len();
-        let ring_time = spec.ring_time;
-        let always_answers = spec.answer_prob >= 1.0;
-
-        // Decide, for each agent rung, whether and when they would pick up;
-        // only the earliest pick-up matters.
-        let mut best: Option<(SimTime, u32)> = None;
-        let mut rung = 0u32;
-        let mut last_rung = 0u32;
-        let mut ring = |local: u32, pr: &mut PortalRuntime| {
-            pr.queue.set_state(local, AgentState::Ringing(c));
-            rung += 1;
-            last_rung = local;
-            let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
-            let delay = spec.answer_delay.sample(&mut pr.rng_agents);
-            if answers && delay < ring_time && best.is_none_or(|(d, _)| delay < d) {
-                best = Some((delay, local));
-            }
-        };
-        let mut cursor = call.cursor;
         match spec.policy {
             Policy::All => {
                 // Collected first: ringing changes the free set being walked.
+                let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 scratch.extend(pr.queue.free_agents());
-                for &local in &scratch {
-                    ring(local, pr);
-                }
+                let plan = plan_ring(spec, &mut self.portals[p], c, &scratch);
+                self.scratch = scratch;
+                self.start_ringing(now, c, p, plan, call.cursor, q);
             }
             Policy::Evenly | Policy::Strictly => {
                 let local = match hint {
                     Some(g) if pr.queue.free == 1 => g - pr.agent_base,
                     _ => {
-                        let start = match (cursor, spec.policy) {
+                        let start = match (call.cursor, spec.policy) {
                             (CURSOR_UNSET, Policy::Evenly) => pr.queue.rr_next,
                             (CURSOR_UNSET, _) => 0,
                             (cur, _) => cur,
                         };
                         match pr.queue.find_free_from(start) {
                             Some(a) => a,
-                            None => {
-                                self.scratch = scratch;
-                                return;
-                            }
+                            None => return,
                         }
                     }
                 };
-                ring(local, pr);
-                cursor = next_round_robin(local, n);
+                self.ring_agents(now, c, p, &[local], next_round_robin(local, n), q);
             }
         }
-        self.scratch = scratch;
-        if rung == 0 {
+    }
+
+    /// Rings `agents` (local indices, all free) for call `c`; `cursor` is
+    /// where the next ring round starts.
+    fn ring_agents(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        p: usize,
+        agents: &[u32],
+        cursor: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let plan = plan_ring(&self.m.portals[p], &mut self.portals[p], c, agents);
+        self.start_ringing(now, c, p, plan, cursor, q);
+    }
+
+    fn start_ringing(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        p: usize,
+        plan: RingPlan,
+        cursor: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        if plan.rung == 0 {
             return;
         }
-        let base = pr.agent_base;
-        for _ in 0..rung {
+        let base = self.portals[p].agent_base;
+        for _ in 0..plan.rung {
             self.busy_inc(now, p);
+        }
+        if self.trace.is_some() {
+            let names = &self.m.portals[p].agent_names;
+            let who = if plan.rung == 1 {
+                names[plan.last_rung as usize].clone()
+            } else {
+                format!("{} agents at once", plan.rung)
+            };
+            let ring_s = self.m.portals[p].ring_time.as_secs_f64();
+            self.trace_call(now, c, || format!("invite to {who} (ring time {ring_s:.0} s)"));
         }
         let call = self.calls.get_mut(c).expect("checked above");
         call.state = CallState::Ringing;
-        call.ringing = rung;
-        call.rung_agent = base + last_rung;
+        call.ringing = plan.rung;
+        call.rung_agent = base + plan.last_rung;
         call.cursor = cursor;
-        match best {
+        match plan.best {
             Some((delay, local)) if delay == SimTime::ZERO => self.answer(now, c, base + local, q),
             Some((delay, local)) => q.schedule_in(
                 delay,
@@ -439,7 +598,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     agent: base + local,
                 },
             ),
-            None => q.schedule_in(ring_time, Event::RingTimeout(c)),
+            None => q.schedule_in(self.m.portals[p].ring_time, Event::RingTimeout(c)),
         }
     }
 
@@ -485,7 +644,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return;
         };
         let p = call.portal as usize;
-        let arrival = call.arrival;
+        let arrival = call.queued_at;
         let others_rung = call.ringing > 1;
         self.release_ringing(now, c, p, Some(agent));
         let pr = &mut self.portals[p];
@@ -497,8 +656,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let talk = self.m.portals[p].talk.sample(&mut pr.rng_talk);
         let call = self.calls.get_mut(c).expect("live");
         call.state = CallState::Talking;
+        call.step = Step::Done;
         call.answer = Some(now);
         call.agent = Some(agent);
+        if self.trace.is_some() {
+            let name = &self.m.portals[p].agent_names[local as usize];
+            let wait = (now - arrival).as_secs_f64();
+            self.trace_call(now, c, || format!("connected to {name} (waited {wait:.1} s)"));
+        }
         if let Some(net) = self.net.as_mut() {
             // Media starts on the paths of the table in force now.
             let call = self.calls.get(c).expect("live");
@@ -556,11 +721,17 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn on_ring_timeout(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let p = match self.calls.get(c) {
-            Some(call) if call.state == CallState::Ringing => call.portal as usize,
+        let (p, step) = match self.calls.get(c) {
+            Some(call) if call.state == CallState::Ringing => (call.portal as usize, call.step),
             _ => return,
         };
         self.release_ringing(now, c, p, None);
+        self.trace_call(now, c, || "no answer within the ring time".into());
+        if step == Step::Target {
+            self.target_failed(now, c, q);
+            self.dispatch(now, p, None, q);
+            return;
+        }
         self.calls.get_mut(c).expect("live").state = CallState::Waiting;
         if self.portals[p].queue.free > 0 {
             self.try_ring(now, c, None, q);
@@ -590,6 +761,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 self.waiting_dec(now, p);
             }
             CallState::Ringing => self.release_ringing(now, c, p, None),
+            CallState::Steps => {
+                // Outbound calls hold their agent from the start.
+                let call = *self.calls.get(c).expect("live");
+                if let (Direction::Outbound, Some(agent)) = (call.direction, call.agent) {
+                    self.finish(now, c, outcome);
+                    self.agent_free(now, agent, q);
+                    return;
+                }
+            }
         }
         self.finish(now, c, outcome);
         self.dispatch(now, p, None, q);
@@ -615,7 +795,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             call.portal as usize,
             call.agent.expect("talking call has an agent"),
         );
-        self.end_talk(now, c, p, agent, Outcome::Answered, q);
+        let outcome = if call.credit_cut {
+            Outcome::CreditEnded
+        } else {
+            Outcome::Answered
+        };
+        self.end_talk(now, c, p, agent, outcome, q);
     }
 
     /// Ends a call in conversation (hang-up, or cut by a failure) and starts
@@ -687,21 +872,39 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         } else {
             (None, None)
         };
+        // Waits count from queue entry (or a targeted ring); calls that ended
+        // in the steps never waited for an agent.
+        let reached_agent = call.step == Step::Done && call.direction == Direction::Inbound;
+        let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
+        let charge = match (call.answer, outcome) {
+            (Some(a), Outcome::Answered | Outcome::CreditEnded | Outcome::Dropped) => {
+                self.bill(now, p, &call, now - a)
+            }
+            _ => 0,
+        };
         let rec = CallRecord {
             call_id: call.id,
             portal: call.portal,
             arrival: call.arrival,
             answer: call.answer,
             end: now,
-            wait: Some(call.answer.unwrap_or(now) - call.arrival),
+            wait,
             outcome,
             agent: call.agent,
             server: call.server,
             media_server: call.media_server,
             pdd,
             media,
+            direction: call.direction,
+            steps: call.queued_at.min(now) - call.arrival,
+            destination: (call.direction == Direction::Outbound).then_some(call.target),
+            charge,
         };
+        if self.trace.is_some() {
+            self.trace_end(&rec);
+        }
         self.emit(&rec);
+        self.record_stats(now);
     }
 
     /// The network side of a call's end (kept out of `finish` so plain runs
@@ -741,6 +944,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn emit(&mut self, rec: &CallRecord) {
         let p = rec.portal as usize;
+        if rec.direction == Direction::Outbound {
+            self.emit_outbound(rec);
+            return;
+        }
         if rec.arrival >= self.m.warmup {
             self.totals[1 + p].record(rec, self.m.service_level);
         }
@@ -822,7 +1029,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 max_queue: None,
                 agent_occupancy: None,
                 server_utilisation: None,
+                controller: None,
             };
+            if s == 0 {
+                row.controller = self.ctrl.as_mut().map(|c| std::mem::take(&mut c.interval));
+            }
             if s <= np {
                 let (mean_q, max_q) = self.waiting[s].close_interval(now, len);
                 let (mean_busy, _) = self.busy[s].close_interval(now, len);
@@ -993,7 +1204,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     self.waiting_dec(now, p);
                 }
                 CallState::Ringing => self.release_ringing(now, c, p, None),
-                CallState::Talking => {}
+                CallState::Talking | CallState::Steps => {}
             }
             self.finish(now, c, Outcome::Unfinished);
             self.unfinished += 1;
@@ -1035,9 +1246,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             };
             metrics.push(totals.metrics(&levels, events));
         }
+        self.business_metrics(&mut metrics);
         ReplicationResult {
             replication,
             metrics,
+            portals: self.portal_rows(),
+            alerts: self.alert_log.clone(),
+            controller: self.ctrl.as_ref().map(|c| c.total),
+            trace: Vec::new(),
             intervals: self.interval_rows.clone(),
             links: self.link_rows.clone(),
             events,
@@ -1071,8 +1287,59 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::DrainLimit => self.on_drain_limit(now),
             Event::Network(i) => self.on_network_event(now, i as usize, q),
             Event::MediaDrop(c) => self.on_media_drop(now, c, q),
+            Event::Step(c) => self.advance(now, c, q),
+            Event::OutboundAttempt { portal } => self.on_outbound_attempt(now, portal as usize, q),
+            Event::AlertRepeat { portal } => self.on_alert_repeat(now, portal as usize, q),
+            Event::TopUp { portal } => self.on_top_up(now, portal as usize, q),
+            Event::MonthlyFees => self.on_monthly_fees(now, q),
+            Event::Rollout(i) => self.on_rollout(now, i as usize, q),
+            Event::EagerUpgrade => self.on_eager_upgrade(now, q),
+            Event::BalancePoll => self.on_balance_poll(now, q),
+        }
+        if !self.deferred.is_empty() {
+            self.flush_deferred(q);
         }
     }
+}
+
+/// Days of spending the wallet remembers: the adaptive rule's window (7 by
+/// default, also what `Cover` top-ups look at).
+fn alert_window(spec: &PortalSpec) -> u32 {
+    match spec.money.alert {
+        Some(crate::money::AlertRule::Adaptive { window_days, .. }) => window_days.max(7),
+        _ => 7,
+    }
+}
+
+/// The outcome of ringing a set of agents, decided when the ring starts:
+/// only the earliest pick-up matters.
+struct RingPlan {
+    rung: u32,
+    last_rung: u32,
+    best: Option<(SimTime, u32)>,
+}
+
+/// Marks `agents` ringing for `c` and draws, for each, whether and when
+/// they would pick up.
+fn plan_ring(spec: &PortalSpec, pr: &mut PortalRuntime, c: CallRef, agents: &[u32]) -> RingPlan {
+    let ring_time = spec.ring_time;
+    let always_answers = spec.answer_prob >= 1.0;
+    let mut plan = RingPlan {
+        rung: 0,
+        last_rung: 0,
+        best: None,
+    };
+    for &local in agents {
+        pr.queue.set_state(local, AgentState::Ringing(c));
+        plan.rung += 1;
+        plan.last_rung = local;
+        let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
+        let delay = spec.answer_delay.sample(&mut pr.rng_agents);
+        if answers && delay < ring_time && plan.best.is_none_or(|(d, _)| delay < d) {
+            plan.best = Some((delay, local));
+        }
+    }
+    plan
 }
 
 /// The agent after `local` in a ring of `n`, without an integer division
@@ -1237,6 +1504,18 @@ fn media_quality(
     }
 }
 
+/// Runs one replication, logging the calls `trace` selects (see
+/// `Platform::with_trace`).
+pub fn run_replication_traced<S: RecordSink>(
+    model: &Model,
+    replication: u32,
+    sink: S,
+    progress: impl FnMut(SimTime) -> ControlFlow<()>,
+    trace: Option<TraceFilter>,
+) -> Option<(ReplicationResult, S)> {
+    run(model, replication, sink, progress, trace)
+}
+
 /// Runs one replication to completion, streaming finished calls to `sink`.
 /// `progress` is called every slice of simulated time with the time reached;
 /// returning `Break` abandons the replication (used for Ctrl-C).
@@ -1244,9 +1523,22 @@ pub fn run_replication<S: RecordSink>(
     model: &Model,
     replication: u32,
     sink: S,
+    progress: impl FnMut(SimTime) -> ControlFlow<()>,
+) -> Option<(ReplicationResult, S)> {
+    run(model, replication, sink, progress, None)
+}
+
+fn run<S: RecordSink>(
+    model: &Model,
+    replication: u32,
+    sink: S,
     mut progress: impl FnMut(SimTime) -> ControlFlow<()>,
+    trace: Option<TraceFilter>,
 ) -> Option<(ReplicationResult, S)> {
     let mut platform = Platform::new(model, replication, sink);
+    if let Some(f) = trace {
+        platform = platform.with_trace(f);
+    }
     let mut q = EventQueue::with_capacity(1024);
     platform.start(&mut q);
     let end = model.duration + model.drain;
@@ -1262,6 +1554,7 @@ pub fn run_replication<S: RecordSink>(
             break;
         }
     }
-    let result = platform.result(replication, q.processed());
+    let mut result = platform.result(replication, q.processed());
+    result.trace = platform.take_trace();
     Some((result, platform.into_sink()))
 }

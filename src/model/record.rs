@@ -16,12 +16,21 @@ pub enum Outcome {
     /// Cut by a failure: its server failed, or its media was lost for longer
     /// than `network.drop_gap_s`.
     Dropped,
-    /// Signalling never completed: the INVITE timed out (64·T1).
+    /// Signalling never completed: the INVITE timed out (64·T1), or the
+    /// controller did not answer a look-up within its timeout.
     Failed,
+    /// Outbound call refused: the portal's balance is zero or below.
+    RejectedBalance,
+    /// The caller is on the portal's blacklist.
+    Blacklisted,
+    /// Arrived outside working hours and heard the after-hours message.
+    AfterHours,
+    /// Outbound call cut when the portal's credit ran out (`cut_on_zero`).
+    CreditEnded,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Answered,
         Outcome::Abandoned,
         Outcome::Blocked,
@@ -31,6 +40,10 @@ impl Outcome {
         Outcome::Unfinished,
         Outcome::Dropped,
         Outcome::Failed,
+        Outcome::RejectedBalance,
+        Outcome::Blacklisted,
+        Outcome::AfterHours,
+        Outcome::CreditEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +57,10 @@ impl Outcome {
             Outcome::Unfinished => "unfinished",
             Outcome::Dropped => "dropped",
             Outcome::Failed => "failed",
+            Outcome::RejectedBalance => "rejected_balance",
+            Outcome::Blacklisted => "blacklisted",
+            Outcome::AfterHours => "after_hours",
+            Outcome::CreditEnded => "credit_ended",
         }
     }
 
@@ -94,6 +111,14 @@ pub struct CallRecord {
     /// Post-dial delay (INVITE to 180), with a topology.
     pub pdd: Option<SimTime>,
     pub media: Option<MediaRecord>,
+    pub direction: super::call::Direction,
+    /// Time in the scenario steps before waiting for an agent (settings
+    /// look-up, greeting, extension code…).
+    pub steps: SimTime,
+    /// Outbound: index of the destination dialled.
+    pub destination: Option<u32>,
+    /// What the call cost the portal, minor units of its currency.
+    pub charge: crate::money::Minor,
 }
 
 impl CallRecord {

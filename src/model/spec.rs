@@ -5,6 +5,10 @@
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::engine::{Sampler, SimTime};
+use crate::money::{AlertRule, Calendar, Minor, Rate};
+use crate::scenario::types::{AfterHours, Fallback};
+
+pub use super::controller::{ControllerSpec, RolloutSpec};
 use crate::media::Codec;
 use crate::network::Topology;
 use crate::scenario::types::{Currency, MediaModel, MediaPath, Policy, ServerKind};
@@ -29,6 +33,8 @@ pub struct Model {
     pub network: Option<NetworkSpec>,
     /// Timed failures and recoveries, in time order (ties: file order).
     pub events: Vec<(SimTime, NetEvent)>,
+    /// The broker, when modelled.
+    pub controller: Option<ControllerSpec>,
 }
 
 impl Model {
@@ -139,6 +145,94 @@ pub struct PortalSpec {
     /// Agents' node and callers' node (only with a topology).
     pub node: Option<NodeIndex>,
     pub callers_node: Option<NodeIndex>,
+    /// Entity number of the portal's random streams (shared by portals with
+    /// the same `random_stream` key).
+    pub stream: u64,
+    /// The steps of an incoming call before the queue.
+    pub steps: StepsSpec,
+    pub outbound: Option<OutboundSpec>,
+    pub money: MoneySpec,
+}
+
+/// The provider's incoming call scenario before the queue (DESIGN §1).
+#[derive(Debug, Clone)]
+pub struct StepsSpec {
+    /// Opening hours in the portal's time zone (always open without a
+    /// worktime); also when agents dial out and owners pay.
+    pub calendar: Calendar,
+    /// What after-hours callers get, when a worktime is set.
+    pub after_hours: Option<(AfterHours, Sampler)>,
+    pub blacklist_share: f64,
+    pub greeting: Option<Sampler>,
+    /// Extension codes: listening time, share dialling one, fallback.
+    pub extensions: Option<(Sampler, f64, Fallback)>,
+    /// CRM: share of known callers, fallback.
+    pub crm: Option<(f64, Fallback)>,
+}
+
+impl StepsSpec {
+    /// Nothing before the queue: calls go straight in (the foundation's
+    /// model, and what the theory tests need).
+    pub fn none(&self) -> bool {
+        self.after_hours.is_none()
+            && self.blacklist_share == 0.0
+            && self.greeting.is_none()
+            && self.extensions.is_none()
+            && self.crm.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboundSpec {
+    /// Calls per second per agent during worktime.
+    pub per_agent_s: f64,
+    pub talk: Sampler,
+    pub answer_prob: f64,
+    pub ring: Sampler,
+    pub destinations: Vec<DestinationSpec>,
+    /// Cumulative shares, last = 1.
+    pub cumulative: Vec<f64>,
+    pub via_pbx: bool,
+}
+
+/// A destination with everything worked out at validation, so that placing
+/// a call costs one draw.
+#[derive(Debug, Clone)]
+pub struct DestinationSpec {
+    /// As the agent typed it.
+    pub dialled: String,
+    /// Normalised international digits.
+    pub digits: String,
+    /// As sent to the trunk.
+    pub sent: String,
+    /// The tariff prefix that matched and its rate.
+    pub prefix: String,
+    pub rate: Rate,
+}
+
+#[derive(Debug, Clone)]
+pub struct MoneySpec {
+    pub start: Minor,
+    pub inbound: Rate,
+    /// Number rent per 30 days.
+    pub monthly_fee: Minor,
+    pub cut_on_zero: bool,
+    pub alert: Option<AlertRule>,
+    pub alert_repeat: Option<SimTime>,
+    pub topup: Option<TopUpSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopUpSpec {
+    /// Hours.
+    pub delay_h: Sampler,
+    pub amount: TopUpRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TopUpRule {
+    Fixed(Minor),
+    Cover { days: f64, min: Minor },
 }
 
 impl PortalSpec {

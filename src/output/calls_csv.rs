@@ -9,7 +9,8 @@ use super::csv_text::quote;
 
 /// Header of `calls.csv` (contract: columns may be added, never renamed).
 pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,\
-sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s\n";
+sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s,\
+steps_s,destination,charge\n";
 
 /// Streams one replication's finished calls to a part file as they end, so
 /// memory never grows with the number of calls. The first I/O error is kept
@@ -22,6 +23,8 @@ pub struct CallsCsv {
     server_names: Vec<String>,
     /// Codec name per portal, for runs with a topology.
     codecs: Vec<Option<&'static str>>,
+    /// Outbound destinations per portal, as sent to the trunk.
+    destinations: Vec<Vec<String>>,
     rows: u64,
     error: Option<io::Error>,
     line: Vec<u8>,
@@ -62,6 +65,15 @@ impl CallsCsv {
                 .iter()
                 .map(|p| model.network.as_ref().map(|_| p.codec.name()))
                 .collect(),
+            destinations: model
+                .portals
+                .iter()
+                .map(|p| {
+                    p.outbound.as_ref().map_or_else(Vec::new, |o| {
+                        o.destinations.iter().map(|d| quote(&d.sent)).collect()
+                    })
+                })
+                .collect(),
             rows: 0,
             error: None,
             line: Vec::with_capacity(256),
@@ -79,7 +91,9 @@ impl CallsCsv {
         push_u64(line, r.call_id);
         line.push(b',');
         line.extend_from_slice(self.portal_names[r.portal as usize].as_bytes());
-        line.extend_from_slice(b",inbound,");
+        line.push(b',');
+        line.extend_from_slice(r.direction.as_str().as_bytes());
+        line.push(b',');
         push_time(line, r.arrival);
         line.push(b',');
         if let Some(a) = r.answer {
@@ -145,6 +159,16 @@ impl CallsCsv {
                 push_time(line, m.media_gap);
             }
             None => line.extend_from_slice(b",,,,,,,"),
+        }
+        line.push(b',');
+        push_time(line, r.steps);
+        line.push(b',');
+        if let Some(d) = r.destination {
+            line.extend_from_slice(self.destinations[r.portal as usize][d as usize].as_bytes());
+        }
+        line.push(b',');
+        if r.charge != 0 {
+            line.extend_from_slice(crate::money::format_minor(r.charge).as_bytes());
         }
         line.push(b'\n');
         self.out.write_all(line)

@@ -4,7 +4,7 @@ use crate::model::{Model, Outcome, ReplicationResult};
 
 use super::csv_text::{opt_f64, quote};
 
-pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,unfinished,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos\n";
+pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,unfinished,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos,blacklisted,after_hours,outbound,rejected_balance,ctrl_requests,ctrl_load,ctrl_mean_wait_ms,ctrl_max_wait_ms,ctrl_timeouts,cache_hit_ratio,upgraded\n";
 
 /// Writes every replication's interval rows, replication by replication.
 /// `answered` counts answers given inside the interval; the other outcome
@@ -62,7 +62,34 @@ pub fn write_intervals(
             w.write_all(b",")?;
             let mos = (c.media_calls > 0).then(|| c.mos_sum / c.media_calls as f64);
             opt_f64(w, mos)?;
-            w.write_all(b"\n")?;
+            write!(
+                w,
+                ",{},{},{},{},",
+                c.outcome(Outcome::Blacklisted),
+                c.outcome(Outcome::AfterHours),
+                c.outbound,
+                c.rejected_balance
+            )?;
+            match (&row.controller, &model.controller) {
+                (Some(k), Some(spec)) => {
+                    let n = k.total_requests();
+                    let len_s = (row.end - row.start).as_secs_f64();
+                    // Offered work over capacity: above 1 a backlog builds.
+                    let load = (len_s > 0.0)
+                        .then(|| k.work_us as f64 / 1e6 / (len_s * f64::from(spec.workers)));
+                    write!(w, "{n},")?;
+                    opt_f64(w, load)?;
+                    w.write_all(b",")?;
+                    opt_f64(w, (n > 0).then(|| k.wait_us as f64 / f64::from(n) / 1000.0))?;
+                    w.write_all(b",")?;
+                    opt_f64(w, Some(k.max_wait_us as f64 / 1000.0))?;
+                    write!(w, ",{},", k.timeouts)?;
+                    let looks = k.cache_hits + k.cache_misses;
+                    opt_f64(w, (looks > 0).then(|| f64::from(k.cache_hits) / f64::from(looks)))?;
+                    writeln!(w, ",{}", k.upgraded)?;
+                }
+                _ => w.write_all(b",,,,,,\n")?,
+            }
         }
     }
     Ok(())

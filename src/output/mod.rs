@@ -10,6 +10,7 @@ mod calls_csv;
 mod csv_text;
 mod intervals_csv;
 mod links_csv;
+mod money_csv;
 mod report;
 mod summary_csv;
 
@@ -17,5 +18,6 @@ pub use atomic::{AtomicFile, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER};
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
+pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};
 pub use report::{describe_model, render_checks};
 pub use summary_csv::write_summary;

@@ -12,6 +12,7 @@ mod overrides;
 pub mod ron_path;
 pub mod types;
 mod validate;
+mod validate_business;
 
 pub use error::{Problem, ScenarioError};
 pub use load::{load_scenario, parse_ron, parse_scenario, Loaded, RonSyntaxError};

@@ -56,6 +56,18 @@ pub struct Scenario {
     pub portals: Vec<Portal>,
     #[serde(default)]
     pub checks: Vec<Check>,
+    /// The broker portals talk to (provisioning, settings look-ups, call
+    /// stats, balance, call-scenario versions). `None`: not modelled —
+    /// every answer is instant.
+    #[serde(default)]
+    pub controller: Option<Controller>,
+    /// Weekday of day 0 (simulated time 0 is its midnight, UTC).
+    #[serde(default = "default_weekday")]
+    pub start_weekday: Weekday,
+}
+
+fn default_weekday() -> Weekday {
+    Weekday::Mon
 }
 
 /// Media through the media server, or straight between caller and agent
@@ -212,6 +224,324 @@ pub struct Portal {
     /// (`{"olena": G729}`), e.g. a softphone on a thin uplink.
     #[serde(default)]
     pub agent_codecs: std::collections::BTreeMap<String, Codec>,
+    /// This many identical portals named `name-1`, `name-2`, … (a thousand
+    /// small shops without a thousand entries). Each has its own random
+    /// streams.
+    #[serde(default)]
+    pub copies: Option<u32>,
+    /// Portals with the same key draw the same random numbers (common random
+    /// numbers): the same traffic under two policies, told apart by the
+    /// policy alone.
+    #[serde(default)]
+    pub random_stream: Option<String>,
+    /// Country calling code for national numbers (`7`, `380`, `1`, `49`…);
+    /// default from the currency (RUB 7, UAH 380, USD 1, EUR 49).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Hours east of UTC of the portal's clock (worktime, top-ups).
+    #[serde(default)]
+    pub timezone_h: f64,
+    /// Opening hours; `None`: always open.
+    #[serde(default)]
+    pub worktime: Option<Worktime>,
+    /// Share of incoming callers on the portal's blacklist (rejected at once).
+    #[serde(default)]
+    pub blacklist_share: f64,
+    /// Welcome melody / greeting played before the queue.
+    #[serde(default)]
+    pub greeting_s: Option<Dist>,
+    /// Direct extension codes: callers may dial an agent's code after the
+    /// greeting.
+    #[serde(default)]
+    pub extensions: Option<Extensions>,
+    /// CRM rule: a known caller goes to the responsible agent first.
+    #[serde(default)]
+    pub crm: Option<Crm>,
+    /// Calls placed by the portal's agents.
+    #[serde(default)]
+    pub outbound: Option<Outbound>,
+    /// Price per minute by destination prefix (longest match).
+    #[serde(default)]
+    pub tariffs: Vec<Tariff>,
+    /// Price of answered incoming calls per minute (inbound is free unless set).
+    #[serde(default)]
+    pub inbound_per_min: f64,
+    /// Rented numbers and their monthly fee each (charged every 30 days from
+    /// the start).
+    #[serde(default)]
+    pub numbers: u32,
+    #[serde(default)]
+    pub number_fee_month: f64,
+    /// Cut a running outbound call when its credit ends.
+    #[serde(default)]
+    pub cut_on_zero: bool,
+    /// Low-balance warning rule; `None`: no alerts.
+    #[serde(default)]
+    pub alert: Option<AlertRuleSpec>,
+    /// While the balance stays below the threshold, remind every this many
+    /// hours; `None`: one alert per episode.
+    #[serde(default = "default_alert_repeat_h")]
+    pub alert_repeat_h: Option<f64>,
+    /// How the portal owner tops up; `None`: never.
+    #[serde(default)]
+    pub topup: Option<TopUp>,
+}
+
+fn default_alert_repeat_h() -> Option<f64> {
+    Some(24.0)
+}
+
+pub use crate::money::Weekday;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Worktime {
+    #[serde(default = "weekdays")]
+    pub days: Vec<Weekday>,
+    #[serde(default = "default_open_h")]
+    pub open_h: f64,
+    #[serde(default = "default_close_h")]
+    pub close_h: f64,
+    /// Local day numbers (day 0 = the first simulated day) that are closed.
+    #[serde(default)]
+    pub holidays: Vec<u32>,
+    /// What callers get after hours.
+    #[serde(default)]
+    pub after_hours: AfterHours,
+    /// Length of the after-hours message or voicemail.
+    #[serde(default = "default_after_hours_s")]
+    pub after_hours_s: Dist,
+}
+
+fn weekdays() -> Vec<Weekday> {
+    vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
+}
+fn default_open_h() -> f64 {
+    9.0
+}
+fn default_close_h() -> f64 {
+    18.0
+}
+fn default_after_hours_s() -> Dist {
+    Dist::Const(15.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum AfterHours {
+    /// A recorded message, then hang-up: outcome `after_hours`.
+    #[default]
+    Message,
+    /// The caller may leave a voicemail: outcome `voicemail`.
+    Voicemail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extensions {
+    /// Time every caller spends listening for a code after the greeting
+    /// (the provider's log shows about 2 s).
+    #[serde(default = "default_listen_s")]
+    pub listen_s: Dist,
+    /// Share of callers who dial an agent's code.
+    #[serde(default)]
+    pub share: f64,
+    /// When the dialled agent is busy or does not answer.
+    #[serde(default)]
+    pub fallback: Fallback,
+}
+
+fn default_listen_s() -> Dist {
+    Dist::Const(2.0)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crm {
+    /// Share of callers the CRM knows (each has a responsible agent).
+    pub known_share: f64,
+    /// When the responsible agent is busy or does not answer.
+    #[serde(default = "queue_fallback")]
+    pub fallback: Fallback,
+}
+
+fn queue_fallback() -> Fallback {
+    Fallback::Queue
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum Fallback {
+    #[default]
+    Voicemail,
+    Queue,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbound {
+    /// Calls each agent places per hour of worktime (only free agents dial).
+    pub per_agent_per_hour: f64,
+    pub talk_s: Dist,
+    /// Share of outbound calls the other side answers.
+    #[serde(default = "default_outbound_answer")]
+    pub answer_prob: f64,
+    /// Ringing before the other side answers or the agent gives up.
+    #[serde(default = "default_outbound_ring")]
+    pub ring_s: Dist,
+    /// Numbers dialled, as agents type them, with their shares.
+    pub destinations: Vec<Destination>,
+    /// How numbers are written towards the trunk.
+    #[serde(default = "default_trunk")]
+    pub trunk: crate::numbering::TrunkFormat,
+    /// Calls leave through the portal's own PBX (SIP connector) rather than
+    /// the platform's SIP servers: no server capacity is used.
+    #[serde(default)]
+    pub via_pbx: bool,
+}
+
+fn default_trunk() -> crate::numbering::TrunkFormat {
+    crate::numbering::TrunkFormat::International
+}
+
+fn default_outbound_answer() -> f64 {
+    0.7
+}
+fn default_outbound_ring() -> Dist {
+    Dist::Uniform {
+        min: 5.0,
+        max: 20.0,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub number: String,
+    #[serde(default = "one")]
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tariff {
+    /// International digits the destination starts with (`""` matches all).
+    pub prefix: String,
+    pub per_min: f64,
+    #[serde(default = "default_increment_s")]
+    pub increment_s: u32,
+    #[serde(default)]
+    pub connection: f64,
+}
+
+fn default_increment_s() -> u32 {
+    60
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum AlertRuleSpec {
+    Fixed {
+        threshold: f64,
+    },
+    Adaptive {
+        days_of_cover: f64,
+        #[serde(default = "default_window_days")]
+        window_days: u32,
+    },
+}
+
+fn default_window_days() -> u32 {
+    7
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopUp {
+    /// From the alert (or the balance running out, whichever comes first) to
+    /// the payment; moved to the next working moment of the portal.
+    pub delay_h: Dist,
+    pub amount: TopUpAmount,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum TopUpAmount {
+    /// The same sum every time.
+    Fixed(f64),
+    /// Enough for this many working days at the trailing 7-day spending,
+    /// and at least `min`.
+    Cover { days: f64, min: f64 },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    #[serde(default = "default_workers")]
+    pub workers: u32,
+    #[serde(default = "default_lookup_s")]
+    pub lookup_s: Dist,
+    #[serde(default = "default_provision_s")]
+    pub provision_s: Dist,
+    #[serde(default = "default_stats_s")]
+    pub stats_s: Dist,
+    #[serde(default = "default_balance_s")]
+    pub balance_s: Dist,
+    #[serde(default = "default_upgrade_s")]
+    pub upgrade_s: Dist,
+    /// Clients give up after this long without an answer.
+    #[serde(default = "default_ctrl_timeout_s")]
+    pub timeout_s: f64,
+    /// SIP servers keep a portal's settings this long; `None`: no cache.
+    #[serde(default = "default_cache_ttl_s")]
+    pub cache_ttl_s: Option<f64>,
+    /// Balance queries from portal UIs, per portal per hour.
+    #[serde(default)]
+    pub balance_polls_per_portal_h: f64,
+    #[serde(default)]
+    pub rollouts: Vec<Rollout>,
+    #[serde(default)]
+    pub slowdowns: Vec<Slowdown>,
+}
+
+fn default_workers() -> u32 {
+    8
+}
+fn default_lookup_s() -> Dist {
+    Dist::Exp { mean: 0.05 }
+}
+fn default_provision_s() -> Dist {
+    Dist::LogNormal { mean: 2.0, sd: 1.0 }
+}
+fn default_stats_s() -> Dist {
+    Dist::Exp { mean: 0.005 }
+}
+fn default_balance_s() -> Dist {
+    Dist::Exp { mean: 0.01 }
+}
+fn default_upgrade_s() -> Dist {
+    Dist::Exp { mean: 0.5 }
+}
+fn default_ctrl_timeout_s() -> f64 {
+    5.0
+}
+fn default_cache_ttl_s() -> Option<f64> {
+    Some(600.0)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    pub at_s: f64,
+    pub version: u32,
+    /// Upgrade all accounts at this rate from `at_s`; `None`: lazily.
+    #[serde(default)]
+    pub eager_per_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slowdown {
+    pub from_s: f64,
+    pub until_s: f64,
+    /// Service times are multiplied by this.
+    pub factor: f64,
 }
 
 fn default_codec() -> Codec {

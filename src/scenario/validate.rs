@@ -13,7 +13,9 @@ use crate::stats::Metric;
 use super::diagnostics::Diagnostics;
 use super::error::ScenarioError;
 use super::load::Loaded;
-use super::types::{Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent};
+use super::types::{
+    Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent,
+};
 
 /// Shortest ring time and interval: simulated time has microsecond
 /// resolution, and a step that rounds to zero would stall the clock.
@@ -26,7 +28,7 @@ const MAX_PER_HOUR: f64 = 1e7;
 type Checker<'a> = Diagnostics<'a>;
 
 /// Distributions built from the file, with problems reported at their path.
-trait SamplerCheck {
+pub(super) trait SamplerCheck {
     fn sampler(&mut self, path: &str, d: &Dist) -> Sampler;
 }
 
@@ -427,6 +429,18 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 ),
             }
         }
+        let country = super::validate_business::country_of(&mut ck, &path, p);
+        let steps = super::validate_business::steps(&mut ck, &path, p, sc.start_weekday);
+        let outbound = super::validate_business::outbound(&mut ck, &path, p, &country);
+        let money = super::validate_business::money(&mut ck, &path, p);
+        if let Some(n) = p.copies {
+            if n == 0 || n > 100_000 {
+                ck.problem(
+                    format!("{path}.copies"),
+                    format!("must be 1 to 100000, got {n}"),
+                );
+            }
+        }
         portals.push(PortalSpec {
             name: p.name.clone(),
             currency: p.currency,
@@ -452,8 +466,13 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             agent_codecs,
             node,
             callers_node,
+            stream: 0,
+            steps,
+            outbound,
+            money,
         });
     }
+    let portals = expand_copies(&mut ck, sc, portals);
 
     if topology.is_some()
         && sc.network.media == MediaPath::Relayed
@@ -464,6 +483,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             "relayed media needs a Media server (add Server(kind: Media, node: ..)) or set network.media: Direct",
         );
     }
+
+    let controller = super::validate_business::controller(&mut ck, sc, duration_s);
 
     // Timed failures and recoveries
     let mut events = Vec::new();
@@ -541,7 +562,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let path = format!("checks.{i}");
         let scope = if c.scope == "platform" {
             Some(Scope::Platform)
-        } else if let Some(p) = sc.portals.iter().position(|p| p.name == c.scope) {
+        } else if let Some(p) = portals.iter().position(|p| p.name == c.scope) {
             Some(Scope::Portal(p as u16))
         } else {
             ck.problem(
@@ -646,7 +667,55 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 .map(|c| crate::media::CodecCfg::new(c).ip_bandwidth_kbps().round() as u32),
         }),
         events,
+        controller,
     })
+}
+
+/// Replaces each portal that has `copies: Some(n)` by n portals named
+/// `name-1` … `name-n`, then numbers agents and random streams in the final
+/// order: streams follow the portal's position, or the first portal with the
+/// same `random_stream` key.
+fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec<PortalSpec> {
+    let mut out: Vec<PortalSpec> = Vec::with_capacity(specs.len());
+    let mut keys: Vec<Option<String>> = Vec::new();
+    for (spec, p) in specs.into_iter().zip(&sc.portals) {
+        match p.copies {
+            Some(n) if n > 1 && n <= 100_000 => {
+                for k in 1..=n {
+                    let mut c = spec.clone();
+                    c.name = format!("{}-{k}", spec.name);
+                    out.push(c);
+                    keys.push(p.random_stream.as_ref().map(|s| format!("{s}-{k}")));
+                }
+            }
+            _ => {
+                out.push(spec);
+                keys.push(p.random_stream.clone());
+            }
+        }
+    }
+    if out.len() + sc.servers.len() >= u16::MAX as usize {
+        ck.problem(
+            "portals",
+            format!("at most 65534 portals and servers together (copies included), got {}", out.len()),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut first_agent = 0u32;
+    let mut stream_of: std::collections::HashMap<String, u64> = Default::default();
+    for (i, (spec, key)) in out.iter_mut().zip(&keys).enumerate() {
+        if !seen.insert(spec.name.clone()) {
+            ck.problem("portals", format!("duplicate portal name '{}' (after copies)", spec.name));
+        }
+        spec.first_agent = first_agent;
+        first_agent = first_agent.saturating_add(spec.agent_names.len() as u32);
+        let own = i as u64 + 1;
+        spec.stream = match key {
+            Some(k) => *stream_of.entry(k.clone()).or_insert(own),
+            None => own,
+        };
+    }
+    out
 }
 
 /// The servers of `kind` a portal may use: the one it names, or all of them.

@@ -13,6 +13,10 @@ pub struct IntervalCounters {
     /// Calls with media that ended in the interval, and their MOS sum.
     pub media_calls: u32,
     pub mos_sum: f64,
+    /// Outbound calls that ended in the interval, and those refused for
+    /// want of money (kept apart from the inbound outcome columns).
+    pub outbound: u32,
+    pub rejected_balance: u32,
 }
 
 impl IntervalCounters {
@@ -28,6 +32,8 @@ impl IntervalCounters {
         self.answered_within_sl += other.answered_within_sl;
         self.media_calls += other.media_calls;
         self.mos_sum += other.mos_sum;
+        self.outbound += other.outbound;
+        self.rejected_balance += other.rejected_balance;
     }
 
     pub fn outcome(&self, o: Outcome) -> u32 {
@@ -51,4 +57,6 @@ pub struct IntervalRow {
     pub agent_occupancy: Option<f64>,
     /// Servers: mean concurrent calls over capacity.
     pub server_utilisation: Option<f64>,
+    /// Platform rows, with a controller: its work in the interval.
+    pub controller: Option<crate::model::controller::ControllerCounters>,
 }

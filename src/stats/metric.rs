@@ -32,9 +32,24 @@ pub enum Metric {
     MeanPddMs,
     MeanMediaGapS,
     Events,
+    Outbound,
+    RejectedBalance,
+    Blacklisted,
+    AfterHours,
+    Alerts,
+    Reminders,
+    MeanLeadH,
+    ZeroBalanceH,
+    TopUps,
+    CtrlRequests,
+    CtrlTimeouts,
+    CtrlMeanWaitMs,
+    CtrlMaxWaitMs,
+    CacheHitRatio,
+    Upgraded,
 }
 
-pub const METRIC_COUNT: usize = 28;
+pub const METRIC_COUNT: usize = 43;
 
 /// One replication's values for one scope, indexed by `Metric as usize`.
 pub type MetricValues = [Option<f64>; METRIC_COUNT];
@@ -69,6 +84,21 @@ impl Metric {
         Metric::MeanPddMs,
         Metric::MeanMediaGapS,
         Metric::Events,
+        Metric::Outbound,
+        Metric::RejectedBalance,
+        Metric::Blacklisted,
+        Metric::AfterHours,
+        Metric::Alerts,
+        Metric::Reminders,
+        Metric::MeanLeadH,
+        Metric::ZeroBalanceH,
+        Metric::TopUps,
+        Metric::CtrlRequests,
+        Metric::CtrlTimeouts,
+        Metric::CtrlMeanWaitMs,
+        Metric::CtrlMaxWaitMs,
+        Metric::CacheHitRatio,
+        Metric::Upgraded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +131,22 @@ impl Metric {
             Metric::MeanPddMs => "mean_pdd_ms",
             Metric::MeanMediaGapS => "mean_media_gap_s",
             Metric::Events => "events",
+            Metric::Outbound => "outbound",
+            Metric::RejectedBalance => "rejected_balance",
+            Metric::Blacklisted => "blacklisted",
+            Metric::AfterHours => "after_hours",
+            Metric::Alerts => "alerts",
+            Metric::Reminders => "reminders",
+            Metric::MeanLeadH => "mean_lead_h",
+            Metric::ZeroBalanceH => "zero_balance_h",
+            Metric::TopUps => "topups",
+            Metric::CtrlRequests => "ctrl_requests",
+            Metric::CtrlTimeouts => "ctrl_timeouts",
+            Metric::CtrlMeanWaitMs => "ctrl_mean_wait_ms",
+            Metric::CtrlMaxWaitMs => "ctrl_max_wait_ms",
+            Metric::CacheHitRatio => "cache_hit_ratio",
+            Metric::Upgraded => "upgraded",
+
         }
     }
 
@@ -111,7 +157,15 @@ impl Metric {
     /// Whether the metric exists for a portal scope (engine-wide ones such as
     /// `events` exist for the platform only).
     pub fn per_portal(self) -> bool {
-        !matches!(self, Metric::Events)
+        !matches!(
+            self,
+            Metric::Events
+                | Metric::CtrlRequests
+                | Metric::CtrlTimeouts
+                | Metric::CtrlMeanWaitMs
+                | Metric::CtrlMaxWaitMs
+                | Metric::Upgraded
+        )
     }
 
     pub fn names() -> String {

@@ -220,6 +220,8 @@ impl ScopeTotals {
         }
         v[Metric::MeanPddMs as usize] = ratio(secs(self.pdd_us) * 1000.0, self.pdd_calls);
         v[Metric::Events as usize] = events.map(|e| e as f64);
+        v[Metric::Blacklisted as usize] = Some(self.count(Outcome::Blacklisted) as f64);
+        v[Metric::AfterHours as usize] = Some(self.count(Outcome::AfterHours) as f64);
         v
     }
 }
@@ -247,6 +249,10 @@ mod tests {
             media_server: None,
             pdd: None,
             media: None,
+            direction: crate::model::Direction::Inbound,
+            steps: SimTime::ZERO,
+            destination: None,
+            charge: 0,
         }
     }
 

@@ -1,0 +1,178 @@
+//! Calls placed by agents: a Poisson stream per portal during worktime,
+//! taken by a free agent when nobody is waiting in the queue, checked
+//! against the balance, rung, talked and billed per tariff.
+
+use rand::Rng;
+
+use crate::engine::{EventQueue, SimTime};
+use crate::model::call::{Call, CallState, Direction, Step};
+use crate::model::event::{CallRef, Event};
+use crate::model::queue::AgentState;
+use crate::model::record::{CallRecord, Outcome, RecordSink};
+
+use super::{Platform, CURSOR_UNSET};
+
+impl<S: RecordSink> Platform<'_, S> {
+    pub(super) fn schedule_next_outbound(&mut self, p: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        let spec = &self.m.portals[p];
+        let Some(o) = &spec.outbound else {
+            return;
+        };
+        let rate = o.per_agent_s * spec.agent_names.len() as f64;
+        if rate <= 0.0 {
+            return;
+        }
+        let u: f64 = self.portals[p].rng_outbound.gen();
+        let at = now + SimTime::from_secs_f64(-(1.0 - u).ln() / rate);
+        if at < self.m.duration {
+            q.schedule_at(at, Event::OutboundAttempt { portal: p as u16 });
+        }
+    }
+
+    /// An agent of portal `p` wants to dial out. Only while the portal is
+    /// open, only a free agent, and only when no caller is waiting (agents
+    /// serve the queue first).
+    pub(super) fn on_outbound_attempt(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
+        self.schedule_next_outbound(p, now, q);
+        let spec = &self.m.portals[p];
+        let o = spec.outbound.as_ref().expect("attempts need outbound");
+        let pr = &mut self.portals[p];
+        if !spec.steps.calendar.is_open(now) || pr.queue.free == 0 || pr.queue.waiting > 0 {
+            return;
+        }
+        let n = pr.queue.len();
+        let start = pr.rng_outbound.gen_range(0..n);
+        let Some(local) = pr.queue.find_free_from(start) else {
+            return;
+        };
+        let u: f64 = pr.rng_outbound.gen();
+        let dest = o.cumulative.iter().position(|&c| u < c).unwrap_or(o.cumulative.len() - 1);
+        let agent = pr.agent_base + local;
+        let id = self.next_call_id;
+        self.next_call_id += 1;
+        let server = if o.via_pbx {
+            None
+        } else {
+            self.pick_server(now, &spec.servers)
+        };
+        let blocked = !o.via_pbx && !spec.servers.is_empty() && server.is_none();
+        let c = self.calls.insert(Call {
+            id,
+            portal: p as u16,
+            arrival: now,
+            state: CallState::Steps,
+            answer: None,
+            agent: Some(agent),
+            server,
+            media_server: None,
+            ringing: 0,
+            rung_agent: agent,
+            cursor: CURSOR_UNSET,
+            direction: Direction::Outbound,
+            step: Step::Provision,
+            queued_at: now,
+            target: dest as u32,
+            fallback_queue: false,
+            credit_cut: false,
+        });
+        self.peak_calls = self.peak_calls.max(self.calls.live());
+        if self.net.is_some() {
+            let slot = c.slot as usize;
+            if self.call_net.len() <= slot {
+                self.call_net.resize(slot + 1, Default::default());
+            }
+            self.call_net[slot] = Default::default();
+        }
+        self.portals[p].queue.set_state(local, AgentState::Talking(c));
+        self.busy_inc(now, p);
+        let np = self.portals.len();
+        self.in_system[0].inc(now);
+        self.in_system[1 + p].inc(now);
+        if let Some(s) = server {
+            self.servers[s as usize].accept(now);
+            self.in_system[1 + np + s as usize].inc(now);
+        }
+        if self.trace.is_some() {
+            let d = &o.destinations[dest];
+            let who = &spec.agent_names[local as usize];
+            let (dialled, digits, sent) = (d.dialled.clone(), d.digits.clone(), d.sent.clone());
+            let prefix = d.prefix.clone();
+            self.trace_call(now, c, || {
+                format!("outbound call by {who}: dialled '{dialled}' → normalised {digits} → sent to trunk as {sent} (tariff prefix '{prefix}')")
+            });
+        }
+        if blocked {
+            self.end_in_steps(now, c, Outcome::Blocked, q);
+            return;
+        }
+        self.advance(now, c, q);
+    }
+
+    /// The balance was checked: refuse at zero, else ring the other side.
+    pub(super) fn outbound_dial(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        let call = *self.calls.get(c).expect("live");
+        let p = call.portal as usize;
+        let o = self.m.portals[p].outbound.as_ref().expect("outbound call");
+        let pr = &mut self.portals[p];
+        if pr.wallet.is_empty() {
+            let balance = crate::money::format_minor(pr.wallet.balance);
+            self.trace_call(now, c, || format!("refused: balance {balance} (402 Payment Required)"));
+            self.end_in_steps(now, c, Outcome::RejectedBalance, q);
+            return;
+        }
+        let ring = o.ring.sample(&mut pr.rng_outbound);
+        let answers = pr.rng_outbound.gen::<f64>() < o.answer_prob;
+        let k = self.calls.get_mut(c).expect("live");
+        k.step = if answers { Step::Answer } else { Step::Unanswered };
+        q.schedule_in(ring, Event::Step(c));
+    }
+
+    /// The other side picked up: talk, cut short when the credit runs out
+    /// if the portal says so.
+    pub(super) fn outbound_answer(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        let call = *self.calls.get(c).expect("live");
+        let p = call.portal as usize;
+        let spec = &self.m.portals[p];
+        let o = spec.outbound.as_ref().expect("outbound call");
+        let pr = &mut self.portals[p];
+        let mut talk = o.talk.sample(&mut pr.rng_outbound);
+        let mut cut = false;
+        if spec.money.cut_on_zero {
+            let rate = o.destinations[call.target as usize].rate;
+            if let Some(max) = rate.affordable(pr.wallet.balance) {
+                if max < talk {
+                    talk = max;
+                    cut = true;
+                }
+            }
+        }
+        let k = self.calls.get_mut(c).expect("live");
+        k.answer = Some(now);
+        k.state = CallState::Talking;
+        k.step = Step::Done;
+        k.credit_cut = cut;
+        self.trace_call(now, c, || "connected (200 OK)".into());
+        q.schedule_in(talk, Event::TalkEnd(c));
+    }
+
+    pub(super) fn emit_outbound(&mut self, rec: &CallRecord) {
+        let p = rec.portal as usize;
+        let o = &mut self.portals[p].outbound;
+        o.calls += 1;
+        match rec.outcome {
+            Outcome::Answered | Outcome::CreditEnded => {
+                o.answered += 1;
+                o.talk_us += rec.talk().unwrap_or_default().micros();
+                if rec.outcome == Outcome::CreditEnded {
+                    o.credit_ended += 1;
+                }
+            }
+            Outcome::RejectedBalance => o.rejected_balance += 1,
+            _ => {}
+        }
+        let iv = &mut self.iv[1 + p];
+        iv.outbound += 1;
+        iv.rejected_balance += (rec.outcome == Outcome::RejectedBalance) as u32;
+        self.sink.call_finished(rec);
+    }
+}
