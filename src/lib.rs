@@ -10,6 +10,7 @@ pub mod engine;
 pub mod media;
 pub mod model;
 pub mod network;
+pub mod numbering;
 pub mod orchestrate;
 pub mod output;
 pub mod scenario;
