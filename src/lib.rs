@@ -12,6 +12,7 @@ pub mod model;
 pub mod money;
 pub mod numbering;
 pub mod network;
+pub mod numbering;
 pub mod orchestrate;
 pub mod output;
 pub mod scenario;
