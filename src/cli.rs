@@ -77,6 +77,15 @@ pub struct RunArgs {
     /// No progress bar and no run report on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write OUT/trace.log: a timestamped, human-readable log of this call
+    /// (its call_id in calls.csv) in the first replication — settings,
+    /// worktime, greeting, invites, connection, hang-up with its code.
+    #[arg(long, value_name = "CALL_ID")]
+    pub trace: Option<u64>,
+    /// Log every call of this portal (first replication) to OUT/trace.log;
+    /// with --trace, only that call if it belongs to the portal.
+    #[arg(long, value_name = "NAME")]
+    pub trace_portal: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,6 @@ pub mod engine;
 pub mod media;
 pub mod model;
 pub mod money;
-pub mod numbering;
 pub mod network;
 pub mod numbering;
 pub mod orchestrate;

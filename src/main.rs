@@ -10,6 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use telsim::cli::{Cli, Command, RoutesArgs, RunArgs};
+use telsim::model::TraceFilter;
 use telsim::network::{self, Failures, Routes, TopologyError};
 use telsim::orchestrate::{self, RunError, RunOptions};
 use telsim::output::{describe_model, render_checks};
@@ -138,12 +139,37 @@ fn run(args: RunArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&model.name));
+    let trace = match (&args.trace, &args.trace_portal) {
+        (None, None) => None,
+        (call, portal) => {
+            let portal = match portal {
+                None => None,
+                Some(name) => match model.portals.iter().position(|p| &p.name == name) {
+                    Some(i) => Some(i as u16),
+                    None => {
+                        let known: Vec<&str> =
+                            model.portals.iter().map(|p| p.name.as_str()).collect();
+                        eprintln!(
+                            "error: --trace-portal: unknown portal '{name}' (portals: {})",
+                            known.join(", ")
+                        );
+                        return ExitCode::from(EXIT_BAD_INPUT);
+                    }
+                },
+            };
+            Some(TraceFilter {
+                call: *call,
+                portal,
+            })
+        }
+    };
     let opts = RunOptions {
         jobs,
         out_dir,
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         cancel: Arc::new(AtomicBool::new(false)),
+        trace,
     };
     let model = Arc::new(model);
     let report = match orchestrate::run(model.clone(), &opts) {

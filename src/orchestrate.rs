@@ -17,11 +17,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
-    write_alerts, write_intervals, write_links, write_portals, write_summary, AtomicFile,
-    CallsCsv, StagingDir,
+    write_alerts, write_intervals, write_links, write_portals, write_summary, AtomicFile, CallsCsv,
+    StagingDir,
 };
 
-type WriteFn = fn(&mut std::io::BufWriter<fs::File>, &Model, &[ReplicationResult]) -> io::Result<()>;
+type WriteFn =
+    fn(&mut std::io::BufWriter<fs::File>, &Model, &[ReplicationResult]) -> io::Result<()>;
 use crate::stats::{evaluate_checks, summarize, CheckResult, SummaryRow};
 
 #[derive(Debug, Clone)]
@@ -239,7 +240,11 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     if opts.trace.is_some() {
         let path = opts.out_dir.join("trace.log");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        for line in results.first().map(|r| r.trace.as_slice()).unwrap_or_default() {
+        for line in results
+            .first()
+            .map(|r| r.trace.as_slice())
+            .unwrap_or_default()
+        {
             writeln!(f.writer(), "{line}").map_err(io_err(&path))?;
         }
         f.finish().map_err(io_err(&path))?;

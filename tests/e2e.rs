@@ -195,10 +195,16 @@ fn run_writes_the_contract_files() {
 
     assert_eq!(
         files_in(&out),
-        ["calls.csv", "intervals.csv", "summary.csv"]
-            .map(String::from)
-            .into(),
-        "exactly the three files, no temporary or hidden leftovers"
+        [
+            "alerts.csv",
+            "calls.csv",
+            "intervals.csv",
+            "portals.csv",
+            "summary.csv"
+        ]
+        .map(String::from)
+        .into(),
+        "exactly the contract files, no temporary or hidden leftovers"
     );
 
     let calls = read(&out.join("calls.csv"));
@@ -522,7 +528,9 @@ fn no_calls_writes_no_calls_csv() {
     );
     assert_eq!(
         files_in(out),
-        ["intervals.csv", "summary.csv"].map(String::from).into()
+        ["alerts.csv", "intervals.csv", "portals.csv", "summary.csv"]
+            .map(String::from)
+            .into()
     );
 }
 

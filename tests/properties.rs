@@ -816,9 +816,15 @@ fn check_causality(model: &Model, recs: &[CallRecord]) -> Result<(), TestCaseErr
                     );
                 }
             }
-            Outcome::Dropped | Outcome::Failed => {
-                // Only failures and signalling over a topology produce these,
-                // and the generated scenarios have neither.
+            Outcome::Dropped
+            | Outcome::Failed
+            | Outcome::RejectedBalance
+            | Outcome::Blacklisted
+            | Outcome::AfterHours
+            | Outcome::CreditEnded => {
+                // Only failures, signalling over a topology, money and
+                // scenario steps produce these, and the generated scenarios
+                // have none of them.
                 prop_assert!(
                     false,
                     "call {} {:?} without failures or a topology",

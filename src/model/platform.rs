@@ -239,10 +239,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             net: m.network.as_ref().map(NetworkState::new),
             link_rows: Vec::new(),
             call_net: Vec::new(),
-            ctrl: m
-                .controller
-                .as_ref()
-                .map(|c| Controller::new(c, stream(m.seed, replication as u64, 0, STREAM_CONTROLLER))),
+            ctrl: m.controller.as_ref().map(|c| {
+                Controller::new(c, stream(m.seed, replication as u64, 0, STREAM_CONTROLLER))
+            }),
             version: 1,
             eager_cursor: 0,
             rng_polls: stream(m.seed, replication as u64, 0, STREAM_POLLS),
@@ -453,7 +452,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         } else {
             if self.trace.is_some() {
                 let ahead = self.portals[p].queue.waiting;
-                self.trace_call(now, c, || format!("queue: all agents busy, {ahead} caller(s) ahead; hold music"));
+                self.trace_call(now, c, || {
+                    format!("queue: all agents busy, {ahead} caller(s) ahead; hold music")
+                });
             }
             self.portals[p].queue.push_back(c);
             self.waiting_inc(now, p);
@@ -582,7 +583,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 format!("{} agents at once", plan.rung)
             };
             let ring_s = self.m.portals[p].ring_time.as_secs_f64();
-            self.trace_call(now, c, || format!("invite to {who} (ring time {ring_s:.0} s)"));
+            self.trace_call(now, c, || {
+                format!("invite to {who} (ring time {ring_s:.0} s)")
+            });
         }
         let call = self.calls.get_mut(c).expect("checked above");
         call.state = CallState::Ringing;
@@ -662,7 +665,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if self.trace.is_some() {
             let name = &self.m.portals[p].agent_names[local as usize];
             let wait = (now - arrival).as_secs_f64();
-            self.trace_call(now, c, || format!("connected to {name} (waited {wait:.1} s)"));
+            self.trace_call(now, c, || {
+                format!("connected to {name} (waited {wait:.1} s)")
+            });
         }
         if let Some(net) = self.net.as_mut() {
             // Media starts on the paths of the table in force now.

@@ -11,7 +11,10 @@ pub enum AlertRule {
     Fixed { threshold: Minor },
     /// Warn `days_of_cover` working days before the money would run out at
     /// the mean spending per working day of the last `window_days` days.
-    Adaptive { days_of_cover: f64, window_days: u32 },
+    Adaptive {
+        days_of_cover: f64,
+        window_days: u32,
+    },
 }
 
 impl AlertRule {

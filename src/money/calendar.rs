@@ -97,7 +97,8 @@ impl Calendar {
     }
 
     pub fn is_working_day(&self, day: i64) -> bool {
-        self.days & (1 << self.weekday(day) as u8) != 0 && self.holidays.binary_search(&day).is_err()
+        self.days & (1 << self.weekday(day) as u8) != 0
+            && self.holidays.binary_search(&day).is_err()
     }
 
     pub fn is_open(&self, t: SimTime) -> bool {

@@ -115,7 +115,10 @@ mod tests {
         for balance in [0, 49, 50, 349, 350, 351, 10_000] {
             let t = r.affordable(balance).unwrap();
             assert!(r.charge(t) <= balance.max(r.connection), "{balance}");
-            assert!(r.charge(t + s(60.0)) > balance.max(r.connection), "{balance}");
+            assert!(
+                r.charge(t + s(60.0)) > balance.max(r.connection),
+                "{balance}"
+            );
         }
         assert_eq!(Rate::FREE.affordable(0), None);
     }

@@ -133,7 +133,10 @@ impl Wallet {
     /// Time spent at or below zero up to `now`, the spell still running
     /// included.
     pub fn zero_time_until(&self, now: SimTime) -> SimTime {
-        self.zero_time + self.zero_since.map_or(SimTime::ZERO, |z| now.saturating_sub(z))
+        self.zero_time
+            + self
+                .zero_since
+                .map_or(SimTime::ZERO, |z| now.saturating_sub(z))
     }
 
     /// The books: every change of balance is a charge or a top-up.
@@ -170,7 +173,13 @@ mod tests {
     #[test]
     fn daily_spend_averages_complete_working_days_of_the_window() {
         let cal = Calendar::new(
-            &[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            &[
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
             9.0,
             18.0,
             &[],

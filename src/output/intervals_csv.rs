@@ -85,7 +85,10 @@ pub fn write_intervals(
                     opt_f64(w, Some(k.max_wait_us as f64 / 1000.0))?;
                     write!(w, ",{},", k.timeouts)?;
                     let looks = k.cache_hits + k.cache_misses;
-                    opt_f64(w, (looks > 0).then(|| f64::from(k.cache_hits) / f64::from(looks)))?;
+                    opt_f64(
+                        w,
+                        (looks > 0).then(|| f64::from(k.cache_hits) / f64::from(looks)),
+                    )?;
                     writeln!(w, ",{}", k.upgraded)?;
                 }
                 _ => w.write_all(b",,,,,,\n")?,

@@ -13,9 +13,7 @@ use crate::stats::Metric;
 use super::diagnostics::Diagnostics;
 use super::error::ScenarioError;
 use super::load::Loaded;
-use super::types::{
-    Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent,
-};
+use super::types::{Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent};
 
 /// Shortest ring time and interval: simulated time has microsecond
 /// resolution, and a step that rounds to zero would stall the clock.
@@ -697,7 +695,10 @@ fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec
     if out.len() + sc.servers.len() >= u16::MAX as usize {
         ck.problem(
             "portals",
-            format!("at most 65534 portals and servers together (copies included), got {}", out.len()),
+            format!(
+                "at most 65534 portals and servers together (copies included), got {}",
+                out.len()
+            ),
         );
     }
     let mut seen = HashSet::new();
@@ -705,7 +706,10 @@ fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec
     let mut stream_of: std::collections::HashMap<String, u64> = Default::default();
     for (i, (spec, key)) in out.iter_mut().zip(&keys).enumerate() {
         if !seen.insert(spec.name.clone()) {
-            ck.problem("portals", format!("duplicate portal name '{}' (after copies)", spec.name));
+            ck.problem(
+                "portals",
+                format!("duplicate portal name '{}' (after copies)", spec.name),
+            );
         }
         spec.first_agent = first_agent;
         first_agent = first_agent.saturating_add(spec.agent_names.len() as u32);

@@ -53,7 +53,11 @@ pub fn steps(ck: &mut Diagnostics, path: &str, p: &Portal, start: Weekday) -> St
             format!("must be between -12 and 14 hours, got {tz}"),
         );
     }
-    let tz = if tz.is_finite() { tz.clamp(-12.0, 14.0) } else { 0.0 };
+    let tz = if tz.is_finite() {
+        tz.clamp(-12.0, 14.0)
+    } else {
+        0.0
+    };
     let (calendar, after_hours) = match &p.worktime {
         None => (Calendar::always(start, tz), None),
         Some(w) => {
@@ -141,7 +145,10 @@ const MAX_AMOUNT: f64 = 1e12;
 
 fn amount(ck: &mut Diagnostics, path: &str, v: f64) -> f64 {
     if !v.is_finite() || v.abs() > MAX_AMOUNT {
-        ck.problem(path, format!("must be a finite amount within ±{MAX_AMOUNT:e}, got {v}"));
+        ck.problem(
+            path,
+            format!("must be a finite amount within ±{MAX_AMOUNT:e}, got {v}"),
+        );
         return 0.0;
     }
     v
@@ -171,15 +178,24 @@ pub fn outbound(
                 if !t.prefix.bytes().all(|b| b.is_ascii_digit()) {
                     ck.problem(
                         format!("{tp}.prefix"),
-                        format!("must be international digits without '+', got '{}'", t.prefix),
+                        format!(
+                            "must be international digits without '+', got '{}'",
+                            t.prefix
+                        ),
                     );
                 }
-                (t.prefix.clone(), rate(ck, &tp, t.per_min, t.increment_s, t.connection))
+                (
+                    t.prefix.clone(),
+                    rate(ck, &tp, t.per_min, t.increment_s, t.connection),
+                )
             })
             .collect(),
     );
     if o.destinations.is_empty() {
-        ck.problem(format!("{op}.destinations"), "needs at least one destination");
+        ck.problem(
+            format!("{op}.destinations"),
+            "needs at least one destination",
+        );
     }
     let mut destinations = Vec::new();
     let mut cumulative = Vec::new();
@@ -268,10 +284,15 @@ pub fn money(ck: &mut Diagnostics, path: &str, p: &Portal) -> MoneySpec {
                 TopUpRule::Fixed(to_minor(a.max(0.0)))
             }
             TopUpAmount::Cover { days, min } => TopUpRule::Cover {
-                days: ck.positive(&format!("{path}.topup.amount.days"), days).clamp(0.0, 1e6),
+                days: ck
+                    .positive(&format!("{path}.topup.amount.days"), days)
+                    .clamp(0.0, 1e6),
                 min: {
                     let m = amount(ck, &format!("{path}.topup.amount.min"), min);
-                    to_minor(ck.non_negative(&format!("{path}.topup.amount.min"), m).max(0.0))
+                    to_minor(
+                        ck.non_negative(&format!("{path}.topup.amount.min"), m)
+                            .max(0.0),
+                    )
                 },
             },
         },
@@ -308,14 +329,20 @@ pub fn controller(ck: &mut Diagnostics, sc: &Scenario, duration_s: f64) -> Optio
     let cache_ttl = c
         .cache_ttl_s
         .map(|t| SimTime::from_secs_f64(ck.positive(&format!("{path}.cache_ttl_s"), t)));
-    let polls = ck.non_negative(&format!("{path}.balance_polls_per_portal_h"), c.balance_polls_per_portal_h);
+    let polls = ck.non_negative(
+        &format!("{path}.balance_polls_per_portal_h"),
+        c.balance_polls_per_portal_h,
+    );
     let mut rollouts = Vec::new();
     for (i, r) in c.rollouts.iter().enumerate() {
         let rp = format!("{path}.rollouts.{i}");
         if !r.at_s.is_finite() || r.at_s < 0.0 || r.at_s > duration_s {
             ck.problem(
                 format!("{rp}.at_s"),
-                format!("must be within [0, duration_s = {duration_s}], got {}", r.at_s),
+                format!(
+                    "must be within [0, duration_s = {duration_s}], got {}",
+                    r.at_s
+                ),
             );
         }
         if let Some(prev) = c.rollouts[..i].last() {
@@ -327,12 +354,18 @@ pub fn controller(ck: &mut Diagnostics, sc: &Scenario, duration_s: f64) -> Optio
             }
         }
         if r.version < 2 {
-            ck.problem(format!("{rp}.version"), "accounts start on version 1: publish 2 or later");
+            ck.problem(
+                format!("{rp}.version"),
+                "accounts start on version 1: publish 2 or later",
+            );
         }
         let eager = r.eager_per_s.map(|x| {
             let x = ck.positive(&format!("{rp}.eager_per_s"), x);
             if x > 1e6 {
-                ck.problem(format!("{rp}.eager_per_s"), "at most 1000000 upgrades per second");
+                ck.problem(
+                    format!("{rp}.eager_per_s"),
+                    "at most 1000000 upgrades per second",
+                );
             }
             x.clamp(1e-9, 1e6)
         });
@@ -348,7 +381,10 @@ pub fn controller(ck: &mut Diagnostics, sc: &Scenario, duration_s: f64) -> Optio
         let from = ck.non_negative(&format!("{wp}.from_s"), w.from_s);
         let until = ck.non_negative(&format!("{wp}.until_s"), w.until_s);
         if from >= until {
-            ck.problem(&wp, format!("from_s ({from}) must be before until_s ({until})"));
+            ck.problem(
+                &wp,
+                format!("from_s ({from}) must be before until_s ({until})"),
+            );
         }
         let f = ck.positive(&format!("{wp}.factor"), w.factor);
         if f > 1e6 {

@@ -146,7 +146,6 @@ impl Metric {
             Metric::CtrlMaxWaitMs => "ctrl_max_wait_ms",
             Metric::CacheHitRatio => "cache_hit_ratio",
             Metric::Upgraded => "upgraded",
-
         }
     }
 

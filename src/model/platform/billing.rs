@@ -81,7 +81,8 @@ impl<S: RecordSink> Platform<'_, S> {
             self.log_money(now, p, AlertKind::Alert, balance, Some(threshold), None);
             if let Some(repeat) = self.m.portals[p].money.alert_repeat {
                 self.portals[p].reminder_at = now + repeat;
-                self.deferred.push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
+                self.deferred
+                    .push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
             }
             self.owner_reacts(now, p);
         }
@@ -106,7 +107,8 @@ impl<S: RecordSink> Platform<'_, S> {
         self.log_money(now, p, AlertKind::Reminder, balance, Some(threshold), None);
         if let Some(repeat) = self.m.portals[p].money.alert_repeat {
             self.portals[p].reminder_at = now + repeat;
-            self.deferred.push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
+            self.deferred
+                .push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
         }
     }
 
@@ -240,7 +242,11 @@ impl<S: RecordSink> Platform<'_, S> {
 
     /// Submits an upgrade of portal `p`'s account to the current version.
     fn upgrade(&mut self, now: SimTime, p: usize) {
-        let spec = self.m.controller.as_ref().expect("rollouts need a controller");
+        let spec = self
+            .m
+            .controller
+            .as_ref()
+            .expect("rollouts need a controller");
         let ctrl = self.ctrl.as_mut().expect("controller");
         if let Reply::At(t) = ctrl.submit(spec, now, Request::Upgrade) {
             let pr = &mut self.portals[p];
@@ -252,7 +258,12 @@ impl<S: RecordSink> Platform<'_, S> {
     }
 
     pub(super) fn on_rollout(&mut self, now: SimTime, i: usize, q: &mut EventQueue<Event>) {
-        let r = self.m.controller.as_ref().expect("rollouts need a controller").rollouts[i];
+        let r = self
+            .m
+            .controller
+            .as_ref()
+            .expect("rollouts need a controller")
+            .rollouts[i];
         self.version = r.version;
         if let Some(rate) = r.eager_per_s {
             self.eager_rate = rate;
@@ -377,7 +388,14 @@ impl<S: RecordSink> Platform<'_, S> {
                 pr.wallet.zero_time_until(end).as_secs_f64() / 3600.0,
                 pr.wallet.topups as f64,
             ];
-            let names = [M::Outbound, M::RejectedBalance, M::Alerts, M::Reminders, M::ZeroBalanceH, M::TopUps];
+            let names = [
+                M::Outbound,
+                M::RejectedBalance,
+                M::Alerts,
+                M::Reminders,
+                M::ZeroBalanceH,
+                M::TopUps,
+            ];
             for (k, (m, x)) in names.iter().zip(vals).enumerate() {
                 v[*m as usize] = Some(x);
                 sums[k] += x;
@@ -393,7 +411,14 @@ impl<S: RecordSink> Platform<'_, S> {
             }
         }
         let v = &mut metrics[0];
-        let names = [M::Outbound, M::RejectedBalance, M::Alerts, M::Reminders, M::ZeroBalanceH, M::TopUps];
+        let names = [
+            M::Outbound,
+            M::RejectedBalance,
+            M::Alerts,
+            M::Reminders,
+            M::ZeroBalanceH,
+            M::TopUps,
+        ];
         for (m, x) in names.iter().zip(sums) {
             v[*m as usize] = Some(x);
         }

@@ -13,7 +13,12 @@ use crate::model::record::{CallRecord, Outcome, RecordSink};
 use super::{Platform, CURSOR_UNSET};
 
 impl<S: RecordSink> Platform<'_, S> {
-    pub(super) fn schedule_next_outbound(&mut self, p: usize, now: SimTime, q: &mut EventQueue<Event>) {
+    pub(super) fn schedule_next_outbound(
+        &mut self,
+        p: usize,
+        now: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
         let spec = &self.m.portals[p];
         let Some(o) = &spec.outbound else {
             return;
@@ -32,7 +37,12 @@ impl<S: RecordSink> Platform<'_, S> {
     /// An agent of portal `p` wants to dial out. Only while the portal is
     /// open, only a free agent, and only when no caller is waiting (agents
     /// serve the queue first).
-    pub(super) fn on_outbound_attempt(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
+    pub(super) fn on_outbound_attempt(
+        &mut self,
+        now: SimTime,
+        p: usize,
+        q: &mut EventQueue<Event>,
+    ) {
         self.schedule_next_outbound(p, now, q);
         let spec = &self.m.portals[p];
         let o = spec.outbound.as_ref().expect("attempts need outbound");
@@ -46,7 +56,11 @@ impl<S: RecordSink> Platform<'_, S> {
             return;
         };
         let u: f64 = pr.rng_outbound.gen();
-        let dest = o.cumulative.iter().position(|&c| u < c).unwrap_or(o.cumulative.len() - 1);
+        let dest = o
+            .cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(o.cumulative.len() - 1);
         let agent = pr.agent_base + local;
         let id = self.next_call_id;
         self.next_call_id += 1;
@@ -83,7 +97,9 @@ impl<S: RecordSink> Platform<'_, S> {
             }
             self.call_net[slot] = Default::default();
         }
-        self.portals[p].queue.set_state(local, AgentState::Talking(c));
+        self.portals[p]
+            .queue
+            .set_state(local, AgentState::Talking(c));
         self.busy_inc(now, p);
         let np = self.portals.len();
         self.in_system[0].inc(now);
@@ -116,14 +132,20 @@ impl<S: RecordSink> Platform<'_, S> {
         let pr = &mut self.portals[p];
         if pr.wallet.is_empty() {
             let balance = crate::money::format_minor(pr.wallet.balance);
-            self.trace_call(now, c, || format!("refused: balance {balance} (402 Payment Required)"));
+            self.trace_call(now, c, || {
+                format!("refused: balance {balance} (402 Payment Required)")
+            });
             self.end_in_steps(now, c, Outcome::RejectedBalance, q);
             return;
         }
         let ring = o.ring.sample(&mut pr.rng_outbound);
         let answers = pr.rng_outbound.gen::<f64>() < o.answer_prob;
         let k = self.calls.get_mut(c).expect("live");
-        k.step = if answers { Step::Answer } else { Step::Unanswered };
+        k.step = if answers {
+            Step::Answer
+        } else {
+            Step::Unanswered
+        };
         q.schedule_in(ring, Event::Step(c));
     }
 

@@ -44,7 +44,9 @@ impl<S: RecordSink> Platform<'_, S> {
                             // The caller hears nothing until the client
                             // gives up, then the call fails.
                             self.set_step(c, Step::Failing);
-                            self.trace_at(t, c, || "controller did not answer in time: call fails".into());
+                            self.trace_at(t, c, || {
+                                "controller did not answer in time: call fails".into()
+                            });
                             q.schedule_at(t, Event::Step(c));
                             return;
                         }
@@ -63,7 +65,9 @@ impl<S: RecordSink> Platform<'_, S> {
                     Some((_, length)) if !self.m.portals[p].steps.calendar.is_open(now) => {
                         let d = length.sample(&mut self.portals[p].rng_steps);
                         let when = self.m.portals[p].steps.calendar.describe(now);
-                        self.trace_call(now, c, || format!("worktime: closed ({when}), after-hours message"));
+                        self.trace_call(now, c, || {
+                            format!("worktime: closed ({when}), after-hours message")
+                        });
                         self.set_step(c, Step::AfterHours);
                         q.schedule_in(d, Event::Step(c));
                         return;
@@ -86,7 +90,9 @@ impl<S: RecordSink> Platform<'_, S> {
                 Step::Greeting => match &self.m.portals[p].steps.greeting {
                     Some(g) => {
                         let d = g.sample(&mut self.portals[p].rng_steps);
-                        self.trace_call(now, c, || format!("greeting played ({:.1} s)", d.as_secs_f64()));
+                        self.trace_call(now, c, || {
+                            format!("greeting played ({:.1} s)", d.as_secs_f64())
+                        });
                         self.set_step(c, Step::Extension);
                         q.schedule_in(d, Event::Step(c));
                         return;
@@ -113,7 +119,10 @@ impl<S: RecordSink> Platform<'_, S> {
                             if dials {
                                 format!("extension code for {name} dialled")
                             } else {
-                                format!("listened {:.1} s for an extension code: none", d.as_secs_f64())
+                                format!(
+                                    "listened {:.1} s for an extension code: none",
+                                    d.as_secs_f64()
+                                )
                             }
                         });
                         q.schedule_in(d, Event::Step(c));
@@ -133,7 +142,9 @@ impl<S: RecordSink> Platform<'_, S> {
                             call.fallback_queue = fallback == Fallback::Queue;
                             call.step = Step::Target;
                             let name = &self.m.portals[p].agent_names[target as usize];
-                            self.trace_call(now, c, || format!("CRM: known caller, responsible agent {name}"));
+                            self.trace_call(now, c, || {
+                                format!("CRM: known caller, responsible agent {name}")
+                            });
                             continue;
                         }
                         self.trace_call(now, c, || "CRM: unknown caller, lead created".into());

@@ -40,7 +40,8 @@ impl Tracer {
     }
 
     pub(super) fn wants(&self, call_id: u64, portal: u16) -> bool {
-        self.filter.call.is_none_or(|c| c == call_id) && self.filter.portal.is_none_or(|p| p == portal)
+        self.filter.call.is_none_or(|c| c == call_id)
+            && self.filter.portal.is_none_or(|p| p == portal)
     }
 
     fn push(&mut self, at: SimTime, line: String) {
@@ -142,7 +143,12 @@ impl<S: RecordSink> Platform<'_, S> {
             .map(|s| format!(" via {}", m.servers[s as usize].name))
             .unwrap_or_default();
         let pdd = pdd
-            .map(|d| format!(", 180 Ringing to the caller after {:.0} ms", d.as_secs_f64() * 1000.0))
+            .map(|d| {
+                format!(
+                    ", 180 Ringing to the caller after {:.0} ms",
+                    d.as_secs_f64() * 1000.0
+                )
+            })
             .unwrap_or_default();
         self.trace_call(now, c, || format!("incoming call (INVITE){server}{pdd}"));
     }
@@ -158,16 +164,32 @@ impl<S: RecordSink> Platform<'_, S> {
         let spec = &self.m.portals[r.portal as usize];
         let agent = r
             .agent
-            .map(|a| format!(", agent {}", spec.agent_names[(a - spec.first_agent) as usize]))
+            .map(|a| {
+                format!(
+                    ", agent {}",
+                    spec.agent_names[(a - spec.first_agent) as usize]
+                )
+            })
             .unwrap_or_default();
         let wait = r.wait.map(|w| format!(", wait {w} s")).unwrap_or_default();
-        let talk = r.talk().map(|x| format!(", talk {x} s")).unwrap_or_default();
+        let talk = r
+            .talk()
+            .map(|x| format!(", talk {x} s"))
+            .unwrap_or_default();
         let charge = if r.charge != 0 {
-            format!(", charged {} {:?}", crate::money::format_minor(r.charge), spec.currency)
+            format!(
+                ", charged {} {:?}",
+                crate::money::format_minor(r.charge),
+                spec.currency
+            )
         } else {
             String::new()
         };
-        let dir = if r.direction == Direction::Outbound { "outbound " } else { "" };
+        let dir = if r.direction == Direction::Outbound {
+            "outbound "
+        } else {
+            ""
+        };
         let line = format!(
             "{} call {} {}: hangup ({}): {dir}outcome {}{wait}{talk}{agent}{charge}",
             stamp(r.end),
