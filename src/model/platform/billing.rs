@@ -79,11 +79,7 @@ impl<S: RecordSink> Platform<'_, S> {
         let a = pr.alerts.as_mut().expect("threshold implies alerts");
         if a.check(now, balance, threshold, row) {
             self.log_money(now, p, AlertKind::Alert, balance, Some(threshold), None);
-            if let Some(repeat) = self.m.portals[p].money.alert_repeat {
-                self.portals[p].reminder_at = now + repeat;
-                self.deferred
-                    .push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
-            }
+            self.schedule_reminder(now, p);
             self.owner_reacts(now, p);
         }
     }
@@ -105,10 +101,18 @@ impl<S: RecordSink> Platform<'_, S> {
         }
         a.reminders += 1;
         self.log_money(now, p, AlertKind::Reminder, balance, Some(threshold), None);
+        self.schedule_reminder(now, p);
+    }
+
+    /// The next reminder of an open episode, within the simulated period
+    /// (money events stop at `duration_s`; the drain only lets calls end).
+    fn schedule_reminder(&mut self, now: SimTime, p: usize) {
         if let Some(repeat) = self.m.portals[p].money.alert_repeat {
-            self.portals[p].reminder_at = now + repeat;
-            self.deferred
-                .push((now + repeat, Event::AlertRepeat { portal: p as u16 }));
+            let at = now + repeat;
+            if at < self.m.duration {
+                self.portals[p].reminder_at = at;
+                self.deferred.push((at, Event::AlertRepeat { portal: p as u16 }));
+            }
         }
     }
 
@@ -129,8 +133,8 @@ impl<S: RecordSink> Platform<'_, S> {
             .steps
             .calendar
             .next_open(now + SimTime::from_secs_f64(delay_s));
-        if at == SimTime::MAX {
-            return;
+        if at >= self.m.duration {
+            return; // after the simulated period (or never open)
         }
         pr.topup_pending = true;
         self.deferred.push((at, Event::TopUp { portal: p as u16 }));
@@ -318,6 +322,7 @@ pub struct PortalRow {
     pub end_balance: Minor,
     pub outbound: super::OutboundCounts,
     pub alert_rule: Option<&'static str>,
+    /// Warning messages sent: first alerts of episodes plus reminders.
     pub alerts: u32,
     pub reminders: u32,
     /// Mean warning lead time over alerts whose money ran out in the run.
@@ -352,7 +357,7 @@ impl<S: RecordSink> Platform<'_, S> {
                     end_balance: w.balance,
                     outbound: pr.outbound,
                     alert_rule: a.map(|a| a.rule.name()),
-                    alerts: a.map_or(0, |a| a.sent),
+                    alerts: a.map_or(0, |a| a.sent + a.reminders),
                     reminders: a.map_or(0, |a| a.reminders),
                     mean_lead: a
                         .filter(|a| a.leads > 0)
@@ -383,7 +388,7 @@ impl<S: RecordSink> Platform<'_, S> {
             let vals = [
                 pr.outbound.calls as f64,
                 pr.outbound.rejected_balance as f64,
-                a.map_or(0, |a| a.sent) as f64,
+                a.map_or(0, |a| a.sent + a.reminders) as f64,
                 a.map_or(0, |a| a.reminders) as f64,
                 pr.wallet.zero_time_until(end).as_secs_f64() / 3600.0,
                 pr.wallet.topups as f64,
