@@ -27,7 +27,7 @@ const CONTRACT_METRICS: [&str; 14] = [
     "events",
 ];
 /// DESIGN §4 outcomes plus telsim's extensions.
-const OUTCOMES: [&str; 12] = [
+const OUTCOMES: [&str; 13] = [
     "answered",
     "abandoned",
     "blocked",
@@ -40,6 +40,7 @@ const OUTCOMES: [&str; 12] = [
     "dropped",
     "no_answer",
     "unfinished",
+    "credit_ended",
 ];
 const SCENARIOS: [&str; 3] = ["call_centre", "erlang_b", "erlang_c"];
 
@@ -587,8 +588,14 @@ fn calls_csv_conserves_calls() {
             .push(r);
         let outcome = r["outcome"].as_str();
         assert!(OUTCOMES.contains(&outcome), "unknown outcome {outcome:?}");
-        assert_eq!(r["direction"], "inbound");
         let answered = !r["answer_s"].is_empty();
+        if r["direction"] == "outbound" {
+            // An agent places it: the agent is named whatever the outcome.
+            assert!(!r["agent"].is_empty(), "{r:?}");
+            assert_eq!(answered, !r["talk_s"].is_empty(), "{r:?}");
+            continue;
+        }
+        assert_eq!(r["direction"], "inbound");
         match outcome {
             "answered" => assert!(
                 answered && !r["agent"].is_empty() && !r["talk_s"].is_empty(),
@@ -628,12 +635,23 @@ fn calls_csv_conserves_calls() {
             max + 1,
             "replication {rep}: call ids have gaps"
         );
-        answered_total += rs.iter().filter(|r| r["outcome"] == "answered").count();
+        answered_total += rs
+            .iter()
+            .filter(|r| r["outcome"] == "answered" && r["direction"] == "inbound")
+            .count();
     }
 
-    // The summary agrees (warm-up is zero in call_centre: every call counts).
+    // The summary agrees (warm-up is zero in call_centre: every call counts;
+    // `offered` is inbound calls, outbound ones are counted apart).
     let s = summary(tmp.path());
-    let offered = rows.len() as f64 / reps as f64;
+    let inbound = rows.iter().filter(|r| r["direction"] == "inbound").count();
+    let outbound = rows.len() - inbound;
+    assert!(outbound > 0, "call_centre's help desk calls back");
+    assert!(
+        (mean(&s, "platform", "outbound") - outbound as f64 / reps as f64).abs() < 1e-6,
+        "outbound {outbound}"
+    );
+    let offered = inbound as f64 / reps as f64;
     assert!(
         (mean(&s, "platform", "offered") - offered).abs() < 1e-6,
         "offered {offered}"

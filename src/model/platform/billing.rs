@@ -111,7 +111,8 @@ impl<S: RecordSink> Platform<'_, S> {
             let at = now + repeat;
             if at < self.m.duration {
                 self.portals[p].reminder_at = at;
-                self.deferred.push((at, Event::AlertRepeat { portal: p as u16 }));
+                self.deferred
+                    .push((at, Event::AlertRepeat { portal: p as u16 }));
             }
         }
     }
