@@ -1,0 +1,345 @@
+//! End-to-end checks of the platform and money model (issue #4), on the
+//! shipped scenarios and the real binary: the alert rules compare as the
+//! model says, money is conserved per portal and currency, a lazy rollout
+//! spares the controller, and the per-call log matches calls.csv.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+type Row = BTreeMap<String, String>;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(name: &str, out: &Path, extra: &[&str]) -> Output {
+    let scenario = root().join("scenarios").join(format!("{name}.ron"));
+    let o = Command::new(env!("CARGO_BIN_EXE_telsim"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .expect("the telsim binary runs");
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "telsim run {name} {extra:?}: {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn rows(path: &Path) -> Vec<Row> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A decimal amount with two places as exact minor units.
+fn cents(s: &str) -> i64 {
+    if s.is_empty() {
+        return 0;
+    }
+    let neg = s.starts_with('-');
+    let (whole, frac) = s
+        .trim_start_matches('-')
+        .split_once('.')
+        .expect("two decimals");
+    assert_eq!(frac.len(), 2, "amount {s:?} has two decimals");
+    let v = whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap();
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Mean of a numeric column over the rows of one portal (empty cells skipped).
+fn mean_of(rows: &[Row], portal: &str, col: &str) -> f64 {
+    let v: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["portal"] == portal && !r[col].is_empty())
+        .map(|r| r[col].parse().unwrap())
+        .collect();
+    assert!(!v.is_empty(), "no {col} for {portal}");
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+#[test]
+fn balance_alert_rules_and_money_conservation() {
+    let tmp = tempfile::tempdir().unwrap();
+    run("balance_alerts", tmp.path(), &["--replications", "4"]);
+    let portals = rows(&tmp.path().join("portals.csv"));
+    // calls.csv is big (a month of a call centre): one streaming pass,
+    // columns by index, sums per (replication, portal).
+    let mut reader = csv::Reader::from_path(tmp.path().join("calls.csv")).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (c_rep, c_id, c_portal, c_dir) = (
+        col("replication"),
+        col("call_id"),
+        col("portal"),
+        col("direction"),
+    );
+    let (c_talk, c_out, c_charge) = (col("talk_s"), col("outcome"), col("charge"));
+    let mut charges: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    let mut refused = 0u64;
+    for rec in reader.records() {
+        let c = rec.unwrap();
+        // No call is charged twice: one row per call, charges only on
+        // outbound calls that talked, and every answered outbound call to a
+        // priced number paid.
+        assert!(seen.insert((
+            c[c_rep].parse::<u32>().unwrap(),
+            c[c_id].parse::<u64>().unwrap()
+        )));
+        let charge = cents(&c[c_charge]);
+        let talked = !c[c_talk].is_empty() && c[c_talk].parse::<f64>().unwrap() > 0.0;
+        let outbound = &c[c_dir] == "outbound";
+        assert_eq!(charge != 0, talked && outbound, "{c:?}");
+        *charges
+            .entry((c[c_rep].to_string(), c[c_portal].to_string()))
+            .or_default() += charge;
+        refused += (&c[c_out] == "rejected_balance") as u64;
+    }
+    let alerts = rows(&tmp.path().join("alerts.csv"));
+    assert_eq!(portals.len(), 4 * 4);
+
+    // What the scenario's header claims, read from the model's output.
+    let lead = |p| mean_of(&portals, p, "mean_lead_h");
+    assert!(
+        lead("centre_adaptive") > 2.0 * lead("centre_fixed"),
+        "adaptive warns the busy centre earlier: {} h vs {} h",
+        lead("centre_adaptive"),
+        lead("centre_fixed")
+    );
+    let sent = |p| mean_of(&portals, p, "alerts");
+    assert!(
+        sent("shop_adaptive") * 5.0 < sent("shop_fixed"),
+        "adaptive spares the small shop: {} vs {} messages",
+        sent("shop_adaptive"),
+        sent("shop_fixed")
+    );
+    let zero = |p| mean_of(&portals, p, "zero_balance_h");
+    assert!(zero("centre_fixed") > 0.0 && zero("centre_adaptive") == 0.0);
+
+    // Money: per replication and portal, the balance moves only by charges
+    // and top-ups; the charges are exactly the calls' charges (this scenario
+    // rents no numbers) and the top-ups exactly alerts.csv's payments.
+    let mut by_currency: BTreeMap<&str, (i64, i64, i64, i64)> = BTreeMap::new();
+    for p in &portals {
+        let (start, charged, topped, end) = (
+            cents(&p["start_balance"]),
+            cents(&p["charged"]),
+            cents(&p["topped_up"]),
+            cents(&p["end_balance"]),
+        );
+        assert_eq!(start - charged + topped, end, "books of {p:?}");
+        let key = |r: &Row| (r["replication"].clone(), r["portal"].clone());
+        let mine = |r: &&Row| key(r) == key(p);
+        let call_charges = charges.get(&key(p)).copied().unwrap_or(0);
+        assert_eq!(call_charges, charged, "calls.csv charges of {p:?}");
+        let paid: i64 = alerts
+            .iter()
+            .filter(mine)
+            .filter(|a| a["event"] == "top_up")
+            .map(|a| cents(&a["amount"]))
+            .sum();
+        assert_eq!(paid, topped, "alerts.csv top-ups of {p:?}");
+        let e = by_currency.entry(p["currency"].as_str()).or_default();
+        *e = (e.0 + start, e.1 + charged, e.2 + topped, e.3 + end);
+    }
+    for (cur, (start, charged, topped, end)) in by_currency {
+        assert_eq!(start - charged + topped, end, "{cur}");
+    }
+
+    let refused_csv: u64 = portals
+        .iter()
+        .map(|p| p["rejected_balance"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(refused, refused_csv);
+    assert!(
+        refused > 0,
+        "the fixed rule leaves the centre without money sometimes"
+    );
+}
+
+#[test]
+fn lazy_rollout_keeps_the_controller_peak_well_under_eager() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        "rollout",
+        tmp.path(),
+        &["--replications", "2", "--no-calls"],
+    );
+    let iv = rows(&tmp.path().join("intervals.csv"));
+    let platform: Vec<&Row> = iv.iter().filter(|r| r["scope"] == "platform").collect();
+    let t = |r: &Row| r["interval_start_s"].parse::<f64>().unwrap();
+    let f = |r: &Row, c: &str| r[c].parse::<f64>().unwrap_or(0.0);
+    // Version 2 ships lazily at 3 600 s, version 3 eagerly at 10 800 s.
+    let lazy: Vec<&&Row> = platform
+        .iter()
+        .filter(|r| (3600.0..10800.0).contains(&t(r)))
+        .collect();
+    let eager: Vec<&&Row> = platform
+        .iter()
+        .filter(|r| (10800.0..18000.0).contains(&t(r)))
+        .collect();
+    let peak = |rs: &[&&Row], c: &str| rs.iter().map(|r| f(r, c)).fold(0.0, f64::max);
+    let sum = |rs: &[&&Row], c: &str| rs.iter().map(|r| f(r, c)).sum::<f64>();
+    assert!(
+        peak(&lazy, "ctrl_load") * 2.0 < peak(&eager, "ctrl_load"),
+        "lazy peak {} vs eager peak {}",
+        peak(&lazy, "ctrl_load"),
+        peak(&eager, "ctrl_load")
+    );
+    // A few provisioning requests time out on their own (log-normal tail
+    // past the 5 s timeout); the eager storm times out thousands.
+    assert!(
+        sum(&lazy, "ctrl_timeouts") * 100.0 < sum(&eager, "ctrl_timeouts"),
+        "timeouts lazy {} eager {}",
+        sum(&lazy, "ctrl_timeouts"),
+        sum(&eager, "ctrl_timeouts")
+    );
+    assert!(peak(&eager, "ctrl_max_wait_ms") > 5000.0);
+    // Both rollouts reach (nearly) every account: 2 000 per replication.
+    for rs in [&lazy, &eager] {
+        let upgraded = sum(rs, "upgraded") / 2.0;
+        assert!((1950.0..=2000.0).contains(&upgraded), "upgraded {upgraded}");
+    }
+}
+
+/// The last line of a call's log restates its calls.csv row.
+fn check_trace_against_row(trace: &str, row: &Row) {
+    let id = &row["call_id"];
+    let lines: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains(&format!(" call {id} ")))
+        .collect();
+    assert!(lines.len() >= 2, "call {id}: {trace}");
+    let last = lines.last().unwrap();
+    assert!(last.contains("hangup ("), "{last}");
+    assert!(
+        last.contains(&format!("outcome {}", row["outcome"])),
+        "{last} vs {row:?}"
+    );
+    assert!(
+        last.contains(&format!("[{:>12}]", row["end_s"])),
+        "{last} vs {row:?}"
+    );
+    for (col, label) in [("wait_s", "wait"), ("talk_s", "talk"), ("agent", "agent")] {
+        if !row[col].is_empty() {
+            let want = match col {
+                "agent" => format!("agent {}", row[col]),
+                _ => format!("{label} {} s", row[col]),
+            };
+            assert!(last.contains(&want), "{last} lacks {want:?}");
+        }
+    }
+    // The first line is the arrival, at arrival_s.
+    assert!(
+        lines[0].contains(&format!("[{:>12}]", row["arrival_s"])),
+        "{}",
+        lines[0]
+    );
+    // Times never go backwards in the log.
+    let stamps: Vec<f64> = lines
+        .iter()
+        .map(|l| {
+            let a = l.find('[').unwrap() + 1;
+            let b = l.find(']').unwrap();
+            l[a..b].trim().parse().unwrap()
+        })
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+}
+
+#[test]
+fn a_traced_call_reads_like_the_provider_log_and_matches_its_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        "call_centre",
+        tmp.path(),
+        &["--replications", "1", "--trace", "1000"],
+    );
+    let trace = std::fs::read_to_string(tmp.path().join("trace.log")).unwrap();
+    let calls = rows(&tmp.path().join("calls.csv"));
+    let row = calls.iter().find(|r| r["call_id"] == "1000").unwrap();
+    check_trace_against_row(&trace, row);
+    // The steps of the provider's scenario are all there, in order.
+    let order = [
+        "incoming call (INVITE)",
+        "settings loaded",
+        "greeting played",
+        "extension code",
+    ];
+    let mut at = 0;
+    for step in order {
+        let found = trace[at..]
+            .find(step)
+            .unwrap_or_else(|| panic!("no {step:?} after {at}:\n{trace}"));
+        at += found;
+    }
+    assert!(
+        trace.lines().all(|l| l.contains(" call 1000 pizza: ")),
+        "{trace}"
+    );
+}
+
+#[test]
+fn tracing_a_portal_logs_each_of_its_calls_once_to_the_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        "call_centre",
+        tmp.path(),
+        &[
+            "--replications",
+            "1",
+            "--trace-portal",
+            "support",
+            "--set",
+            "duration_s=43200.0",
+        ],
+    );
+    let trace = std::fs::read_to_string(tmp.path().join("trace.log")).unwrap();
+    let calls = rows(&tmp.path().join("calls.csv"));
+    let support: Vec<&Row> = calls.iter().filter(|r| r["portal"] == "support").collect();
+    assert!(support.iter().any(|r| r["direction"] == "outbound"));
+    assert_eq!(
+        trace.lines().filter(|l| l.contains(": hangup (")).count(),
+        support.len()
+    );
+    for row in support.iter().take(200) {
+        check_trace_against_row(&trace, row);
+    }
+    assert!(!trace.contains(" pizza: ") && !trace.contains(" clinic: "));
+    // An unknown portal is bad input.
+    let o = Command::new(env!("CARGO_BIN_EXE_telsim"))
+        .args([
+            "run",
+            "scenarios/call_centre.ron",
+            "--trace-portal",
+            "nope",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown portal 'nope'"));
+}
