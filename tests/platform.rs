@@ -343,3 +343,108 @@ fn tracing_a_portal_logs_each_of_its_calls_once_to_the_end() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown portal 'nope'"));
 }
+
+mod money_properties {
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+    use telsim::model::{run_replication, CallRecord, Direction, Outcome};
+
+    /// A random portal with outbound calls, tariffs, inbound billing, rent,
+    /// an alert rule and top-ups, as scenario text.
+    fn portal(
+        i: usize,
+        balance: u32,
+        per_min: [u32; 2],
+        increment: u32,
+        cut: bool,
+        adaptive: bool,
+        topup: u32,
+        inbound_per_min: u32,
+    ) -> String {
+        format!(
+            r#"Portal(
+                name: "p{i}", currency: {cur}, balance: {b}, agents: 3,
+                inbound: Traffic(arrivals: Poisson(per_hour: 6.0), talk_s: Exp(mean: 90.0)),
+                inbound_per_min: {inb},
+                numbers: 2, number_fee_month: 3.5,
+                outbound: Some(Outbound(per_agent_per_hour: 4.0, talk_s: Exp(mean: 80.0),
+                    destinations: [Destination(number: "8 495 445 11 20"), Destination(number: "+44 20 7946 0000", share: 0.5)])),
+                tariffs: [Tariff(prefix: "7", per_min: {a}, increment_s: {inc}, connection: 0.05),
+                          Tariff(prefix: "", per_min: {c}, increment_s: 1)],
+                cut_on_zero: {cut},
+                alert: Some({alert}),
+                topup: Some(TopUp(delay_h: Exp(mean: 3.0), amount: Fixed({t}))),
+            )"#,
+            cur = ["RUB", "UAH", "USD", "EUR"][i % 4],
+            b = f64::from(balance) / 100.0,
+            inb = f64::from(inbound_per_min) / 100.0,
+            a = f64::from(per_min[0]) / 100.0,
+            c = f64::from(per_min[1]) / 100.0,
+            inc = increment,
+            alert = if adaptive {
+                "Adaptive(days_of_cover: 1.0)"
+            } else {
+                "Fixed(threshold: 3.0)"
+            },
+            t = f64::from(topup) / 100.0,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Sum of charges per portal equals the balance change minus
+        /// top-ups, per currency; each call appears once and pays at most
+        /// once, and only for talk.
+        #[test]
+        fn money_is_conserved_and_no_call_is_charged_twice(
+            seed in 0u64..1000,
+            balances in proptest::collection::vec(0u32..3000, 1..4),
+            per_min in (0u32..400, 0u32..400),
+            increment in prop::sample::select(vec![1u32, 6, 60]),
+            cut in any::<bool>(),
+            adaptive in any::<bool>(),
+            topup in 1u32..5000,
+            inbound_per_min in prop::sample::select(vec![0u32, 0, 25]),
+        ) {
+            let portals: Vec<String> = balances
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| portal(i, b, [per_min.0, per_min.1], increment, cut, adaptive, topup, inbound_per_min))
+                .collect();
+            let text = format!(
+                "Scenario(name: \"money\", seed: {seed}, replications: 1, duration_s: 172800.0, interval_s: 3600.0, portals: [{}])",
+                portals.join(",")
+            );
+            let model = telsim::model_from_str(&text, "money.ron").expect("valid");
+            let (res, recs) = run_replication(&model, 0, Vec::<CallRecord>::new(), |_| std::ops::ControlFlow::Continue(())).unwrap();
+            let mut ids = BTreeSet::new();
+            for r in &recs {
+                prop_assert!(ids.insert(r.call_id), "call {} twice", r.call_id);
+                let talked = r.talk().is_some_and(|t| t.micros() > 0);
+                if r.charge != 0 {
+                    // Connection fees make even a zero-second answer cost.
+                    prop_assert!(r.charge > 0 && r.answer.is_some(), "{r:?}");
+                }
+                if r.outcome == Outcome::CreditEnded {
+                    prop_assert!(talked, "cut before it started: {r:?}");
+                }
+                if r.direction == Direction::Outbound && talked && per_min.0 >= 100 && per_min.1 >= 100 {
+                    // At 1.00 a minute or more even one second costs a minor unit.
+                    prop_assert!(r.charge > 0, "an outbound call talked for free: {r:?}");
+                }
+                if r.outcome == Outcome::CreditEnded {
+                    prop_assert!(cut);
+                }
+            }
+            for row in &res.portals {
+                prop_assert_eq!(row.start_balance - row.charged + row.topped_up, row.end_balance);
+                let calls: i64 = recs.iter().filter(|r| r.portal == row.portal).map(|r| r.charge).sum();
+                // Rent: 2 numbers at 3.50 a month, charged at the start.
+                prop_assert_eq!(calls + 700, row.charged, "portal {}", row.portal);
+                prop_assert_eq!(row.outbound.calls as usize,
+                    recs.iter().filter(|r| r.portal == row.portal && r.direction == Direction::Outbound).count());
+            }
+        }
+    }
+}

@@ -130,7 +130,13 @@ impl<S: RecordSink> Platform<'_, S> {
         let p = call.portal as usize;
         let o = self.m.portals[p].outbound.as_ref().expect("outbound call");
         let pr = &mut self.portals[p];
-        if pr.wallet.is_empty() {
+        // Refused at zero balance; with `cut_on_zero`, also when the money
+        // left would not pay for the connection and one billing increment.
+        let rate = o.destinations[call.target as usize].rate;
+        let broke = pr.wallet.is_empty()
+            || (self.m.portals[p].money.cut_on_zero
+                && rate.affordable(pr.wallet.balance) == Some(SimTime::ZERO));
+        if broke {
             let balance = crate::money::format_minor(pr.wallet.balance);
             self.trace_call(now, c, || {
                 format!("refused: balance {balance} (402 Payment Required)")
@@ -161,6 +167,15 @@ impl<S: RecordSink> Platform<'_, S> {
         let mut cut = false;
         if spec.money.cut_on_zero {
             let rate = o.destinations[call.target as usize].rate;
+            if rate.affordable(pr.wallet.balance) == Some(SimTime::ZERO) {
+                // Other calls spent the credit while this one rang: the
+                // platform cancels it rather than connect it for nothing.
+                self.trace_call(now, c, || {
+                    "credit gone while ringing: cancelled (402 Payment Required)".into()
+                });
+                self.end_in_steps(now, c, Outcome::RejectedBalance, q);
+                return;
+            }
             if let Some(max) = rate.affordable(pr.wallet.balance) {
                 if max < talk {
                     talk = max;
