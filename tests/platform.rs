@@ -351,16 +351,25 @@ mod money_properties {
 
     /// A random portal with outbound calls, tariffs, inbound billing, rent,
     /// an alert rule and top-ups, as scenario text.
-    fn portal(
-        i: usize,
-        balance: u32,
+    #[derive(Clone, Copy)]
+    struct Knobs {
         per_min: [u32; 2],
         increment: u32,
         cut: bool,
         adaptive: bool,
         topup: u32,
         inbound_per_min: u32,
-    ) -> String {
+    }
+
+    fn portal(i: usize, balance: u32, k: &Knobs) -> String {
+        let Knobs {
+            per_min,
+            increment,
+            cut,
+            adaptive,
+            topup,
+            inbound_per_min,
+        } = *k;
         format!(
             r#"Portal(
                 name: "p{i}", currency: {cur}, balance: {b}, agents: 3,
@@ -410,7 +419,10 @@ mod money_properties {
             let portals: Vec<String> = balances
                 .iter()
                 .enumerate()
-                .map(|(i, &b)| portal(i, b, [per_min.0, per_min.1], increment, cut, adaptive, topup, inbound_per_min))
+                .map(|(i, &b)| {
+                    let k = Knobs { per_min: [per_min.0, per_min.1], increment, cut, adaptive, topup, inbound_per_min };
+                    portal(i, b, &k)
+                })
                 .collect();
             let text = format!(
                 "Scenario(name: \"money\", seed: {seed}, replications: 1, duration_s: 172800.0, interval_s: 3600.0, portals: [{}])",
