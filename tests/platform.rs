@@ -460,3 +460,45 @@ mod money_properties {
         }
     }
 }
+
+#[test]
+fn transfers_account_talk_per_leg() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        "call_centre",
+        tmp.path(),
+        &["--replications", "2", "--trace-portal", "support"],
+    );
+    let calls = rows(&tmp.path().join("calls.csv"));
+    let trace = std::fs::read_to_string(tmp.path().join("trace.log")).unwrap();
+    let f = |r: &Row, c: &str| r[c].parse::<f64>().unwrap();
+    let mut kinds = BTreeSet::new();
+    for r in calls.iter().filter(|r| !r["transfer"].is_empty()) {
+        kinds.insert(r["transfer"].clone());
+        assert_eq!(r["portal"], "support", "only support transfers: {r:?}");
+        assert_ne!(r["agent"], r["transfer_to"], "{r:?}");
+        let (l1, cons, l3) = (f(r, "leg1_talk_s"), f(r, "consult_s"), f(r, "leg3_talk_s"));
+        assert!(l1 > 0.0 && cons >= 0.0 && l3 >= 0.0, "{r:?}");
+        // The legs fit in the call: leg 1, then the target's ring (blind) or
+        // the consultation, then leg 3.
+        assert!(l1 + cons + l3 <= f(r, "talk_s") + 1e-6, "{r:?}");
+        if r["transfer"] == "blind" {
+            assert_eq!(cons, 0.0, "{r:?}");
+        }
+        if r["outcome"] == "answered" && r["replication"] == "0" {
+            // Every leg saw TransferComplete: the log says so for this call.
+            let id = &r["call_id"];
+            assert!(
+                trace
+                    .lines()
+                    .any(|l| l.contains(&format!(" call {id} ")) && l.contains("TransferComplete")),
+                "call {id}"
+            );
+        }
+    }
+    assert_eq!(
+        kinds.len(),
+        2,
+        "both blind and attended transfers happen: {kinds:?}"
+    );
+}

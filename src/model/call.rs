@@ -91,6 +91,47 @@ pub struct Call {
     pub fallback_queue: bool,
     /// Outbound: the talk ends because the credit ran out.
     pub credit_cut: bool,
+    /// A transfer under way or done.
+    pub xfer: Option<Xfer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XferKind {
+    /// The first agent hands the caller over at once and leaves.
+    Blind,
+    /// The first agent talks to the target first (caller on hold), then
+    /// leaves.
+    Attended,
+}
+
+impl XferKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            XferKind::Blind => "blind",
+            XferKind::Attended => "attended",
+        }
+    }
+}
+
+/// A call's transfer: three legs (caller–transferor, transferor–target
+/// consultation, caller–target), timed so each leg's talk can be accounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Xfer {
+    pub kind: XferKind,
+    /// The agent transferring (global index) and the target, once chosen.
+    pub from: u32,
+    pub to: Option<u32>,
+    /// When the transferor started the transfer (end of leg 1).
+    pub started: SimTime,
+    /// Consultation (attended): when the target picked up and when the
+    /// transferor left.
+    pub consult_from: Option<SimTime>,
+    /// `TransferComplete`: caller and target joined.
+    pub completed: Option<SimTime>,
+    /// Talk left with the transferor if the transfer fails.
+    pub remaining: SimTime,
+    /// Talk of the caller with the target after completion.
+    pub target_talk: SimTime,
 }
 
 impl CallNet {
@@ -255,6 +296,7 @@ mod tests {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
+            xfer: None,
         }
     }
 

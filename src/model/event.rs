@@ -68,6 +68,14 @@ pub enum Event {
     EagerUpgrade,
     /// A portal UI asks the controller for the balance.
     BalancePoll,
+    /// The agent talking to the caller starts a transfer.
+    TransferStart(CallRef),
+    /// The transfer target picks up.
+    TransferAnswer(CallRef),
+    /// The transfer target did not pick up within the ring time.
+    TransferTimeout(CallRef),
+    /// Attended transfer: the consultation ends, the transferor leaves.
+    ConsultEnd(CallRef),
 }
 
 #[cfg(test)]

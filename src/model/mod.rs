@@ -21,15 +21,15 @@ mod spec;
 
 pub use crate::scenario::types::{Currency, Policy};
 pub use arrivals::ArrivalProcess;
-pub use call::Direction;
+pub use call::{Direction, XferKind};
 pub use event::Event;
 pub use platform::{
     run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow,
     ReplicationResult, TraceFilter,
 };
-pub use record::{CallRecord, MediaRecord, Outcome, RecordSink};
+pub use record::{CallRecord, MediaRecord, Outcome, RecordSink, TransferRecord};
 pub use spec::{
     ArrivalSpec, CheckSpec, ControllerSpec, DestinationSpec, Model, MoneySpec, NetEvent,
     NetworkSpec, NoAnswerRule, OutboundSpec, PortalSpec, RolloutSpec, Scope, ServerSpec, StepsSpec,
-    TopUpRule, TopUpSpec,
+    TopUpRule, TopUpSpec, TransfersSpec,
 };

@@ -14,6 +14,7 @@ mod billing;
 mod outbound;
 mod steps;
 mod trace;
+mod transfer;
 
 pub use billing::PortalRow;
 pub use trace::TraceFilter;
@@ -366,6 +367,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 steps: SimTime::ZERO,
                 destination: None,
                 charge: 0,
+                transfer: None,
             };
             if self.trace.as_ref().is_some_and(|t| t.wants(id, p as u16)) {
                 self.trace_end(&rec);
@@ -397,6 +399,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
+            xfer: None,
         });
         if self.trace.is_some() {
             self.trace_arrival(now, c, pdd);
@@ -708,7 +711,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 count(&mut self.iv[1 + np + s as usize]);
             }
         }
-        q.schedule_in(talk, Event::TalkEnd(c));
+        self.schedule_talk(c, p, agent, talk, q);
         if others_rung {
             // Agents released by a ring-all round may serve waiting calls.
             // Deferred to an event at this same instant rather than called
@@ -819,7 +822,19 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         outcome: Outcome,
         q: &mut EventQueue<Event>,
     ) {
+        // A blind transferor has already left the call it is named on.
+        let local = agent - self.portals[p].agent_base;
+        let on_call =
+            matches!(self.portals[p].queue.state(local), AgentState::Talking(k) if k == c);
+        self.release_transfer(now, c, agent, q);
         self.finish(now, c, outcome);
+        if on_call {
+            self.agent_wrapup(now, p, agent, q);
+        }
+    }
+
+    /// The agent's conversation is over: wrap-up, then free.
+    fn agent_wrapup(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
         let wrapup = self.m.portals[p].wrapup.sample(&mut pr.rng_agents);
@@ -895,7 +910,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             end: now,
             wait,
             outcome,
-            agent: call.agent,
+            // The agent who answered; a transfer's target is in `transfer`.
+            agent: call.xfer.map(|x| x.from).or(call.agent),
             server: call.server,
             media_server: call.media_server,
             pdd,
@@ -904,6 +920,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             steps: call.queued_at.min(now) - call.arrival,
             destination: (call.direction == Direction::Outbound).then_some(call.target),
             charge,
+            transfer: self.transfer_record(&call, now),
         };
         if self.trace.is_some() {
             self.trace_end(&rec);
@@ -1300,6 +1317,10 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::Rollout(i) => self.on_rollout(now, i as usize, q),
             Event::EagerUpgrade => self.on_eager_upgrade(now, q),
             Event::BalancePoll => self.on_balance_poll(now, q),
+            Event::TransferStart(c) => self.on_transfer_start(now, c, q),
+            Event::TransferAnswer(c) => self.on_transfer_answer(now, c, q),
+            Event::TransferTimeout(c) => self.on_transfer_timeout(now, c, q),
+            Event::ConsultEnd(c) => self.on_consult_end(now, c, q),
         }
         if !self.deferred.is_empty() {
             self.flush_deferred(q);

@@ -119,6 +119,22 @@ pub struct CallRecord {
     pub destination: Option<u32>,
     /// What the call cost the portal, minor units of its currency.
     pub charge: crate::money::Minor,
+    /// The transfer, when the call was transferred.
+    pub transfer: Option<TransferRecord>,
+}
+
+/// Talk accounted per leg of a transferred call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransferRecord {
+    pub kind: super::call::XferKind,
+    /// Target agent (global index).
+    pub to: u32,
+    /// Caller with the first agent, until the transfer started.
+    pub leg1: SimTime,
+    /// First agent with the target while the caller held (attended).
+    pub consult: SimTime,
+    /// Caller with the target after `TransferComplete`.
+    pub leg3: SimTime,
 }
 
 impl CallRecord {

@@ -152,6 +152,16 @@ pub struct PortalSpec {
     pub steps: StepsSpec,
     pub outbound: Option<OutboundSpec>,
     pub money: MoneySpec,
+    pub transfers: Option<TransfersSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransfersSpec {
+    pub share: f64,
+    pub attended_share: f64,
+    pub after: Sampler,
+    pub consult: Sampler,
+    pub target_talk: Sampler,
 }
 
 /// The provider's incoming call scenario before the queue (DESIGN §1).

@@ -10,7 +10,7 @@ use super::csv_text::quote;
 /// Header of `calls.csv` (contract: columns may be added, never renamed).
 pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,\
 sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s,\
-steps_s,destination,charge\n";
+steps_s,destination,charge,transfer,transfer_to,leg1_talk_s,consult_s,leg3_talk_s\n";
 
 /// Streams one replication's finished calls to a part file as they end, so
 /// memory never grows with the number of calls. The first I/O error is kept
@@ -169,6 +169,19 @@ impl CallsCsv {
         line.push(b',');
         if r.charge != 0 {
             line.extend_from_slice(crate::money::format_minor(r.charge).as_bytes());
+        }
+        match &r.transfer {
+            Some(x) => {
+                line.push(b',');
+                line.extend_from_slice(x.kind.as_str().as_bytes());
+                line.push(b',');
+                line.extend_from_slice(self.agent_names[x.to as usize].as_bytes());
+                for t in [x.leg1, x.consult, x.leg3] {
+                    line.push(b',');
+                    push_time(line, t);
+                }
+            }
+            None => line.extend_from_slice(b",,,,,"),
         }
         line.push(b'\n');
         self.out.write_all(line)

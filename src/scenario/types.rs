@@ -285,6 +285,42 @@ pub struct Portal {
     /// How the portal owner tops up; `None`: never.
     #[serde(default)]
     pub topup: Option<TopUp>,
+    /// A share of answered incoming calls is transferred to another agent.
+    #[serde(default)]
+    pub transfers: Option<Transfers>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfers {
+    /// Share of answered incoming calls the agent transfers.
+    pub share: f64,
+    /// Of those, the share transferred attended (consult first); the rest
+    /// blind.
+    #[serde(default = "half")]
+    pub attended_share: f64,
+    /// Talk with the first agent before the transfer starts.
+    #[serde(default = "default_before_s")]
+    pub after_s: Dist,
+    /// Attended: how long the agents talk while the caller holds.
+    #[serde(default = "default_consult_s")]
+    pub consult_s: Dist,
+    /// Talk of the caller with the target.
+    #[serde(default = "default_target_talk_s")]
+    pub target_talk_s: Dist,
+}
+
+fn half() -> f64 {
+    0.5
+}
+fn default_before_s() -> Dist {
+    Dist::Exp { mean: 45.0 }
+}
+fn default_consult_s() -> Dist {
+    Dist::Exp { mean: 20.0 }
+}
+fn default_target_talk_s() -> Dist {
+    Dist::Exp { mean: 120.0 }
 }
 
 fn default_alert_repeat_h() -> Option<f64> {

@@ -431,6 +431,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let steps = super::validate_business::steps(&mut ck, &path, p, sc.start_weekday);
         let outbound = super::validate_business::outbound(&mut ck, &path, p, &country);
         let money = super::validate_business::money(&mut ck, &path, p);
+        let transfers = super::validate_business::transfers(&mut ck, &path, p);
         if let Some(n) = p.copies {
             if n == 0 || n > 100_000 {
                 ck.problem(
@@ -468,6 +469,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             steps,
             outbound,
             money,
+            transfers,
         });
     }
     let portals = expand_copies(&mut ck, sc, portals);

@@ -5,7 +5,7 @@
 use crate::engine::{Sampler, SimTime};
 use crate::model::{
     ControllerSpec, DestinationSpec, MoneySpec, OutboundSpec, RolloutSpec, StepsSpec, TopUpRule,
-    TopUpSpec,
+    TopUpSpec, TransfersSpec,
 };
 use crate::money::{to_minor, AlertRule, Calendar, Rate, TariffTable, Weekday};
 use crate::numbering;
@@ -404,5 +404,27 @@ pub fn controller(ck: &mut Diagnostics, sc: &Scenario, duration_s: f64) -> Optio
         balance_polls_per_portal_h: polls.max(0.0),
         rollouts,
         slowdowns,
+    })
+}
+
+pub fn transfers(ck: &mut Diagnostics, path: &str, p: &Portal) -> Option<TransfersSpec> {
+    let t = p.transfers.as_ref()?;
+    let tp = format!("{path}.transfers");
+    let n = match &p.agents {
+        super::types::Agents::Count(n) => *n as usize,
+        super::types::Agents::Named(v) => v.len(),
+    };
+    if n < 2 && t.share > 0.0 {
+        ck.problem(
+            &tp,
+            "transfers need at least two agents (someone to transfer to)",
+        );
+    }
+    Some(TransfersSpec {
+        share: share(ck, &format!("{tp}.share"), t.share),
+        attended_share: share(ck, &format!("{tp}.attended_share"), t.attended_share),
+        after: ck.sampler(&format!("{tp}.after_s"), &t.after_s),
+        consult: ck.sampler(&format!("{tp}.consult_s"), &t.consult_s),
+        target_talk: ck.sampler(&format!("{tp}.target_talk_s"), &t.target_talk_s),
     })
 }

@@ -253,6 +253,7 @@ mod tests {
             steps: SimTime::ZERO,
             destination: None,
             charge: 0,
+            transfer: None,
         }
     }
 

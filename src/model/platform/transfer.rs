@@ -1,0 +1,294 @@
+//! Transfers of answered incoming calls: the agent talking (transferor)
+//! hands the caller (transferee) to another agent (target). Blind: the
+//! transferor leaves at once and the target rings. Attended: the transferor
+//! rings the target and consults while the caller holds, then leaves. Either
+//! way the provider joins caller and target and every leg sees
+//! `TransferComplete`; an unanswered target returns the caller to the
+//! transferor (attended) or to voicemail (blind).
+
+use rand::Rng;
+
+use crate::engine::{EventQueue, SimTime};
+use crate::model::call::{CallState, Xfer, XferKind};
+use crate::model::event::{CallRef, Event};
+use crate::model::queue::AgentState;
+use crate::model::record::{Outcome, RecordSink, TransferRecord};
+
+use super::Platform;
+
+impl<'m, S: RecordSink> Platform<'m, S> {
+    /// Schedules the end of a just-answered inbound call's first leg: its
+    /// hang-up, or the start of a transfer before it.
+    pub(super) fn schedule_talk(
+        &mut self,
+        c: CallRef,
+        p: usize,
+        agent: u32,
+        talk: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(t) = &self.m.portals[p].transfers else {
+            q.schedule_in(talk, Event::TalkEnd(c));
+            return;
+        };
+        let pr = &mut self.portals[p];
+        let transfers = t.share > 0.0 && pr.rng_steps.gen::<f64>() < t.share;
+        let after = t.after.sample(&mut pr.rng_steps);
+        if !transfers || after >= talk {
+            q.schedule_in(talk, Event::TalkEnd(c));
+            return;
+        }
+        let kind = if pr.rng_steps.gen::<f64>() < t.attended_share {
+            XferKind::Attended
+        } else {
+            XferKind::Blind
+        };
+        let target_talk = t.target_talk.sample(&mut pr.rng_steps);
+        if let Some(call) = self.calls.get_mut(c) {
+            call.xfer = Some(Xfer {
+                kind,
+                from: agent,
+                to: None,
+                started: SimTime::ZERO,
+                consult_from: None,
+                completed: None,
+                remaining: talk - after,
+                target_talk,
+            });
+        }
+        q.schedule_in(after, Event::TransferStart(c));
+    }
+
+    pub(super) fn on_transfer_start(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(call) = self.calls.get(c).copied() else {
+            return;
+        };
+        let (Some(mut x), CallState::Talking) = (call.xfer, call.state) else {
+            return;
+        };
+        let p = call.portal as usize;
+        x.started = now;
+        let pr = &mut self.portals[p];
+        let n = pr.queue.len();
+        let start = pr.rng_steps.gen_range(0..n);
+        let target = pr.queue.find_free_from(start);
+        let Some(local) = target else {
+            // Nobody free to take the caller: the transferor carries on.
+            self.trace_call(now, c, || {
+                "transfer: no free agent to transfer to, caller stays".into()
+            });
+            self.calls.get_mut(c).expect("live").xfer = None;
+            q.schedule_in(x.remaining, Event::TalkEnd(c));
+            return;
+        };
+        let to = pr.agent_base + local;
+        x.to = Some(to);
+        pr.queue.set_state(local, AgentState::Ringing(c));
+        self.busy_inc(now, p);
+        let spec = &self.m.portals[p];
+        let pr = &mut self.portals[p];
+        let answers = spec.answer_prob >= 1.0 || pr.rng_agents.gen::<f64>() < spec.answer_prob;
+        let delay = spec.answer_delay.sample(&mut pr.rng_agents);
+        let (from_name, to_name) = (self.agent_name(x.from), self.agent_name(to));
+        let kind = x.kind;
+        self.trace_call(now, c, || {
+            let article = if kind == XferKind::Attended {
+                "an"
+            } else {
+                "a"
+            };
+            format!(
+                "{from_name} starts {article} {} transfer to {to_name} (REFER); {to_name} rings",
+                kind.as_str()
+            )
+        });
+        self.calls.get_mut(c).expect("live").xfer = Some(x);
+        if kind == XferKind::Blind {
+            // The transferor leaves now: wrap-up, then free.
+            self.agent_wrapup(now, p, x.from, q);
+        }
+        if answers && delay < spec.ring_time {
+            q.schedule_in(delay, Event::TransferAnswer(c));
+        } else {
+            q.schedule_in(spec.ring_time, Event::TransferTimeout(c));
+        }
+    }
+
+    pub(super) fn on_transfer_answer(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(call) = self.calls.get(c).copied() else {
+            return;
+        };
+        let Some(mut x) = call.xfer else {
+            return;
+        };
+        let Some(to) = x.to else {
+            return;
+        };
+        let p = call.portal as usize;
+        let local = to - self.portals[p].agent_base;
+        self.portals[p]
+            .queue
+            .set_state(local, AgentState::Talking(c));
+        match x.kind {
+            XferKind::Blind => self.complete_transfer(now, c, x, q),
+            XferKind::Attended => {
+                x.consult_from = Some(now);
+                let t = self.m.portals[p].transfers.as_ref().expect("transfers");
+                let consult = t.consult.sample(&mut self.portals[p].rng_steps);
+                self.calls.get_mut(c).expect("live").xfer = Some(x);
+                let to_name = self.agent_name(to);
+                self.trace_call(now, c, || {
+                    format!("{to_name} answers the consultation; caller on hold")
+                });
+                q.schedule_in(consult, Event::ConsultEnd(c));
+            }
+        }
+    }
+
+    pub(super) fn on_consult_end(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
+        let Some(call) = self.calls.get(c).copied() else {
+            return;
+        };
+        let Some(x) = call.xfer else {
+            return;
+        };
+        let p = call.portal as usize;
+        self.agent_wrapup(now, p, x.from, q);
+        self.complete_transfer(now, c, x, q);
+    }
+
+    /// `TransferComplete`: the caller now talks with the target.
+    fn complete_transfer(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        mut x: Xfer,
+        q: &mut EventQueue<Event>,
+    ) {
+        x.completed = Some(now);
+        let to = x.to.expect("a target answered");
+        let call = self.calls.get_mut(c).expect("live");
+        call.xfer = Some(x);
+        call.agent = Some(to);
+        let (from, to_name) = (self.agent_name(x.from), self.agent_name(to));
+        self.trace_call(now, c, || {
+            format!("TransferComplete (NOTIFY 200) to caller, {from} and {to_name}: caller now with {to_name}")
+        });
+        q.schedule_in(x.target_talk, Event::TalkEnd(c));
+    }
+
+    pub(super) fn on_transfer_timeout(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(call) = self.calls.get(c).copied() else {
+            return;
+        };
+        let Some(x) = call.xfer else {
+            return;
+        };
+        let (Some(to), None) = (x.to, x.consult_from) else {
+            return;
+        };
+        let p = call.portal as usize;
+        let local = to - self.portals[p].agent_base;
+        self.portals[p].queue.set_state(local, AgentState::Free);
+        self.busy_dec(now, p);
+        let to_name = self.agent_name(to);
+        match x.kind {
+            XferKind::Attended => {
+                // Back to the transferor, who is still on the line.
+                self.trace_call(now, c, || format!("{to_name} does not answer: transfer cancelled, caller back with the transferor"));
+                self.calls.get_mut(c).expect("live").xfer = None;
+                q.schedule_in(x.remaining, Event::TalkEnd(c));
+            }
+            XferKind::Blind => {
+                self.trace_call(now, c, || {
+                    format!("{to_name} does not answer: caller to voicemail")
+                });
+                // The transferor has left; the call ends in the target's
+                // voicemail (the agent column keeps the transferor).
+                self.calls.get_mut(c).expect("live").xfer = Some(Xfer { to: None, ..x });
+                self.finish(now, c, Outcome::Voicemail);
+            }
+        }
+        self.dispatch(now, p, None, q);
+    }
+
+    /// A call ending mid-transfer (a failure, the drain) frees a target who
+    /// is still ringing or consulting, and a transferor still consulting.
+    pub(super) fn release_transfer(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        ending_agent: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(call) = self.calls.get(c).copied() else {
+            return;
+        };
+        let Some(x) = call.xfer else {
+            return;
+        };
+        if x.completed.is_some() {
+            return;
+        }
+        let p = call.portal as usize;
+        if let Some(to) = x.to.filter(|&t| t != ending_agent) {
+            let local = to - self.portals[p].agent_base;
+            if matches!(self.portals[p].queue.state(local), AgentState::Ringing(k) | AgentState::Talking(k) if k == c)
+            {
+                self.portals[p].queue.set_state(local, AgentState::Free);
+                self.busy_dec(now, p);
+                self.deferred
+                    .push((now, Event::Dispatch { portal: p as u16 }));
+            }
+        }
+        if x.kind == XferKind::Attended && x.from != ending_agent && x.to.is_some() {
+            // Still consulting: the transferor is on this call too.
+            let local = x.from - self.portals[p].agent_base;
+            if matches!(self.portals[p].queue.state(local), AgentState::Talking(k) if k == c) {
+                self.agent_wrapup(now, p, x.from, q);
+            }
+        }
+    }
+
+    pub(super) fn transfer_record(
+        &self,
+        call: &crate::model::call::Call,
+        now: SimTime,
+    ) -> Option<TransferRecord> {
+        let x = call.xfer?;
+        let to = x.to?;
+        let answer = call.answer?;
+        let completed = x.completed.unwrap_or(now);
+        Some(TransferRecord {
+            kind: x.kind,
+            to,
+            leg1: x.started.min(now) - answer,
+            consult: x
+                .consult_from
+                .map_or(SimTime::ZERO, |f| completed.min(now) - f),
+            leg3: x.completed.map_or(SimTime::ZERO, |done| now - done),
+        })
+    }
+
+    pub(super) fn agent_name(&self, agent: u32) -> &'m str {
+        let p = self.agent_portal[agent as usize] as usize;
+        let m: &'m crate::model::Model = self.m;
+        let spec = &m.portals[p];
+        &spec.agent_names[(agent - spec.first_agent) as usize]
+    }
+}
