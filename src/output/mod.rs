@@ -15,6 +15,7 @@ mod summary_csv;
 
 pub use atomic::{AtomicFile, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER};
+pub use csv_text::{opt_f64, quote};
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use report::{describe_model, render_checks};
