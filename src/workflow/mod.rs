@@ -152,37 +152,6 @@ pub fn render_table(rows: &[Vec<String>], markdown: bool) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_json() {
-        assert_eq!(fmt_num(0.25), "0.25");
-        assert_eq!(fmt_num(-0.00001), "-1.000e-5");
-        assert_eq!(fmt_num(12.0), "12");
-        assert_eq!(fmt_num(15366.2), "15366");
-        assert_eq!(fmt_num(22.72431), "22.724");
-        assert_eq!(fmt_num(0.612649), "0.6126");
-        assert_eq!(fmt_num(1200.0), "1200");
-        assert_eq!(json_str("a\"b\n"), "\"a\\\"b\\n\"");
-        assert_eq!(json_num(Some(f64::NAN)), "null");
-        assert_eq!(json_num(Some(1.5)), "1.5");
-    }
-
-    #[test]
-    fn markdown_table_has_a_rule_under_the_header() {
-        let t = render_table(
-            &[
-                vec!["a".into(), "bb".into()],
-                vec!["ccc".into(), "d".into()],
-            ],
-            true,
-        );
-        assert_eq!(t, "| a   | bb |\n|-----|----|\n| ccc | d  |\n");
-    }
-}
-
 /// `telsim run --format json`: the summary and the checks as one document.
 pub fn run_json(
     scenario: &str,
@@ -229,4 +198,35 @@ pub fn run_json(
         rows.join(",\n"),
         checks_json.join(",")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_json() {
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(-0.00001), "-1.000e-5");
+        assert_eq!(fmt_num(12.0), "12");
+        assert_eq!(fmt_num(15366.2), "15366");
+        assert_eq!(fmt_num(22.72431), "22.724");
+        assert_eq!(fmt_num(0.612649), "0.6126");
+        assert_eq!(fmt_num(1200.0), "1200");
+        assert_eq!(json_str("a\"b\n"), "\"a\\\"b\\n\"");
+        assert_eq!(json_num(Some(f64::NAN)), "null");
+        assert_eq!(json_num(Some(1.5)), "1.5");
+    }
+
+    #[test]
+    fn markdown_table_has_a_rule_under_the_header() {
+        let t = render_table(
+            &[
+                vec!["a".into(), "bb".into()],
+                vec!["ccc".into(), "d".into()],
+            ],
+            true,
+        );
+        assert_eq!(t, "| a   | bb |\n|-----|----|\n| ccc | d  |\n");
+    }
 }

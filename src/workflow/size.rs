@@ -167,6 +167,9 @@ pub struct Evaluation {
     pub mean: Option<f64>,
     pub ci95: Option<(f64, f64)>,
     pub meets: bool,
+    /// The portal's abandonment at this value: a target on waits or service
+    /// level is easier to meet when callers give up, so it is shown beside.
+    pub abandon_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -294,9 +297,8 @@ pub fn departures(model: &Model, p: &PortalSpec, formula: &str) -> Vec<String> {
     if let Some(pat) = &p.patience {
         if formula != "Erlang A" {
             d.push(format!(
-                "callers hang up after {} s on average: abandoned calls free the queue for the rest, so fewer {} reach the same waits (Erlang C assumes infinite patience)",
-                fmt_num(pat.mean()),
-                "agents"
+                "callers hang up after {} s on average (Erlang C assumes they never do): those who give up leave the queue, shortening the waits of the rest, and service level counts answered calls only, so fewer agents meet the target at the price of the abandon_rate shown",
+                fmt_num(pat.mean())
             ));
         }
     }
@@ -428,6 +430,11 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
             (_, None) => mean,
         };
         let meets = judged.is_some_and(|v| opts.target.holds(v));
+        let abandon_rate = report
+            .summary
+            .iter()
+            .find(|r| r.scope == portal.name && r.metric.name() == "abandon_rate")
+            .and_then(|r| r.mean);
         cache.insert(
             c,
             Evaluation {
@@ -435,6 +442,7 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 mean,
                 ci95,
                 meets,
+                abandon_rate,
             },
         );
         Ok(meets)
@@ -551,12 +559,14 @@ pub fn render_size(r: &SizeResult) -> String {
     let mut rows = vec![vec![
         r.noun.clone(),
         format!("{} [95% CI]", r.target.metric),
+        "abandon_rate".into(),
         "meets".into(),
     ]];
     for e in &r.evaluations {
         rows.push(vec![
             e.value.to_string(),
             value_ci(e),
+            e.abandon_rate.map_or("-".into(), fmt_num),
             if e.meets { "yes" } else { "no" }.into(),
         ]);
     }
@@ -603,12 +613,13 @@ pub fn render_size_json(r: &SizeResult) -> String {
         .iter()
         .map(|e| {
             format!(
-                "{{\"value\":{},\"mean\":{},\"ci95_low\":{},\"ci95_high\":{},\"meets\":{}}}",
+                "{{\"value\":{},\"mean\":{},\"ci95_low\":{},\"ci95_high\":{},\"meets\":{},\"abandon_rate\":{}}}",
                 e.value,
                 json_num(e.mean),
                 json_num(e.ci95.map(|c| c.0)),
                 json_num(e.ci95.map(|c| c.1)),
-                e.meets
+                e.meets,
+                json_num(e.abandon_rate)
             )
         })
         .collect();
@@ -659,9 +670,11 @@ mod tests {
         let p = &model.portals[0];
         let t: Target = "service_level>=0.8".parse().unwrap();
         let e = estimate(&model, p, &Knob::Agents, &t).unwrap();
-        // 47.5 Erl, 20 s threshold, 100 s talk: SL(51) ≈ 0.77, SL(52) ≈ 0.87.
+        // 47.5 Erl, 20 s threshold, 100 s talk: SL(51) ≈ 0.744, SL(52) ≈ 0.830.
         let sl = |c| 1.0 - theory::p_wait_longer(c, 47.5, 0.01, 20.0);
+        assert_eq!(e.value, 52);
         assert!(sl(e.value) >= 0.8 && sl(e.value - 1) < 0.8);
+        assert!((e.predicted - 0.8303).abs() < 1e-4);
         assert_eq!(e.formula, "Erlang C");
         assert!(departures(&model, p, e.formula).is_empty());
         let t: Target = "blocking_rate<=0.01".parse().unwrap();

@@ -54,7 +54,7 @@ pub fn escape(s: &str) -> String {
 
 /// Tick positions on [lo, hi]: about `target` ticks at 1, 2 or 5 × 10^k.
 pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -74,7 +74,7 @@ fn tick_label(v: f64) -> String {
         return "0".into();
     }
     let a = v.abs();
-    if a >= 1e6 || a < 1e-3 {
+    if !(1e-3..1e6).contains(&a) {
         format!("{v:.1e}")
     } else if a >= 100.0 {
         format!("{v:.0}")
