@@ -673,3 +673,153 @@ fn run_prints_a_json_summary() {
     assert!(!out.contains("verdict\":\"fail"), "{out}");
     assert!(out.trim_end().ends_with('}'));
 }
+
+// ---------------------------------------------------------------------------
+// 6. The shipped scripts: Slurm / Kubernetes shard entry point and the CI gate
+// ---------------------------------------------------------------------------
+
+fn bash(script: &str, args: &[String], env: &[(&str, String)]) -> Output {
+    let mut c = Command::new("bash");
+    c.arg(root().join(script)).args(args).current_dir(root());
+    // The scripts must not pick up shard variables from the environment.
+    for var in [
+        "SHARD_INDEX",
+        "SHARD_COUNT",
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_COUNT",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_SUBMIT_DIR",
+        "JOB_COMPLETION_INDEX",
+        "JOB_COMPLETIONS",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("TELSIM", env!("CARGO_BIN_EXE_telsim"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("bash runs")
+}
+
+fn sweep_args() -> Vec<String> {
+    [
+        "--vary",
+        "portals.acme.agents=48..52:2",
+        "--set",
+        "duration_s=3600.0",
+        "--set",
+        "warmup_s=300.0",
+        "--set",
+        "replications=3",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn slurm_and_kubernetes_shards_merge_into_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let mut args = vec!["sweep".to_string(), scenario("erlang_c")];
+    args.extend(sweep_args());
+    args.extend(["--out".to_string(), s(&full), "-q".into()]);
+    expect(telsim(&args), 0, "unsharded");
+
+    // Slurm: a job array of 3 tasks numbered from 1 (--array=1-3).
+    let slurm = tmp.path().join("slurm");
+    for task in 1..=3 {
+        let mut a = vec![s(&slurm), scenario("erlang_c")];
+        a.extend(sweep_args());
+        let o = bash(
+            "deploy/slurm/sweep.sbatch",
+            &a,
+            &[
+                ("SLURM_ARRAY_TASK_ID", task.to_string()),
+                ("SLURM_ARRAY_TASK_COUNT", "3".into()),
+                ("SLURM_ARRAY_TASK_MIN", "1".into()),
+                ("SLURM_CPUS_PER_TASK", "1".into()),
+                ("SLURM_SUBMIT_DIR", s(&root())),
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "slurm task {task}\n{}",
+            describe(&o)
+        );
+    }
+    // Kubernetes: an Indexed Job of 2 completions.
+    let k8s = tmp.path().join("k8s");
+    for index in 0..2 {
+        let mut a = vec![s(&k8s), scenario("erlang_c")];
+        a.extend(sweep_args());
+        let o = bash(
+            "deploy/sweep-shard.sh",
+            &a,
+            &[
+                ("JOB_COMPLETION_INDEX", index.to_string()),
+                ("SHARD_COUNT", "2".into()),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "pod {index}\n{}", describe(&o));
+    }
+    for (dir, n) in [(&slurm, 3), (&k8s, 2)] {
+        let shards: Vec<String> = (0..n)
+            .map(|k| s(&dir.join("shards").join(k.to_string())))
+            .collect();
+        let merged = dir.join("merged");
+        let mut a = vec!["merge".to_string()];
+        a.extend(shards);
+        a.extend(["--out".to_string(), s(&merged)]);
+        expect(telsim(&a), 0, "merge");
+        assert_eq!(tree(&full), tree(&merged), "{}", dir.display());
+    }
+
+    // Without a shard index the entry point refuses to guess.
+    let o = bash(
+        "deploy/sweep-shard.sh",
+        &[s(&k8s), scenario("erlang_c")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+}
+
+#[test]
+fn capacity_gate_script_passes_the_same_code_and_fails_fewer_agents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_telsim").to_string();
+    let env = |out: &str, candidate: &str| {
+        vec![
+            ("SCENARIOS", scenario("erlang_c")),
+            (
+                "RUN_ARGS",
+                "--set duration_s=7200.0 --set warmup_s=600.0 --replications 6".into(),
+            ),
+            ("CANDIDATE_ARGS", candidate.to_string()),
+            ("OUT", s(&tmp.path().join(out))),
+            (
+                "GITHUB_STEP_SUMMARY",
+                s(&tmp.path().join(format!("{out}.summary"))),
+            ),
+        ]
+    };
+    let o = bash(
+        "ci/capacity-gate.sh",
+        &[bin.clone(), bin.clone()],
+        &env("same", ""),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let summary = fs::read_to_string(tmp.path().join("same.summary")).unwrap();
+    assert!(summary.contains("#### erlang_c"), "{summary}");
+    assert!(summary.contains("| platform | p95_wait_s"), "{summary}");
+
+    let o = bash(
+        "ci/capacity-gate.sh",
+        &[bin.clone(), bin],
+        &env("fewer", "--set portals.acme.agents=45"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("**WORSE**"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("erlang_c REGRESSED"));
+}

@@ -311,6 +311,12 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         models.push(Arc::new(model));
     }
     fs::create_dir_all(&opts.out_dir).map_err(write_err(&opts.out_dir))?;
+    // A manifest left by an earlier run would mark this folder complete
+    // while it is being rewritten (and a full sweep's folder is no shard).
+    let manifest_path = opts.out_dir.join(SHARD_MANIFEST);
+    if manifest_path.exists() {
+        fs::remove_file(&manifest_path).map_err(write_err(&manifest_path))?;
+    }
 
     let pb = ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::hidden());
     if opts.progress {
@@ -356,18 +362,14 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         .and_then(|()| f.writer().write_all(body.as_bytes()))
         .map_err(write_err(&path))?;
     files.push(f.commit().map_err(write_err(&path))?);
-    let manifest_path = opts.out_dir.join(SHARD_MANIFEST);
-    match opts.shard {
-        Some(s) => {
-            fs::write(&manifest_path, manifest(s, all.len(), &header))
-                .map_err(write_err(&manifest_path))?;
-            files.push(manifest_path);
-        }
-        None if manifest_path.exists() => {
-            // A full sweep's folder is not a shard any more.
-            fs::remove_file(&manifest_path).map_err(write_err(&manifest_path))?;
-        }
-        None => {}
+    // The manifest goes last: its presence tells a waiting merge (see
+    // deploy/kubernetes/sweep-job.yaml) that the shard is complete.
+    if let Some(s) = opts.shard {
+        let mut f = AtomicFile::create(&manifest_path).map_err(write_err(&manifest_path))?;
+        f.writer()
+            .write_all(manifest(s, all.len(), &header).as_bytes())
+            .map_err(write_err(&manifest_path))?;
+        files.push(f.commit().map_err(write_err(&manifest_path))?);
     }
     Ok(SweepReport {
         points_total: all.len(),
