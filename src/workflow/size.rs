@@ -474,9 +474,10 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 break;
             }
             if c >= opts.max {
+                let best = cache.get(&c).map_or("no data".into(), value_ci);
                 return Err(WorkflowError::BadInput(format!(
-                    "{} is not met even with {path} = {} (raise --max)",
-                    opts.target, opts.max
+                    "{} is not met even with {path} = {} ({} = {best}): the target may be out of reach of this knob (raise --max if not)",
+                    opts.target, opts.max, opts.target.metric
                 )));
             }
             lo = c;
@@ -556,19 +557,23 @@ pub fn render_size(r: &SizeResult) -> String {
         r.target.metric,
         sim.map_or("-".into(), value_ci)
     );
+    // Abandonment beside the target's metric (unless it is the target).
+    let beside = r.target.metric != "abandon_rate";
     let mut rows = vec![vec![
         r.noun.clone(),
         format!("{} [95% CI]", r.target.metric),
-        "abandon_rate".into(),
-        "meets".into(),
     ]];
+    if beside {
+        rows[0].push("abandon_rate".into());
+    }
+    rows[0].push("meets".into());
     for e in &r.evaluations {
-        rows.push(vec![
-            e.value.to_string(),
-            value_ci(e),
-            e.abandon_rate.map_or("-".into(), fmt_num),
-            if e.meets { "yes" } else { "no" }.into(),
-        ]);
+        let mut row = vec![e.value.to_string(), value_ci(e)];
+        if beside {
+            row.push(e.abandon_rate.map_or("-".into(), fmt_num));
+        }
+        row.push(if e.meets { "yes" } else { "no" }.into());
+        rows.push(row);
     }
     let _ = writeln!(o, "  candidates simulated:");
     for line in render_table(&rows, false).lines() {
