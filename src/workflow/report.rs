@@ -533,7 +533,7 @@ fn index_html(
 <style>
 body {{ font-family: sans-serif; margin: 2em auto; max-width: 1600px; padding: 0 1em; color: #222; }}
 h1 {{ font-size: 1.6em; }}
-.charts {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(760px, 1fr)); gap: 1.2em; }}
+.charts {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 1.2em; }}
 figure {{ margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: 6px; background: #fff; }}
 figure img {{ width: 100%; height: auto; display: block; }}
 figcaption {{ font-size: 0.85em; color: #555; padding: 4px; }}

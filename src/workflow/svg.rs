@@ -191,6 +191,8 @@ pub fn line_chart(c: &LineChart) -> String {
         .fold(f64::INFINITY, f64::min)
         .min(0.0);
     let ymax = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    // Time axes start at zero.
+    let xmin = xmin.min(0.0);
     let f = Frame {
         x: if xmax > xmin {
             (xmin, xmax)
@@ -200,6 +202,20 @@ pub fn line_chart(c: &LineChart) -> String {
         y: nice_range(ymin, ymax),
     };
     axes(&mut o, &f, &c.x_label, &c.y_label);
+    // The legend is drawn last, on a light box, so lines never hide it.
+    let longest = c
+        .series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut legend = format!(
+        "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#dddddd\"/>\n",
+        WIDTH - RIGHT - 196.0,
+        TOP - 2.0,
+        (34.0 + 6.5 * longest as f64).min(196.0),
+        16.0 * c.series.len() as f64 + 6.0
+    );
     for (i, s) in c.series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let dash = if s.dashed {
@@ -230,7 +246,7 @@ pub fn line_chart(c: &LineChart) -> String {
         let lx = WIDTH - RIGHT - 190.0;
         let ly = TOP + 8.0 + 16.0 * i as f64;
         let _ = writeln!(
-            o,
+            legend,
             "<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{:.0}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
              <text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
             lx + 22.0,
@@ -239,6 +255,7 @@ pub fn line_chart(c: &LineChart) -> String {
             escape(&s.name)
         );
     }
+    o.push_str(&legend);
     o.push_str("</svg>\n");
     o
 }
