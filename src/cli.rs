@@ -242,6 +242,9 @@ pub struct SizeArgs {
     /// Keep each candidate's output in OUT/<value>/ [default: not kept].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// No progress spinner on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -200,6 +200,7 @@ fn size(args: SizeArgs) -> ExitCode {
         jobs,
         out_dir: args.out,
         max: args.max.max(1),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
         cancel: Arc::new(AtomicBool::new(false)),
     };
     match size(&opts) {

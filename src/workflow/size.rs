@@ -17,6 +17,8 @@ use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::model::{ArrivalSpec, Model, PortalSpec};
 use crate::orchestrate::{self, RunOptions};
 use crate::scenario::Override;
@@ -146,6 +148,8 @@ pub struct SizeOptions {
     pub out_dir: Option<PathBuf>,
     /// Largest value tried before giving up.
     pub max: u32,
+    /// A spinner on stderr naming the candidate being simulated.
+    pub progress: bool,
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -388,11 +392,23 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
     };
     let start = est.as_ref().map_or(current, |e| e.value).clamp(1, opts.max);
 
+    let spinner = if opts.progress {
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} sizing {msg} ({elapsed})")
+                .expect("valid template"),
+        );
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
     let mut cache: BTreeMap<u32, Evaluation> = BTreeMap::new();
     let mut evaluate = |c: u32| -> Result<bool, WorkflowError> {
         if let Some(e) = cache.get(&c) {
             return Ok(e.meets);
         }
+        spinner.set_message(format!("{path} = {c}"));
         let mut overrides = opts.base.clone();
         overrides.push(Override {
             path: path.clone(),
@@ -492,6 +508,7 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
             lo = mid;
         }
     }
+    spinner.finish_and_clear();
     let formula = est.as_ref().map_or("", |e| e.formula);
     let noun = opts.knob.noun().to_string();
     let mut departures = departures(&model, &portal, formula);
