@@ -591,6 +591,64 @@ mod tests {
         assert!("x".parse::<Shard>().is_err());
     }
 
+    /// Splits a made-up full sweep into N shard folders the way `run_sweep`
+    /// writes them, merges them back in a shuffled order, and expects the
+    /// full bytes, for every N from 1 to 7 (more shards than points too).
+    #[test]
+    fn merge_reassembles_any_number_of_shards() {
+        use crate::stats::{summarize, Metric, MetricValues};
+        let varies = vec![
+            vary("portals.acme.queue.policy=All,Evenly"),
+            vary("x=\"a,b\",2,3"),
+        ];
+        let all = points(&varies).unwrap();
+        let header = sweep_header(&varies);
+        let rows_of = |p: usize| {
+            let mut v: MetricValues = [None; Metric::ALL.len()];
+            v[Metric::AsaS as usize] = Some(p as f64 / 3.0);
+            let summary = summarize(&["platform".into()], &[vec![v], vec![v]]);
+            sweep_rows(p, &all[p], &summary)
+        };
+        let full: String = std::iter::once(header.clone())
+            .chain((0..all.len()).map(rows_of))
+            .collect();
+        // The RON literal "a,b" (quotes included), CSV-quoted.
+        assert!(full.contains(",\"\"\"a,b\"\"\",platform,asa_s,"), "{full}");
+        for n in 1..=7 {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut dirs = Vec::new();
+            for k in 0..n {
+                let shard = Shard { index: k, count: n };
+                let dir = tmp.path().join(format!("s{k}"));
+                fs::create_dir_all(&dir).unwrap();
+                let body: String = (0..all.len())
+                    .filter(|&p| shard.owns(p))
+                    .map(rows_of)
+                    .collect();
+                fs::write(dir.join("sweep.csv"), format!("{header}{body}")).unwrap();
+                fs::write(
+                    dir.join(SHARD_MANIFEST),
+                    manifest(shard, all.len(), &header),
+                )
+                .unwrap();
+                dirs.push(dir);
+            }
+            dirs.reverse();
+            let out = tmp.path().join("merged");
+            let r = merge(&dirs, &out).unwrap();
+            assert_eq!((r.shards, r.points), (n, all.len()));
+            assert_eq!(
+                fs::read_to_string(out.join("sweep.csv")).unwrap(),
+                full,
+                "N = {n}"
+            );
+            if n > 1 {
+                let err = merge(&dirs[1..], &tmp.path().join("m2")).unwrap_err();
+                assert!(err.to_string().contains("missing shard"), "{err}");
+            }
+        }
+    }
+
     #[test]
     fn header_quotes_paths() {
         assert_eq!(
