@@ -21,6 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::model::{ArrivalSpec, Model, PortalSpec};
 use crate::orchestrate::{self, RunOptions};
+use crate::scenario::types::Policy;
 use crate::scenario::Override;
 use crate::theory;
 
@@ -318,6 +319,10 @@ pub fn departures(model: &Model, p: &PortalSpec, formula: &str) -> Vec<String> {
             fmt_num(p.answer_prob * 100.0),
             fmt_num(p.ring_time.as_secs_f64())
         ));
+    }
+    let ringing_matters = !p.answer_delay.is_zero() || p.answer_prob < 1.0;
+    if ringing_matters && p.policy == Policy::All {
+        d.push("policy All rings every free agent at once: the quickest pick-up wins, so ringing costs less than one agent at a time".into());
     }
     if !p.wrapup.is_zero() {
         d.push(format!(
