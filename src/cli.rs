@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::scenario::Override;
+use crate::workflow::size::Target;
+use crate::workflow::sweep::{Shard, Vary};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,8 +18,15 @@ use crate::scenario::Override;
         Describe portals, queues, agents and servers in a RON scenario file; telsim replays \
         that world over independent replications and writes CSV results with 95% confidence \
         intervals. Checks declared in the scenario turn a run into a capacity regression test.",
-    after_help = "Exit codes: 0 ran and every check held; 1 ran and a check failed; \
-        2 bad input (usage, syntax, validation); 3 I/O or internal error."
+    after_help = "Examples:\n  \
+        telsim check scenarios/erlang_c.ron\n  \
+        telsim run scenarios/erlang_c.ron --set portals.acme.agents=52 --out /tmp/52\n  \
+        telsim diff output/base output/candidate --format md\n  \
+        telsim sweep scenarios/erlang_c.ron --vary portals.acme.agents=48..56:2\n  \
+        telsim size scenarios/erlang_c.ron --target 'service_level>=0.8'\n  \
+        telsim report output/erlang_c\n\n\
+        Exit codes: 0 ran and every check held; 1 ran and a check failed (or diff found a \
+        regression); 2 bad input (usage, syntax, validation); 3 I/O or internal error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,8 +36,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario and write calls.csv, intervals.csv and summary.csv.
+    #[command(after_help = "Examples:\n  \
+        telsim run scenarios/erlang_c.ron\n  \
+        telsim run scenarios/erlang_c.ron --seed 9 --replications 20 --jobs 2 --out /tmp/run\n  \
+        telsim run scenarios/call_centre.ron --set portals.pizza.agents=14 --no-calls\n  \
+        telsim run scenarios/erlang_b.ron --quiet --format json > summary.json")]
     Run(RunArgs),
     /// Parse and validate a scenario; print what the model contains.
+    #[command(after_help = "Examples:\n  \
+        telsim check scenarios/erlang_c.ron\n  \
+        telsim check scenarios/call_centre.ron --set portals.pizza.agents=14")]
     Check(CheckArgs),
     /// Print least-cost routes and RFC 5286 loop-free alternates of a
     /// topology as CSV: one row per ordered pair of nodes.
@@ -38,9 +55,207 @@ pub enum Command {
             ordered pair of distinct nodes in file order. path and lfa are |-separated node \
             names; lfa_node_protecting lists the alternates that also avoid the primary next \
             hop node. Unreachable pairs leave every column after dst empty. Among equal-cost \
-            paths the one with the lexicographically smallest node sequence (file order) wins."
+            paths the one with the lexicographically smallest node sequence (file order) wins.",
+        after_help = "Examples:\n  \
+            telsim routes topologies/two_dc.ron\n  \
+            telsim routes topologies/two_dc.ron --fail-link office-msk --fail-node fra"
     )]
     Routes(RoutesArgs),
+    /// Compare two runs' summary.csv with Welch's t-test; exit 1 on a
+    /// significant change for the worse beyond the tolerance.
+    #[command(
+        long_about = "Compare two runs' summary.csv metric by metric with Welch's two-sample \
+            t-test on the replication means (the replications' standard deviation is recovered \
+            from each row's 95% interval and n). Verdicts use Holm's correction over all the \
+            metrics compared, so two runs of the same system fail the gate at most 5% of the \
+            time. Each metric knows its good direction (waits, abandonment, blocking down; \
+            answers, service level, MOS up); by default every metric with a direction is \
+            compared, in every scope. Exit 1 only when some metric is significantly worse by \
+            more than --tolerance (relative to the baseline mean).",
+        after_help = "Examples:\n  \
+            telsim diff output/base output/candidate\n  \
+            telsim diff base/ cand/ --metric p95_wait_s --metric service_level --tolerance 5%\n  \
+            telsim diff base/ cand/ --scope platform --format md >> $GITHUB_STEP_SUMMARY\n\n\
+            Exit codes: 0 no regression; 1 regression; 2 bad input; 3 I/O error."
+    )]
+    Diff(DiffArgs),
+    /// Run a scenario over a grid of values (cartesian product) and write
+    /// sweep.csv: one row per point, scope and metric.
+    #[command(
+        long_about = "Run a scenario over a grid of values and write sweep.csv: one row per \
+            point, scope and metric (point, each varied path, scope, metric, mean, ci95_low, \
+            ci95_high, n), plus points/NNNN/ with each point's summary.csv and intervals.csv. \
+            Each --vary is PATH=a,b,c (RON literals) or PATH=LO..HI[:STEP] (both ends \
+            included); the first --vary varies slowest. Every point runs all replications with \
+            the scenario's seed, so results do not depend on --jobs or --shard. --shard K/N \
+            runs only points with point % N == K and records a manifest; `telsim merge` joins \
+            the shard folders into exactly what the unsharded sweep writes.",
+        after_help = "Examples:\n  \
+            telsim sweep scenarios/erlang_c.ron --vary portals.acme.agents=48..56:2\n  \
+            telsim sweep scenarios/erlang_c.ron --vary portals.acme.agents=48,50,52 \\\n      \
+            --vary portals.acme.inbound.arrivals.per_hour=1500..1800:100 --out /tmp/grid\n  \
+            telsim sweep scenarios/erlang_c.ron --vary portals.acme.agents=40..60 --shard 2/4 --out shard-2\n  \
+            telsim merge shard-0 shard-1 shard-2 shard-3 --out grid"
+    )]
+    Sweep(SweepArgs),
+    /// Join the folders of sweep shards 0..N into one sweep output.
+    #[command(after_help = "Examples:\n  \
+        telsim merge shards/0 shards/1 shards/2 shards/3 --out output/grid\n  \
+        telsim merge shards/* --out output/grid")]
+    Merge(MergeArgs),
+    /// Find the smallest number of agents (or channels) meeting a target,
+    /// from the Erlang estimate and then by simulation.
+    #[command(
+        long_about = "Find the smallest number of agents (or a server's channels) meeting a \
+            target with 95% confidence: the 95% interval of the portal's metric must lie on the \
+            target's side. The search starts at the closed form (Erlang C for agents, Erlang A \
+            for abandon_rate with exponential patience, Erlang B for a server's max_calls and \
+            blocking_rate), gallops until the verdict flips and bisects. The formula's answer \
+            is printed beside the simulated one, with what in the scenario the formula ignores.",
+        after_help = "Examples:\n  \
+            telsim size scenarios/erlang_c.ron --target 'service_level>=0.8'\n  \
+            telsim size scenarios/call_centre.ron --portal pizza --target 'abandon_rate<=0.05'\n  \
+            telsim size scenarios/erlang_b.ron --vary servers.sip-msk-1.max_calls --target 'blocking_rate<=0.01'\n  \
+            telsim size scenarios/erlang_c.ron --target 'p95_wait_s<=60' --format json"
+    )]
+    Size(SizeArgs),
+    /// Draw a run: SVG charts and an index.html with the summary table.
+    #[command(
+        long_about = "Draw a run folder: SVG charts of offered and carried load, concurrency, \
+            queue length, service level and occupancy over time, the wait-time distribution \
+            (needs calls.csv), the MOS distribution when calls carry media and the balance per \
+            portal when money is on, and an index.html showing them with the summary table. \
+            Open index.html in any browser.",
+        after_help = "Examples:\n  \
+            telsim run scenarios/call_centre.ron && telsim report output/call_centre\n  \
+            telsim report output/erlang_c --out /tmp/erlang_c-report"
+    )]
+    Report(ReportArgs),
+}
+
+/// How a verb prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned plain text.
+    Text,
+    /// GitHub Markdown (pull-request comments, job summaries).
+    Md,
+    /// One JSON document for machines.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The baseline run folder (or its summary.csv).
+    pub baseline: PathBuf,
+    /// The candidate run folder (or its summary.csv).
+    pub candidate: PathBuf,
+    /// Compare only this metric (repeatable) [default: every metric with a
+    /// good direction].
+    #[arg(long = "metric", value_name = "M")]
+    pub metrics: Vec<String>,
+    /// Compare only this scope: `platform` or a portal (repeatable)
+    /// [default: all].
+    #[arg(long = "scope", value_name = "S")]
+    pub scopes: Vec<String>,
+    /// Allowed worsening relative to the baseline mean, as a fraction (0.05)
+    /// or percentage (5%).
+    #[arg(long, value_name = "X", default_value = "0", value_parser = parse_tolerance)]
+    pub tolerance: f64,
+    /// Family-wise significance level.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
+    pub alpha: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+fn parse_tolerance(s: &str) -> Result<f64, String> {
+    let (num, scale) = match s.trim().strip_suffix('%') {
+        Some(n) => (n, 0.01),
+        None => (s.trim(), 1.0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * scale),
+        _ => Err(format!("'{s}' is not a tolerance ≥ 0 (0.05 or 5%)")),
+    }
+}
+
+fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a significance level between 0 and 1")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A path and its values: PATH=a,b,c or PATH=LO..HI[:STEP]. Repeatable:
+    /// the points are the cartesian product.
+    #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
+    pub varies: Vec<Vary>,
+    /// Run only shard K of N (K from 0): the points with point % N == K.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Replications run in parallel on this many threads [default: all cores].
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Output folder [default: output/<scenario name>-sweep/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output folders (each written by `telsim sweep --shard K/N`).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.
+    #[arg(long, required = true)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The portal to size and judge [default: the only one].
+    #[arg(long)]
+    pub portal: Option<String>,
+    /// METRIC>=VALUE or METRIC<=VALUE, judged on the portal's 95% interval.
+    #[arg(long, value_name = "METRIC>=X")]
+    pub target: Target,
+    /// What to size: `agents`, `servers.NAME.max_calls`, or any integer
+    /// field's --set path.
+    #[arg(long, default_value = "agents")]
+    pub vary: String,
+    /// Largest value to try.
+    #[arg(long, default_value_t = 10_000)]
+    pub max: u32,
+    /// Replications run in parallel on this many threads [default: all cores].
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Keep each candidate's output in OUT/<value>/ [default: not kept].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress spinner on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run's output folder (summary.csv, intervals.csv, calls.csv).
+    pub run: PathBuf,
+    /// Where to write the charts and index.html [default: RUN/report/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +301,9 @@ pub struct RunArgs {
     /// with --trace, only that call if it belongs to the portal.
     #[arg(long, value_name = "NAME")]
     pub trace_portal: Option<String>,
+    /// `json` prints the summary and checks as one JSON document on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

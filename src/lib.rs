@@ -17,6 +17,7 @@ pub mod output;
 pub mod scenario;
 pub mod stats;
 pub mod theory;
+pub mod workflow;
 
 use std::path::Path;
 

@@ -9,13 +9,16 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use telsim::cli::{Cli, Command, RoutesArgs, RunArgs};
+use telsim::cli::{
+    Cli, Command, DiffArgs, Format, MergeArgs, ReportArgs, RoutesArgs, RunArgs, SizeArgs, SweepArgs,
+};
 use telsim::model::TraceFilter;
 use telsim::network::{self, Failures, Routes, TopologyError};
 use telsim::orchestrate::{self, RunError, RunOptions};
 use telsim::output::{describe_model, render_checks};
 use telsim::scenario::{Override, ScenarioError};
 use telsim::stats::{Metric, Verdict};
+use telsim::workflow::{self, WorkflowError};
 
 const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
@@ -62,6 +65,170 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(args),
         Command::Routes(args) => routes(args),
+        Command::Diff(args) => diff(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => merge(args),
+        Command::Size(args) => size(args),
+        Command::Report(args) => report(args),
+    }
+}
+
+fn workflow_exit(e: &WorkflowError) -> u8 {
+    match e {
+        WorkflowError::Read { source, .. } => read_exit(source),
+        WorkflowError::BadFile { .. } | WorkflowError::BadInput(_) => EXIT_BAD_INPUT,
+        WorkflowError::Scenario(e) => scenario_exit(e),
+        WorkflowError::Run(_) | WorkflowError::Write { .. } => EXIT_IO,
+    }
+}
+
+fn fail(e: WorkflowError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(workflow_exit(&e))
+}
+
+fn jobs_or_default(jobs: Option<usize>) -> Result<usize, ExitCode> {
+    if jobs == Some(0) {
+        eprintln!("error: --jobs must be at least 1");
+        return Err(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    Ok(jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    use workflow::diff::{diff, render_diff, render_diff_json, DiffOptions, DiffVerdict};
+    use workflow::summary_file::read_summary;
+    let old = match read_summary(&args.baseline) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let new = match read_summary(&args.candidate) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let opts = DiffOptions {
+        metrics: args.metrics,
+        scopes: args.scopes,
+        tolerance: args.tolerance,
+        alpha: args.alpha,
+    };
+    let rows = match diff(&old, &new, &opts) {
+        Ok(r) => r,
+        Err(m) => return fail(WorkflowError::BadInput(m)),
+    };
+    match args.format {
+        Format::Json => print!("{}", render_diff_json(&rows, &opts)),
+        f => print!("{}", render_diff(&rows, &opts, f == Format::Md)),
+    }
+    if rows.iter().any(|r| r.verdict == DiffVerdict::Worse) {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn sweep(args: SweepArgs) -> ExitCode {
+    use workflow::sweep::{run_sweep, SweepOptions};
+    let jobs = match jobs_or_default(args.jobs) {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
+    let out_dir = match args.out {
+        Some(o) => o,
+        None => match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
+            Ok(m) => PathBuf::from("output").join(format!("{}-sweep", m.name)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(scenario_exit(&e));
+            }
+        },
+    };
+    let opts = SweepOptions {
+        scenario: args.scenario.scenario,
+        base: args.scenario.overrides,
+        varies: args.varies,
+        shard: args.shard,
+        jobs,
+        out_dir,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    match run_sweep(&opts) {
+        Ok(r) => {
+            if !args.quiet {
+                let shard = opts.shard.map_or(String::new(), |s| {
+                    format!(" (shard {}/{})", s.index, s.count)
+                });
+                eprintln!(
+                    "sweep: ran {} of {} point(s){shard}",
+                    r.points_run, r.points_total
+                );
+                for f in &r.files {
+                    eprintln!("wrote {}", f.display());
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn merge(args: MergeArgs) -> ExitCode {
+    match workflow::sweep::merge(&args.dirs, &args.out) {
+        Ok(r) => {
+            eprintln!("merged {} shard(s), {} point(s)", r.shards, r.points);
+            for f in &r.files {
+                eprintln!("wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn size(args: SizeArgs) -> ExitCode {
+    use workflow::size::{render_size, render_size_json, size, Knob, SizeOptions};
+    let jobs = match jobs_or_default(args.jobs) {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
+    let opts = SizeOptions {
+        scenario: args.scenario.scenario,
+        base: args.scenario.overrides,
+        portal: args.portal,
+        target: args.target,
+        knob: Knob::parse(&args.vary),
+        jobs,
+        out_dir: args.out,
+        max: args.max.max(1),
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    match size(&opts) {
+        Ok(r) => {
+            match args.format {
+                Format::Json => print!("{}", render_size_json(&r)),
+                _ => print!("{}", render_size(&r)),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    match workflow::report::report(&args.run, args.out.as_deref()) {
+        Ok(r) => {
+            for c in &r.charts {
+                eprintln!("drew {}", c.file);
+            }
+            for s in &r.skipped {
+                eprintln!("skipped {s}");
+            }
+            println!("{}", r.index.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 
@@ -189,6 +356,12 @@ fn run(args: RunArgs) -> ExitCode {
             .find(|r| r.scope == "platform" && r.metric == metric)
             .and_then(|r| r.mean)
     };
+    if args.format == Format::Json {
+        print!(
+            "{}",
+            workflow::run_json(&model.name, &report.summary, &report.checks)
+        );
+    }
     if !args.quiet {
         let secs = report.wall.as_secs_f64().max(1e-9);
         eprintln!(
@@ -228,7 +401,9 @@ fn run(args: RunArgs) -> ExitCode {
     if report.checks.is_empty() {
         return ExitCode::SUCCESS;
     }
-    print!("{}", render_checks(&report.checks));
+    if args.format != Format::Json {
+        print!("{}", render_checks(&report.checks));
+    }
     if report.checks.iter().all(|c| c.verdict == Verdict::Pass) {
         ExitCode::SUCCESS
     } else {

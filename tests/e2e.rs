@@ -602,6 +602,11 @@ fn calls_csv_conserves_calls() {
                 "{r:?}"
             ),
             "unfinished" => assert_eq!(answered, !r["agent"].is_empty(), "{r:?}"),
+            // A blind transfer nobody picked up ends in the target's voicemail.
+            "voicemail" if !r["transfer"].is_empty() => assert!(
+                answered && r["transfer"] == "blind" && r["leg3_talk_s"] == "0.000000",
+                "{r:?}"
+            ),
             _ => assert!(
                 !answered && r["agent"].is_empty() && r["talk_s"].is_empty(),
                 "{r:?}"

@@ -16,6 +16,7 @@ mod summary_csv;
 
 pub use atomic::{AtomicFile, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER};
+pub use csv_text::{opt_f64, quote};
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};

@@ -219,8 +219,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     format!("{to_name} does not answer: caller to voicemail")
                 });
                 // The transferor has left; the call ends in the target's
-                // voicemail (the agent column keeps the transferor).
-                self.calls.get_mut(c).expect("live").xfer = Some(Xfer { to: None, ..x });
+                // voicemail (answered by the transferor, transfer to the
+                // target with no third leg).
                 self.finish(now, c, Outcome::Voicemail);
             }
         }

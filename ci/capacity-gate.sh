@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Capacity regression gate: runs the shipped scenarios with a baseline and a
+# candidate telsim and fails when `telsim diff` finds a metric significantly
+# worse (Welch t-test, Holm-corrected) beyond the tolerance.
+#
+#   ci/capacity-gate.sh BASELINE_TELSIM CANDIDATE_TELSIM
+#
+# Environment (all optional):
+#   SCENARIOS       scenario files to run   [scenarios/erlang_c.ron scenarios/erlang_b.ron scenarios/call_centre.ron]
+#   RUN_ARGS        extra `telsim run` options for both sides, e.g. "--replications 20"
+#   CANDIDATE_ARGS  extra options for the candidate only (what-if: "--set portals.acme.agents=45")
+#   TOLERANCE       allowed relative worsening [5%]
+#   DIFF_ARGS       extra `telsim diff` options, e.g. "--metric p95_wait_s --scope platform"
+#   OUT             where the runs and reports go [capacity-gate/]
+#
+# Both sides run with each scenario's own seed. Prints one Markdown table per
+# scenario (appended to $GITHUB_STEP_SUMMARY when set, and to OUT/report.md).
+# Exit 0 no regression, 1 regression, 2 or 3 when a run or diff could not be
+# done.
+set -uo pipefail
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 BASELINE_TELSIM CANDIDATE_TELSIM" >&2
+    exit 2
+fi
+base=$1
+cand=$2
+scenarios=${SCENARIOS:-scenarios/erlang_c.ron scenarios/erlang_b.ron scenarios/call_centre.ron}
+out=${OUT:-capacity-gate}
+tolerance=${TOLERANCE:-5%}
+mkdir -p "$out"
+report=$out/report.md
+: > "$report"
+
+status=0
+for scenario in $scenarios; do
+    name=$(basename "$scenario" .ron)
+    for side in baseline candidate; do
+        if [ "$side" = baseline ]; then bin=$base; extra=""; else bin=$cand; extra=${CANDIDATE_ARGS:-}; fi
+        # A run exits 1 when a scenario check fails: that is for the diff to judge.
+        # shellcheck disable=SC2086
+        "$bin" run "$scenario" --out "$out/$side/$name" --no-calls --quiet ${RUN_ARGS:-} $extra > /dev/null
+        rc=$?
+        if [ "$rc" -ge 2 ]; then
+            echo "error: $side run of $scenario failed (exit $rc)" >&2
+            exit "$rc"
+        fi
+    done
+    {
+        echo "#### $name"
+        echo
+    } >> "$report"
+    # shellcheck disable=SC2086
+    "$cand" diff "$out/baseline/$name" "$out/candidate/$name" --format md \
+        --tolerance "$tolerance" ${DIFF_ARGS:-} > "$out/$name.md"
+    rc=$?
+    cat "$out/$name.md" >> "$report"
+    echo >> "$report"
+    case $rc in
+        0) echo "capacity gate: $name ok" >&2 ;;
+        1) echo "capacity gate: $name REGRESSED" >&2; status=1 ;;
+        *) echo "error: telsim diff failed on $name (exit $rc)" >&2; exit "$rc" ;;
+    esac
+done
+
+cat "$report"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    cat "$report" >> "$GITHUB_STEP_SUMMARY"
+fi
+exit "$status"

@@ -1,0 +1,369 @@
+//! Small, dependency-free SVG charts: line charts over time and histograms.
+//!
+//! Why not a plotting crate: the charts telsim needs are few and plain, and
+//! writing the SVG ourselves keeps the output byte-for-byte deterministic
+//! (same run → same files), needs no font files for text layout, and costs
+//! no compile time. Text is left to the browser (`<text>` with a generic
+//! sans-serif font).
+
+use std::fmt::Write;
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 360.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+
+/// Colour-blind-safe palette (Okabe & Ito, 2008).
+pub const PALETTE: [&str; 8] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+];
+
+/// One line: a name for the legend and (x, y) points; y = NaN leaves a gap.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+}
+
+/// Bars of a histogram: (low edge, high edge, height).
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub bins: Vec<(f64, f64, f64)>,
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Tick positions on [lo, hi]: about `target` ticks at 1, 2 or 5 × 10^k.
+pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+fn tick_label(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        format!("{v:.1e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Extends [lo, hi] to whole ticks (and a zero-height range to a visible one).
+fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
+    let t = ticks(lo, hi, 5);
+    let step = if t.len() > 1 {
+        t[1] - t[0]
+    } else {
+        (hi - lo) / 5.0
+    };
+    ((lo / step).floor() * step, (hi / step).ceil() * step)
+}
+
+struct Frame {
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Frame {
+    fn px(&self, x: f64) -> f64 {
+        LEFT + (x - self.x.0) / (self.x.1 - self.x.0) * (WIDTH - LEFT - RIGHT)
+    }
+    fn py(&self, y: f64) -> f64 {
+        HEIGHT - BOTTOM - (y - self.y.0) / (self.y.1 - self.y.0) * (HEIGHT - TOP - BOTTOM)
+    }
+}
+
+fn open(o: &mut String, kind: &str, title: &str, series: usize) {
+    let _ = write!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"telsim-chart\" data-kind=\"{kind}\" data-series=\"{series}\" \
+         width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <title>{t}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"{cx}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{t}</text>\n",
+        t = escape(title),
+        cx = WIDTH / 2.0
+    );
+}
+
+fn axes(o: &mut String, f: &Frame, x_label: &str, y_label: &str) {
+    let (x0, x1) = (LEFT, WIDTH - RIGHT);
+    let (y0, y1) = (HEIGHT - BOTTOM, TOP);
+    for t in ticks(f.y.0, f.y.1, 5) {
+        let y = f.py(t);
+        let _ = writeln!(
+            o,
+            "<line x1=\"{x0}\" y1=\"{y:.1}\" x2=\"{x1}\" y2=\"{y:.1}\" stroke=\"#e5e5e5\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            x0 - 6.0,
+            y + 4.0,
+            tick_label(t)
+        );
+    }
+    for t in ticks(f.x.0, f.x.1, 8) {
+        let x = f.px(t);
+        let _ = writeln!(
+            o,
+            "<line x1=\"{x:.1}\" y1=\"{y0}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            y0 + 5.0,
+            y0 + 18.0,
+            tick_label(t)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "<polyline points=\"{x0},{y1} {x0},{y0} {x1},{y0}\" fill=\"none\" stroke=\"#333\"/>\n\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n\
+         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+        (x0 + x1) / 2.0,
+        HEIGHT - 10.0,
+        escape(x_label),
+        (y0 + y1) / 2.0,
+        escape(y_label)
+    );
+}
+
+/// A line chart; series without finite points are left out of the legend.
+pub fn line_chart(c: &LineChart) -> String {
+    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let all: Vec<(f64, f64)> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().filter(finite).copied())
+        .collect();
+    let mut o = String::new();
+    open(&mut o, "line", &c.title, c.series.len());
+    if all.is_empty() {
+        let _ = writeln!(
+            o,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>\n</svg>",
+            WIDTH / 2.0,
+            HEIGHT / 2.0
+        );
+        return o;
+    }
+    let xmin = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let xmax = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let ymin = all
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let ymax = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    // Time axes start at zero.
+    let xmin = xmin.min(0.0);
+    let f = Frame {
+        x: if xmax > xmin {
+            (xmin, xmax)
+        } else {
+            (xmin - 0.5, xmin + 0.5)
+        },
+        y: nice_range(ymin, ymax),
+    };
+    axes(&mut o, &f, &c.x_label, &c.y_label);
+    // The legend is drawn last, on a light box, so lines never hide it.
+    let longest = c
+        .series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut legend = format!(
+        "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#dddddd\"/>\n",
+        WIDTH - RIGHT - 196.0,
+        TOP - 2.0,
+        (34.0 + 6.5 * longest as f64).min(196.0),
+        16.0 * c.series.len() as f64 + 6.0
+    );
+    for (i, s) in c.series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let dash = if s.dashed {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
+        // Split at gaps so a missing value breaks the line.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in &s.points {
+            if finite(&p) {
+                runs.last_mut().unwrap().push(*p);
+            } else if !runs.last().unwrap().is_empty() {
+                runs.push(Vec::new());
+            }
+        }
+        for run in runs.iter().filter(|r| !r.is_empty()) {
+            let pts: Vec<String> = run
+                .iter()
+                .map(|&(x, y)| format!("{:.1},{:.1}", f.px(x), f.py(y)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "<polyline class=\"series\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>",
+                pts.join(" ")
+            );
+        }
+        let lx = WIDTH - RIGHT - 190.0;
+        let ly = TOP + 8.0 + 16.0 * i as f64;
+        let _ = writeln!(
+            legend,
+            "<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{:.0}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
+             <text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
+            lx + 22.0,
+            lx + 28.0,
+            ly + 4.0,
+            escape(&s.name)
+        );
+    }
+    o.push_str(&legend);
+    o.push_str("</svg>\n");
+    o
+}
+
+/// A histogram with bars from the x axis.
+pub fn histogram(h: &Histogram) -> String {
+    let mut o = String::new();
+    open(&mut o, "histogram", &h.title, 1);
+    if h.bins.is_empty() {
+        let _ = writeln!(
+            o,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>\n</svg>",
+            WIDTH / 2.0,
+            HEIGHT / 2.0
+        );
+        return o;
+    }
+    let xmin = h.bins.first().unwrap().0;
+    let xmax = h.bins.last().unwrap().1;
+    let ymax = h.bins.iter().map(|b| b.2).fold(0.0, f64::max);
+    let f = Frame {
+        x: if xmax > xmin {
+            (xmin, xmax)
+        } else {
+            (xmin - 0.5, xmin + 0.5)
+        },
+        y: nice_range(0.0, ymax),
+    };
+    axes(&mut o, &f, &h.x_label, &h.y_label);
+    for &(lo, hi, v) in &h.bins {
+        let (x0, x1) = (f.px(lo), f.px(hi));
+        let (y0, y1) = (f.py(0.0), f.py(v));
+        let _ = writeln!(
+            o,
+            "<rect class=\"bar\" x=\"{x0:.1}\" y=\"{y1:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.5\"/>",
+            (x1 - x0).max(0.5),
+            (y0 - y1).max(0.0),
+            PALETTE[0]
+        );
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// Bins `values` into `n` equal bins over [lo, hi] (values above hi go in
+/// the last bin, so the tail is not silently lost).
+pub fn bin(values: &[f64], lo: f64, hi: f64, n: usize) -> Vec<(f64, f64, f64)> {
+    if values.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    let w = (hi - lo) / n as f64;
+    let mut counts = vec![0.0; n];
+    for &v in values {
+        let i = (((v - lo) / w).floor().max(0.0) as usize).min(n - 1);
+        counts[i] += 1.0;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (lo + i as f64 * w, lo + (i + 1) as f64 * w, c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(0.0, 10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(
+            ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
+        assert_eq!(nice_range(0.0, 47.3), (0.0, 50.0));
+    }
+
+    #[test]
+    fn charts_have_one_polyline_per_series_and_escape_text() {
+        let svg = line_chart(&LineChart {
+            title: "a < b".into(),
+            x_label: "t".into(),
+            y_label: "y".into(),
+            series: vec![
+                Series {
+                    name: "one".into(),
+                    points: vec![(0.0, 1.0), (1.0, 2.0)],
+                    dashed: false,
+                },
+                Series {
+                    name: "two".into(),
+                    points: vec![(0.0, 3.0), (1.0, f64::NAN), (2.0, 1.0), (3.0, 2.0)],
+                    dashed: true,
+                },
+            ],
+        });
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("a &lt; b"));
+        assert_eq!(svg.matches("class=\"series\"").count(), 3); // the gap splits "two"
+        assert!(svg.trim_end().ends_with("</svg>"));
+        let h = histogram(&Histogram {
+            title: "h".into(),
+            x_label: "x".into(),
+            y_label: "n".into(),
+            bins: bin(&[0.5, 1.5, 1.6, 99.0], 0.0, 3.0, 3),
+        });
+        assert_eq!(h.matches("class=\"bar\"").count(), 3);
+        assert_eq!(bin(&[0.5, 1.5, 1.6, 99.0], 0.0, 3.0, 3)[2].2, 1.0);
+    }
+}
