@@ -174,6 +174,9 @@ pub struct Platform<'m, S: RecordSink> {
     deferred: Vec<(SimTime, Event)>,
     /// Upgrades per second of the running eager rollout (0: none).
     eager_rate: f64,
+    /// An interval tick is scheduled: the current interval is open and has
+    /// to be closed, at the drain limit if not before.
+    tick_pending: bool,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -250,6 +253,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             trace: None,
             deferred: Vec::new(),
             eager_rate: 0.0,
+            tick_pending: false,
         }
     }
 
@@ -274,6 +278,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             q.schedule_at(*at, Event::Network(i as u16));
         }
         q.schedule_at(m.interval.min(m.duration), Event::IntervalTick);
+        self.tick_pending = true;
         for p in 0..self.portals.len() {
             self.schedule_next_arrival(p, q);
             self.schedule_next_outbound(p, SimTime::ZERO, q);
@@ -1005,18 +1010,21 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     // ---- milestones ------------------------------------------------------
 
     fn on_interval_tick(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        self.tick_pending = false;
         self.close_interval(now);
         if now < self.m.duration {
             q.schedule_at(
                 (now + self.m.interval).min(self.m.duration),
                 Event::IntervalTick,
             );
+            self.tick_pending = true;
         } else if self.calls.live() > 0 {
             // Arrivals have stopped but calls are still ending: keep
             // writing intervals through the drain so that interval counts
             // add up to calls.csv.
             let drain_end = self.m.duration + self.m.drain;
             q.schedule_at((now + self.m.interval).min(drain_end), Event::IntervalTick);
+            self.tick_pending = true;
         }
     }
 
@@ -1032,6 +1040,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         let scopes = 1 + np + self.servers.len();
+        let money = self.m.has_money();
         // The platform's counters are the sum of its portals'.
         let mut platform = IntervalCounters::default();
         for p in 0..np {
@@ -1052,6 +1061,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 agent_occupancy: None,
                 server_utilisation: None,
                 controller: None,
+                balance: (money && (1..=np).contains(&s))
+                    .then(|| self.portals[s - 1].wallet.balance),
             };
             if s == 0 {
                 row.controller = self.ctrl.as_mut().map(|c| std::mem::take(&mut c.interval));
@@ -1232,8 +1243,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.unfinished += 1;
         }
         // The interval running at the drain limit (with no drain time, the
-        // last one before `duration`) is still open: close it here.
-        if self.interval_start < now {
+        // last one before `duration`) is still open: close it here — unless
+        // every call had ended before: ticks stopped at the last one and the
+        // time since holds nothing (no empty row up to the drain limit).
+        if self.interval_start < now && self.tick_pending {
             self.close_interval(now);
         }
         self.stopped = true;

@@ -38,6 +38,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether any balance can move (calls billed, rent, top-ups): only then
+    /// do balances belong in the interval rows.
+    pub fn has_money(&self) -> bool {
+        self.portals.iter().any(|p| {
+            p.outbound.is_some()
+                || !p.money.inbound.is_free()
+                || p.money.monthly_fee > 0
+                || p.money.topup.is_some()
+        })
+    }
+
     pub fn total_agents(&self) -> usize {
         self.portals.iter().map(|p| p.agent_names.len()).sum()
     }

@@ -59,4 +59,6 @@ pub struct IntervalRow {
     pub server_utilisation: Option<f64>,
     /// Platform rows, with a controller: its work in the interval.
     pub controller: Option<crate::model::controller::ControllerCounters>,
+    /// Portal rows: the balance at the interval's end (minor units).
+    pub balance: Option<crate::money::Minor>,
 }

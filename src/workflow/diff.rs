@@ -31,11 +31,13 @@ pub enum Better {
 /// The direction of a summary metric by name (unknown metrics: neither).
 pub fn better(metric: &str) -> Better {
     match metric {
-        "answered" | "service_level" | "mean_mos" | "p5_mos" => Better::Higher,
+        "answered" | "service_level" | "mean_mos" | "p5_mos" | "mean_lead_h"
+        | "cache_hit_ratio" => Better::Higher,
         "abandoned" | "blocked" | "voicemail" | "no_answer" | "unfinished" | "dropped"
         | "failed" | "p_wait" | "asa_s" | "mean_wait_s" | "p95_wait_s" | "max_wait_s"
         | "abandon_rate" | "blocking_rate" | "mean_queue" | "mean_loss_pct" | "mean_pdd_ms"
-        | "mean_media_gap_s" | "rejected_balance" | "zero_balance_s" => Better::Lower,
+        | "mean_media_gap_s" | "rejected_balance" | "zero_balance_h" | "ctrl_timeouts"
+        | "ctrl_mean_wait_ms" | "ctrl_max_wait_ms" => Better::Lower,
         _ => Better::Neither,
     }
 }
