@@ -502,3 +502,68 @@ fn transfers_account_talk_per_leg() {
         "both blind and attended transfers happen: {kinds:?}"
     );
 }
+
+#[test]
+fn a_sip_server_restart_causes_a_registration_burst() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        "register_storm",
+        tmp.path(),
+        &["--replications", "2", "--no-calls"],
+    );
+    let iv = rows(&tmp.path().join("intervals.csv"));
+    let t = |r: &Row| r["interval_start_s"].parse::<f64>().unwrap();
+    let n = |r: &Row, c: &str| r[c].parse::<f64>().unwrap_or(0.0);
+    for rep in ["0", "1"] {
+        let sip1: Vec<&Row> = iv
+            .iter()
+            .filter(|r| r["replication"] == rep && r["scope"] == "sip-1")
+            .collect();
+        let platform: Vec<&Row> = iv
+            .iter()
+            .filter(|r| r["replication"] == rep && r["scope"] == "platform")
+            .collect();
+        // Every phone registers once at the start without a refusal (40/s
+        // over a minute is room for 2 400).
+        let first: f64 = sip1
+            .iter()
+            .filter(|r| t(r) < 60.0)
+            .map(|r| n(r, "registers"))
+            .sum();
+        assert_eq!(first, 1200.0, "replication {rep}");
+        // While down, every attempt is refused; the restart minute takes at
+        // most 40 a second and refuses the rest of the burst.
+        let down: Vec<&&Row> = sip1
+            .iter()
+            .filter(|r| (3600.0..3900.0).contains(&t(r)))
+            .collect();
+        assert!(down.iter().all(|r| n(r, "registers") == 0.0));
+        let restart = sip1.iter().find(|r| t(r) == 3900.0).unwrap();
+        assert!(n(restart, "registers") <= 40.0 * 60.0);
+        assert!(n(restart, "register_rejects") > 500.0, "{restart:?}");
+        // Agents go offline with the server and are all back within minutes.
+        let offline = |from: f64, to: f64| {
+            platform
+                .iter()
+                .filter(|r| (from..to).contains(&t(r)))
+                .map(|r| n(r, "offline_agents"))
+                .fold(0.0, f64::max)
+        };
+        assert_eq!(offline(60.0, 3540.0), 0.0);
+        assert!(offline(3600.0, 3900.0) > 800.0);
+        assert_eq!(offline(4200.0, 10800.0), 0.0);
+        // Callers notice: service level dips while the phones are away.
+        let sl = |from: f64, to: f64| {
+            let rs: Vec<f64> = platform
+                .iter()
+                .filter(|r| (from..to).contains(&t(r)))
+                .map(|r| n(r, "service_level"))
+                .collect();
+            rs.iter().sum::<f64>() / rs.len() as f64
+        };
+        assert!(
+            sl(3780.0, 3960.0) + 0.1 < sl(600.0, 3500.0),
+            "replication {rep}"
+        );
+    }
+}

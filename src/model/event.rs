@@ -76,6 +76,11 @@ pub enum Event {
     TransferTimeout(CallRef),
     /// Attended transfer: the consultation ends, the transferor leaves.
     ConsultEnd(CallRef),
+    /// An agent's SIP phone (re-)registers; `gen` drops superseded attempts.
+    Register {
+        agent: u32,
+        gen: u32,
+    },
 }
 
 #[cfg(test)]

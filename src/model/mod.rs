@@ -29,7 +29,7 @@ pub use platform::{
 };
 pub use record::{CallRecord, MediaRecord, Outcome, RecordSink, TransferRecord};
 pub use spec::{
-    ArrivalSpec, CheckSpec, ControllerSpec, DestinationSpec, Model, MoneySpec, NetEvent,
-    NetworkSpec, NoAnswerRule, OutboundSpec, PortalSpec, RolloutSpec, Scope, ServerSpec, StepsSpec,
-    TopUpRule, TopUpSpec, TransfersSpec,
+    ArrivalSpec, CheckSpec, ControllerSpec, DestinationSpec, DevicesSpec, Model, MoneySpec,
+    NetEvent, NetworkSpec, NoAnswerRule, OutboundSpec, PortalSpec, RolloutSpec, Scope, ServerSpec,
+    StepsSpec, TopUpRule, TopUpSpec, TransfersSpec,
 };

@@ -11,6 +11,7 @@ use crate::scenario::types::Policy;
 use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals};
 
 mod billing;
+mod devices;
 mod outbound;
 mod steps;
 mod trace;
@@ -177,6 +178,10 @@ pub struct Platform<'m, S: RecordSink> {
     /// An interval tick is scheduled: the current interval is open and has
     /// to be closed, at the drain limit if not before.
     tick_pending: bool,
+    /// SIP phones by global agent index (empty without devices).
+    phones: Vec<Option<devices::Phone>>,
+    /// Agents offline per portal (phone not registered).
+    offline: Vec<u32>,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -254,6 +259,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             deferred: Vec::new(),
             eager_rate: 0.0,
             tick_pending: false,
+            phones: if m.portals.iter().any(|p| p.devices.is_some()) {
+                vec![None; m.total_agents()]
+            } else {
+                Vec::new()
+            },
+            offline: vec![0; np],
         }
     }
 
@@ -284,6 +295,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.schedule_next_outbound(p, SimTime::ZERO, q);
         }
         self.start_business(q);
+        self.start_devices(q);
     }
 
     pub fn sink(&self) -> &S {
@@ -858,6 +870,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         debug_assert!(pr.queue.state(local) != AgentState::Free);
         pr.queue.set_state(local, AgentState::Free);
         self.busy_dec(now, p);
+        if !self.phones.is_empty() && !self.phone_ready(p, agent) {
+            return;
+        }
         self.dispatch(now, p, Some(agent), q);
     }
 
@@ -1063,6 +1078,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 controller: None,
                 balance: (money && (1..=np).contains(&s))
                     .then(|| self.portals[s - 1].wallet.balance),
+                offline: (!self.phones.is_empty() && s <= np).then(|| {
+                    if s == 0 {
+                        self.offline.iter().sum()
+                    } else {
+                        self.offline[s - 1]
+                    }
+                }),
             };
             if s == 0 {
                 row.controller = self.ctrl.as_mut().map(|c| std::mem::take(&mut c.interval));
@@ -1105,8 +1127,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                         }
                     }
                 }
+                self.server_lost_registrations(now, s, q);
             }
-            NetEvent::RecoverServer(s) => self.servers[s as usize].failed = false,
+            NetEvent::RecoverServer(s) => {
+                self.servers[s as usize].failed = false;
+                self.server_restart_burst(now, s, q);
+            }
             NetEvent::FailLink(_)
             | NetEvent::RecoverLink(_)
             | NetEvent::FailNode(_)
@@ -1334,6 +1360,7 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::TransferAnswer(c) => self.on_transfer_answer(now, c, q),
             Event::TransferTimeout(c) => self.on_transfer_timeout(now, c, q),
             Event::ConsultEnd(c) => self.on_consult_end(now, c, q),
+            Event::Register { agent, gen } => self.on_register(now, agent, gen, q),
         }
         if !self.deferred.is_empty() {
             self.flush_deferred(q);

@@ -8,6 +8,8 @@ pub enum AgentState {
     Ringing(CallRef),
     Talking(CallRef),
     Wrapup,
+    /// The agent's SIP phone is not registered: cannot be rung.
+    Offline,
 }
 
 /// A portal's queue: its agents' states and the FIFO line of waiting calls.

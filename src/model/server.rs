@@ -14,6 +14,9 @@ pub struct ServerState {
     pub failed: bool,
     window_s: u64,
     accepted_in_window: u32,
+    pub max_registers_per_s: u32,
+    register_window_s: u64,
+    registers_in_window: u32,
 }
 
 impl ServerState {
@@ -25,6 +28,9 @@ impl ServerState {
             failed: false,
             window_s: u64::MAX,
             accepted_in_window: 0,
+            max_registers_per_s: spec.max_registers_per_s.unwrap_or(u32::MAX),
+            register_window_s: u64::MAX,
+            registers_in_window: 0,
         }
     }
 
@@ -49,6 +55,21 @@ impl ServerState {
         self.active += 1;
     }
 
+    /// Takes a REGISTER at `now` if the server is up and within its
+    /// registrations per second; false: refused (503).
+    pub fn register(&mut self, now: SimTime) -> bool {
+        let sec = now.micros() / SimTime::MICROS_PER_S;
+        if sec != self.register_window_s {
+            self.register_window_s = sec;
+            self.registers_in_window = 0;
+        }
+        if self.failed || self.registers_in_window >= self.max_registers_per_s {
+            return false;
+        }
+        self.registers_in_window += 1;
+        true
+    }
+
     pub fn release(&mut self) {
         debug_assert!(self.active > 0);
         self.active -= 1;
@@ -66,6 +87,7 @@ mod tests {
             max_calls,
             max_cps,
             node: None,
+            max_registers_per_s: None,
         }
     }
 

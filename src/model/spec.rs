@@ -62,6 +62,7 @@ pub struct ServerSpec {
     pub max_cps: Option<u32>,
     /// Topology node (only with a topology).
     pub node: Option<NodeIndex>,
+    pub max_registers_per_s: Option<u32>,
 }
 
 /// The network side of a scenario with a topology.
@@ -164,6 +165,15 @@ pub struct PortalSpec {
     pub outbound: Option<OutboundSpec>,
     pub money: MoneySpec,
     pub transfers: Option<TransfersSpec>,
+    pub devices: Option<DevicesSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DevicesSpec {
+    /// Local indices of the agents on SIP phones, with their SIP server.
+    pub phones: Vec<(u32, u16)>,
+    pub expires: SimTime,
+    pub retry: Sampler,
 }
 
 #[derive(Debug, Clone)]

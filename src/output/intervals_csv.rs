@@ -4,7 +4,7 @@ use crate::model::{Model, Outcome, ReplicationResult};
 
 use super::csv_text::{opt_f64, quote};
 
-pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,unfinished,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos,blacklisted,after_hours,outbound,rejected_balance,ctrl_requests,ctrl_load,ctrl_mean_wait_ms,ctrl_max_wait_ms,ctrl_timeouts,cache_hit_ratio,upgraded,balance\n";
+pub const INTERVALS_HEADER: &str = "replication,interval_start_s,interval_end_s,scope,kind,offered,answered,abandoned,blocked,voicemail,forwarded,no_answer,dropped,failed,unfinished,mean_concurrency,max_concurrency,mean_queue,max_queue,agent_occupancy,server_utilisation,asa_s,service_level,mean_mos,blacklisted,after_hours,outbound,rejected_balance,ctrl_requests,ctrl_load,ctrl_mean_wait_ms,ctrl_max_wait_ms,ctrl_timeouts,cache_hit_ratio,upgraded,balance,registers,register_rejects,offline_agents\n";
 
 /// Writes every replication's interval rows, replication by replication.
 /// `answered` counts answers given inside the interval; the other outcome
@@ -96,6 +96,10 @@ pub fn write_intervals(
             w.write_all(b",")?;
             if let Some(b) = row.balance {
                 w.write_all(crate::money::format_minor(b).as_bytes())?;
+            }
+            write!(w, ",{},{},", c.registers, c.register_rejects)?;
+            if let Some(n) = row.offline {
+                write!(w, "{n}")?;
             }
             w.write_all(b"\n")?;
         }

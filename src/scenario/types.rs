@@ -181,6 +181,10 @@ pub struct Server {
     /// Topology node the server sits on.
     #[serde(default)]
     pub node: Option<String>,
+    /// REGISTER requests processed per second (a fixed one-second window);
+    /// beyond it they are refused with 503 and phones retry.
+    #[serde(default)]
+    pub max_registers_per_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -288,6 +292,34 @@ pub struct Portal {
     /// A share of answered incoming calls is transferred to another agent.
     #[serde(default)]
     pub transfers: Option<Transfers>,
+    /// Agents' devices: SIP phones that register with a SIP server, or
+    /// browsers (WebRTC, signalling through the controller's WebSocket side).
+    #[serde(default)]
+    pub devices: Option<Devices>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Devices {
+    /// Share of agents on SIP phones (desk phones, softphones); the rest are
+    /// on browsers, always reachable.
+    pub sip_phones: f64,
+    /// Registration lifetime; phones re-register at 90% of it.
+    #[serde(default = "default_expires_s")]
+    pub expires_s: f64,
+    /// After a refused REGISTER, phones retry after a delay drawn from this.
+    #[serde(default = "default_register_retry_s")]
+    pub retry_s: Dist,
+}
+
+fn default_expires_s() -> f64 {
+    3600.0
+}
+fn default_register_retry_s() -> Dist {
+    Dist::Uniform {
+        min: 30.0,
+        max: 90.0,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -179,6 +179,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             max_calls: s.max_calls,
             max_cps: s.max_cps,
             node,
+            max_registers_per_s: s.max_registers_per_s,
         });
     }
     if servers.len() > u16::MAX as usize {
@@ -432,6 +433,13 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let outbound = super::validate_business::outbound(&mut ck, &path, p, &country);
         let money = super::validate_business::money(&mut ck, &path, p);
         let transfers = super::validate_business::transfers(&mut ck, &path, p);
+        let devices = super::validate_business::devices(
+            &mut ck,
+            &path,
+            p,
+            agent_names.len(),
+            &portal_servers,
+        );
         if let Some(n) = p.copies {
             if n == 0 || n > 100_000 {
                 ck.problem(
@@ -470,6 +478,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             outbound,
             money,
             transfers,
+            devices,
         });
     }
     let portals = expand_copies(&mut ck, sc, portals);

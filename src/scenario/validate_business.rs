@@ -4,8 +4,8 @@
 
 use crate::engine::{Sampler, SimTime};
 use crate::model::{
-    ControllerSpec, DestinationSpec, MoneySpec, OutboundSpec, RolloutSpec, StepsSpec, TopUpRule,
-    TopUpSpec, TransfersSpec,
+    ControllerSpec, DestinationSpec, DevicesSpec, MoneySpec, OutboundSpec, RolloutSpec, StepsSpec,
+    TopUpRule, TopUpSpec, TransfersSpec,
 };
 use crate::money::{to_minor, AlertRule, Calendar, Rate, TariffTable, Weekday};
 use crate::numbering;
@@ -426,5 +426,44 @@ pub fn transfers(ck: &mut Diagnostics, path: &str, p: &Portal) -> Option<Transfe
         after: ck.sampler(&format!("{tp}.after_s"), &t.after_s),
         consult: ck.sampler(&format!("{tp}.consult_s"), &t.consult_s),
         target_talk: ck.sampler(&format!("{tp}.target_talk_s"), &t.target_talk_s),
+    })
+}
+
+/// SIP phones: the first `sip_phones` share of the agents (by position),
+/// spread over the portal's SIP servers in turn.
+pub fn devices(
+    ck: &mut Diagnostics,
+    path: &str,
+    p: &Portal,
+    agents: usize,
+    sip_servers: &[u16],
+) -> Option<DevicesSpec> {
+    let d = p.devices.as_ref()?;
+    let dp = format!("{path}.devices");
+    let phones = share(ck, &format!("{dp}.sip_phones"), d.sip_phones);
+    let expires = ck.positive(&format!("{dp}.expires_s"), d.expires_s);
+    if expires.is_finite() && !(10.0..=604_800.0).contains(&expires) {
+        ck.problem(
+            format!("{dp}.expires_s"),
+            format!("must be 10 s to 7 days, got {expires}"),
+        );
+    }
+    let n = (phones * agents as f64).round() as usize;
+    if n > 0 && sip_servers.is_empty() {
+        ck.problem(
+            format!("{dp}.sip_phones"),
+            "SIP phones register with a SIP server: declare one (Server(kind: Sip, ..))",
+        );
+    }
+    Some(DevicesSpec {
+        phones: if sip_servers.is_empty() {
+            vec![]
+        } else {
+            (0..n)
+                .map(|k| (k as u32, sip_servers[k % sip_servers.len()]))
+                .collect()
+        },
+        expires: SimTime::from_secs_f64(expires.clamp(10.0, 604_800.0)),
+        retry: ck.sampler(&format!("{dp}.retry_s"), &d.retry_s),
     })
 }

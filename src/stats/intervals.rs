@@ -17,6 +17,9 @@ pub struct IntervalCounters {
     /// want of money (kept apart from the inbound outcome columns).
     pub outbound: u32,
     pub rejected_balance: u32,
+    /// Servers: REGISTERs taken and refused in the interval.
+    pub registers: u32,
+    pub register_rejects: u32,
 }
 
 impl IntervalCounters {
@@ -34,6 +37,8 @@ impl IntervalCounters {
         self.mos_sum += other.mos_sum;
         self.outbound += other.outbound;
         self.rejected_balance += other.rejected_balance;
+        self.registers += other.registers;
+        self.register_rejects += other.register_rejects;
     }
 
     pub fn outcome(&self, o: Outcome) -> u32 {
@@ -61,4 +66,7 @@ pub struct IntervalRow {
     pub controller: Option<crate::model::controller::ControllerCounters>,
     /// Portal rows: the balance at the interval's end (minor units).
     pub balance: Option<crate::money::Minor>,
+    /// Platform and portal rows, with devices: agents whose phone is not
+    /// registered at the interval's end.
+    pub offline: Option<u32>,
 }

@@ -1,0 +1,228 @@
+//! Agents' devices. Browser agents (WebRTC; signalling through the
+//! controller's WebSocket side) are always reachable. SIP phones register
+//! with a SIP server and re-register at 90% of the registration lifetime;
+//! a refused REGISTER (server down, or over its registrations per second)
+//! is retried after a delay, and a phone whose registration lapses cannot be
+//! rung. A failed server loses every registration on it; when it comes back
+//! all its phones re-register within seconds — the burst that can overrun
+//! `max_registers_per_s` and keep agents offline for minutes.
+
+use rand::Rng;
+
+use crate::engine::{EventQueue, SimTime};
+use crate::model::event::Event;
+use crate::model::queue::AgentState;
+use crate::model::record::RecordSink;
+
+use super::Platform;
+
+/// Per agent: its phone's server and registration, for agents on SIP phones.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Phone {
+    pub server: u16,
+    pub registered_until: SimTime,
+    pub gen: u32,
+    /// Go offline when the current call (and wrap-up) ends.
+    pub offline_pending: bool,
+}
+
+/// Phones spread their first registration over this long after the start.
+const FIRST_REGISTER_SPREAD_S: f64 = 60.0;
+/// After a server restart, phones re-register within this long.
+const RESTART_BURST_S: f64 = 5.0;
+
+impl<S: RecordSink> Platform<'_, S> {
+    /// Every phone registers once in the first minute.
+    pub(super) fn start_devices(&mut self, q: &mut EventQueue<Event>) {
+        for p in 0..self.portals.len() {
+            let Some(d) = &self.m.portals[p].devices else {
+                continue;
+            };
+            let base = self.portals[p].agent_base;
+            for &(local, server) in &d.phones {
+                let agent = base + local;
+                self.phones[agent as usize] = Some(Phone {
+                    server,
+                    registered_until: SimTime::ZERO,
+                    gen: 0,
+                    offline_pending: false,
+                });
+                // Not registered yet: offline until the first REGISTER.
+                self.portals[p].queue.set_state(local, AgentState::Offline);
+                self.offline[p] += 1;
+                let at = self.portals[p].rng_steps.gen::<f64>() * FIRST_REGISTER_SPREAD_S;
+                q.schedule_at(
+                    SimTime::from_secs_f64(at),
+                    Event::Register { agent, gen: 0 },
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_register(
+        &mut self,
+        now: SimTime,
+        agent: u32,
+        gen: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(phone) = self.phones[agent as usize] else {
+            return;
+        };
+        if phone.gen != gen {
+            return; // superseded (a restart burst rescheduled it)
+        }
+        let p = self.agent_portal[agent as usize] as usize;
+        let np = self.portals.len();
+        let s = phone.server as usize;
+        let expires = self.m.portals[p].devices.as_ref().expect("phones").expires;
+        if self.servers[s].register(now) {
+            self.iv[1 + np + s].registers += 1;
+            let ph = self.phones[agent as usize].as_mut().expect("phone");
+            ph.registered_until = now + expires;
+            ph.gen += 1;
+            let next = now + SimTime(expires.micros() / 10 * 9);
+            let g = ph.gen;
+            if next < self.m.duration {
+                q.schedule_at(next, Event::Register { agent, gen: g });
+            }
+            self.phone_online(now, p, agent, q);
+        } else {
+            self.iv[1 + np + s].register_rejects += 1;
+            let retry = self.m.portals[p]
+                .devices
+                .as_ref()
+                .expect("phones")
+                .retry
+                .sample(&mut self.portals[p].rng_steps);
+            let ph = self.phones[agent as usize].as_mut().expect("phone");
+            ph.gen += 1;
+            let g = ph.gen;
+            let until = ph.registered_until;
+            if now >= until {
+                self.phone_offline(p, agent);
+            }
+            // Retry, and try once more at expiry if that comes first.
+            let at = if until > now {
+                (now + retry).min(until)
+            } else {
+                now + retry
+            };
+            if at < self.m.duration {
+                q.schedule_at(at, Event::Register { agent, gen: g });
+            }
+        }
+    }
+
+    fn phone_online(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
+        let ph = self.phones[agent as usize].as_mut().expect("phone");
+        ph.offline_pending = false;
+        let local = agent - self.portals[p].agent_base;
+        if self.portals[p].queue.state(local) == AgentState::Offline {
+            self.portals[p].queue.set_state(local, AgentState::Free);
+            self.offline[p] -= 1;
+            self.dispatch(now, p, Some(agent), q);
+        }
+    }
+
+    fn phone_offline(&mut self, p: usize, agent: u32) {
+        let local = agent - self.portals[p].agent_base;
+        match self.portals[p].queue.state(local) {
+            AgentState::Free => {
+                self.portals[p].queue.set_state(local, AgentState::Offline);
+                self.offline[p] += 1;
+            }
+            AgentState::Offline => {}
+            // A call in progress goes on; the phone is unreachable after it.
+            _ => {
+                self.phones[agent as usize]
+                    .as_mut()
+                    .expect("phone")
+                    .offline_pending = true
+            }
+        }
+    }
+
+    /// An agent finishing work: free, or offline if the phone's registration
+    /// lapsed meanwhile. True if the agent is free.
+    pub(super) fn phone_ready(&mut self, p: usize, agent: u32) -> bool {
+        match self.phones.get(agent as usize).copied().flatten() {
+            Some(ph) if ph.offline_pending => {
+                let local = agent - self.portals[p].agent_base;
+                self.portals[p].queue.set_state(local, AgentState::Offline);
+                self.offline[p] += 1;
+                self.phones[agent as usize]
+                    .as_mut()
+                    .expect("phone")
+                    .offline_pending = false;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// A SIP server failed: its registrations are gone; phones retry.
+    pub(super) fn server_lost_registrations(
+        &mut self,
+        now: SimTime,
+        s: u16,
+        q: &mut EventQueue<Event>,
+    ) {
+        for agent in 0..self.phones.len() {
+            let Some(ph) = self.phones[agent] else {
+                continue;
+            };
+            if ph.server != s {
+                continue;
+            }
+            let p = self.agent_portal[agent] as usize;
+            let ph = self.phones[agent].as_mut().expect("phone");
+            ph.registered_until = now;
+            ph.gen += 1;
+            let g = ph.gen;
+            self.phone_offline(p, agent as u32);
+            let retry = self.m.portals[p]
+                .devices
+                .as_ref()
+                .expect("phones")
+                .retry
+                .sample(&mut self.portals[p].rng_steps);
+            if now + retry < self.m.duration {
+                q.schedule_at(
+                    now + retry,
+                    Event::Register {
+                        agent: agent as u32,
+                        gen: g,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A SIP server is back: every phone on it re-registers within seconds.
+    pub(super) fn server_restart_burst(&mut self, now: SimTime, s: u16, q: &mut EventQueue<Event>) {
+        for agent in 0..self.phones.len() {
+            let Some(ph) = self.phones[agent] else {
+                continue;
+            };
+            if ph.server != s {
+                continue;
+            }
+            let p = self.agent_portal[agent] as usize;
+            let at = now
+                + SimTime::from_secs_f64(self.portals[p].rng_steps.gen::<f64>() * RESTART_BURST_S);
+            let ph = self.phones[agent].as_mut().expect("phone");
+            ph.gen += 1;
+            let g = ph.gen;
+            if at < self.m.duration {
+                q.schedule_at(
+                    at,
+                    Event::Register {
+                        agent: agent as u32,
+                        gen: g,
+                    },
+                );
+            }
+        }
+    }
+}
