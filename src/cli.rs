@@ -17,7 +17,9 @@ use crate::scenario::Override;
         that world over independent replications and writes CSV results with 95% confidence \
         intervals. Checks declared in the scenario turn a run into a capacity regression test.",
     after_help = "Exit codes: 0 ran and every check held; 1 ran and a check failed; \
-        2 bad input (usage, syntax, validation); 3 I/O or internal error."
+        2 bad input (usage, syntax, validation, over the resource limits); 3 I/O or \
+        internal error (including a broken invariant); 130 interrupted (SIGINT or SIGTERM: \
+        finished replications are written as *.partial.csv)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,6 +54,14 @@ pub struct ScenarioArgs {
     /// Repeatable; applied in order.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Refuse runs estimated to handle more events than this (all
+    /// replications together; `1e11` notation allowed) [default: 1e10].
+    #[arg(long, value_name = "N", value_parser = crate::robustness::budget::parse_count)]
+    pub max_events: Option<u64>,
+    /// Refuse runs estimated to need more memory than this (`512M`, `4G`)
+    /// [default: 512M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::robustness::budget::parse_bytes)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -96,4 +106,8 @@ pub struct RoutesArgs {
     /// Fail a node (and so every link at it) before routing. Repeatable.
     #[arg(long = "fail-node", value_name = "NODE")]
     pub fail_nodes: Vec<String>,
+    /// Refuse topologies whose all-pairs routing table would need more
+    /// memory than this (`512M`, `4G`) [default: 512M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::robustness::budget::parse_bytes)]
+    pub max_memory: Option<u64>,
 }

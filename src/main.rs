@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
@@ -13,12 +13,71 @@ use telsim::cli::{Cli, Command, RoutesArgs, RunArgs};
 use telsim::network::{self, Failures, Routes, TopologyError};
 use telsim::orchestrate::{self, RunError, RunOptions};
 use telsim::output::{describe_model, render_checks};
+use telsim::robustness::budget::{routing_table_bytes, Bytes};
+use telsim::robustness::Limits;
 use telsim::scenario::{Override, ScenarioError};
 use telsim::stats::{Metric, Verdict};
 
 const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
+/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Listens for SIGINT and SIGTERM on a thread of its own from the start of a
+/// run (so a signal during loading is caught too): the first sets `cancel`,
+/// which stops the replications gracefully; a second one exits at once.
+/// Returns only once the handlers are installed.
+fn listen_for_interrupts(cancel: Arc<AtomicBool>) {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("telsim-signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            else {
+                let _ = ready_tx.send(());
+                return;
+            };
+            rt.block_on(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    let _ = ready_tx.send(());
+                    return;
+                };
+                let _ = ready_tx.send(());
+                for n in 0.. {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    if n == 0 {
+                        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
+                        cancel.store(true, Ordering::SeqCst);
+                    } else {
+                        std::process::exit(EXIT_INTERRUPTED.into());
+                    }
+                }
+            });
+        });
+    if spawned.is_ok() {
+        let _ = ready_rx.recv();
+    }
+}
+
+/// The resource limits from the command line, defaults for the rest.
+fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
+    let d = Limits::default();
+    Limits {
+        max_events: args.max_events.unwrap_or(d.max_events),
+        max_memory: args.max_memory.unwrap_or(d.max_memory),
+        jobs,
+    }
+}
 
 /// An input file that cannot be read because it is missing, not text, or a
 /// folder is bad input; other read failures (permissions, disk) are I/O.
@@ -48,8 +107,13 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => {
-            match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
-                Ok(model) => {
+            let limits = limits(&args.scenario, Limits::default().jobs);
+            match telsim::load_model_within(
+                &args.scenario.scenario,
+                &args.scenario.overrides,
+                &limits,
+            ) {
+                Ok((model, _)) => {
                     print!("{}", describe_model(&model));
                     ExitCode::SUCCESS
                 }
@@ -93,6 +157,20 @@ fn routes(args: RoutesArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
+    // All pairs are routed: refuse what would not fit rather than thrash.
+    let need = routing_table_bytes(&topo);
+    let max_memory = args.max_memory.unwrap_or(Limits::default().max_memory);
+    if need > max_memory as f64 {
+        eprintln!(
+            "error: {}: {} nodes: the all-pairs routing table would need about {}, above the limit of {}; \
+             raise it with --max-memory if you mean it",
+            args.topology.display(),
+            topo.node_count(),
+            Bytes(need),
+            Bytes(max_memory as f64)
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let routes = Routes::compute(&topo, &failures);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match network::write_routes_csv(&mut out, &topo, &routes).and_then(|()| out.flush()) {
@@ -120,13 +198,6 @@ fn run(args: RunArgs) -> ExitCode {
             value: r.to_string(),
         });
     }
-    let model = match telsim::load_model(&args.scenario.scenario, &overrides) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(scenario_exit(&e));
-        }
-    };
     if args.jobs == Some(0) {
         eprintln!("error: --jobs must be at least 1");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -134,6 +205,20 @@ fn run(args: RunArgs) -> ExitCode {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cancel = Arc::new(AtomicBool::new(false));
+    listen_for_interrupts(cancel.clone());
+    let limits = limits(&args.scenario, jobs);
+    let model = match telsim::load_model_within(&args.scenario.scenario, &overrides, &limits) {
+        Ok((m, _)) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(scenario_exit(&e));
+        }
+    };
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!("error: interrupted before the run started: nothing was written");
+        return ExitCode::from(EXIT_INTERRUPTED);
+    }
     let out_dir = args
         .out
         .clone()
@@ -143,7 +228,7 @@ fn run(args: RunArgs) -> ExitCode {
         out_dir,
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel,
     };
     let model = Arc::new(model);
     let report = match orchestrate::run(model.clone(), &opts) {
@@ -151,7 +236,15 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(match e {
-                RunError::Io { .. } | RunError::Interrupted | RunError::Internal(_) => EXIT_IO,
+                RunError::Interrupted(stopped) => {
+                    if !args.quiet {
+                        for f in &stopped.files {
+                            eprintln!("wrote {}", f.display());
+                        }
+                    }
+                    EXIT_INTERRUPTED
+                }
+                RunError::Io { .. } | RunError::Internal(_) | RunError::Invariant(_) => EXIT_IO,
             });
         }
     };

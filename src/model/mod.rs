@@ -10,6 +10,8 @@
 mod arrivals;
 mod call;
 mod event;
+mod invariants;
+pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
 mod platform;

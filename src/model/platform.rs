@@ -13,6 +13,7 @@ use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTota
 use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallNet, CallState, CallTable};
 use super::event::{CallRef, Event};
+use super::invariants::{Invariants, Violation};
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
@@ -68,6 +69,9 @@ pub struct ReplicationResult {
     pub unfinished: u64,
     /// Peak number of calls in the system at once (memory follows this).
     pub peak_calls: usize,
+    /// The first invariant found broken (a bug: the run reports it as an
+    /// internal error).
+    pub violation: Option<Violation>,
 }
 
 /// The platform as an event handler: one replication of the scenario.
@@ -102,6 +106,8 @@ pub struct Platform<'m, S: RecordSink> {
     link_rows: Vec<LinkRow>,
     /// Network state of live calls by slot (with a topology only).
     call_net: Vec<CallNet>,
+    /// Always-on invariant checks (see `invariants.rs`).
+    inv: Invariants,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -153,6 +159,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             net: m.network.as_ref().map(NetworkState::new),
             link_rows: Vec::new(),
             call_net: Vec::new(),
+            inv: Invariants::new(m.seed, replication),
         }
     }
 
@@ -375,8 +382,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let mut best: Option<(SimTime, u32)> = None;
         let mut rung = 0u32;
         let mut last_rung = 0u32;
+        let inv = &mut self.inv;
         let mut ring = |local: u32, pr: &mut PortalRuntime| {
-            pr.queue.set_state(local, AgentState::Ringing(c));
+            let to = AgentState::Ringing(c);
+            inv.agent(now, pr.agent_base + local, pr.queue.state(local), to);
+            pr.queue.set_state(local, to);
             rung += 1;
             last_rung = local;
             let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
@@ -490,7 +500,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.release_ringing(now, c, p, Some(agent));
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
-        pr.queue.set_state(local, AgentState::Talking(c));
+        let to = AgentState::Talking(c);
+        self.inv.agent(now, agent, pr.queue.state(local), to);
+        pr.queue.set_state(local, to);
         if self.m.portals[p].policy == Policy::Evenly {
             pr.queue.rr_next = next_round_robin(local, pr.queue.len());
         }
@@ -753,6 +765,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         for s in [rec.server, rec.media_server].into_iter().flatten() {
             self.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
         }
+        self.inv.record(rec);
         self.sink.call_finished(rec);
     }
 
@@ -1044,6 +1057,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             calls: self.next_call_id,
             unfinished: self.unfinished,
             peak_calls: self.peak_calls,
+            violation: self.inv.violation().cloned(),
         }
     }
 }
@@ -1054,6 +1068,11 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
     #[inline]
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
         if self.stopped {
+            return;
+        }
+        self.inv.event(now);
+        if self.inv.violated() {
+            self.stopped = true;
             return;
         }
         match event {
@@ -1261,6 +1280,11 @@ pub fn run_replication<S: RecordSink>(
         if reached >= end {
             break;
         }
+    }
+    if !platform.inv.violated() {
+        let generated = platform.next_call_id;
+        let live = platform.calls.live() as u64;
+        platform.inv.conservation(q.now(), generated, live);
     }
     let result = platform.result(replication, q.processed());
     Some((result, platform.into_sink()))

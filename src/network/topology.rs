@@ -436,7 +436,7 @@ pub enum TopologyError {
 
 /// Reads, parses and validates a topology file.
 pub fn load_topology(path: &Path) -> Result<Topology, TopologyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Read {
+    let text = crate::robustness::input::read_text(path).map_err(|source| TopologyError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -50,10 +50,11 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError
 
 /// Reads a scenario file and applies `--set` overrides in order.
 pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
-    let original = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let original =
+        crate::robustness::input::read_text(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if overrides.is_empty() {
         let scenario = parse_scenario(&original, path)?;
         return Ok(Loaded {
