@@ -8,8 +8,13 @@ use std::path::Path;
 use super::error::Problem;
 use super::ron_path::{line_col, resolve, scan, Kind, Node, Target};
 
+/// Problems listed with their positions; beyond this a file is not worth
+/// reading problem by problem (and locating each costs a walk of the text).
+const MAX_PROBLEMS: usize = 200;
+
 /// Collects every problem rather than stopping at the first, so a user fixes
-/// a file in one pass.
+/// a file in one pass (up to [`MAX_PROBLEMS`], then one line saying more
+/// were left out).
 pub struct Diagnostics<'a> {
     text: &'a str,
     root: Option<Node>,
@@ -42,6 +47,17 @@ impl<'a> Diagnostics<'a> {
     }
 
     pub fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        if self.problems.len() > MAX_PROBLEMS {
+            return;
+        }
+        if self.problems.len() == MAX_PROBLEMS {
+            self.problems.push(Problem {
+                path: "...".to_string(),
+                line_col: None,
+                reason: format!("more problems not listed after the first {MAX_PROBLEMS}"),
+            });
+            return;
+        }
         let path = path.into();
         let line_col = self.locate(&path);
         self.problems.push(Problem {

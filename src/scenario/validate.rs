@@ -23,6 +23,13 @@ const MIN_STEP_S: f64 = 0.001;
 /// arrive closer than the clock's resolution and the run would never end.
 const MAX_PER_HOUR: f64 = 1e7;
 
+/// Agents over all portals: each has a name and state in the model, so this
+/// bounds the model's memory (about 100 MB) before any estimate is made.
+const MAX_TOTAL_AGENTS: i64 = 2_000_000;
+
+/// Portal–server pairs: every portal lists the servers it may use.
+const MAX_PORTAL_SERVER_PAIRS: usize = 4_000_000;
+
 type Checker<'a> = Diagnostics<'a>;
 
 /// Distributions built from the file, with problems reported at their path.
@@ -184,6 +191,16 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     if servers.len() > u16::MAX as usize {
         ck.problem("servers", "too many servers (at most 65535)");
     }
+    if sc.portals.len().saturating_mul(sc.servers.len()) > MAX_PORTAL_SERVER_PAIRS {
+        ck.problem(
+            "servers",
+            format!(
+                "{} portals × {} servers: at most {MAX_PORTAL_SERVER_PAIRS} portal–server pairs",
+                sc.portals.len(),
+                sc.servers.len()
+            ),
+        );
+    }
     if sc.portals.len() + sc.servers.len() >= u16::MAX as usize {
         // Interval rows number platform, portals and servers with 16 bits.
         ck.problem("portals", "at most 65534 portals and servers together");
@@ -198,10 +215,21 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     }
     let mut portal_names = HashSet::new();
     let mut portals = Vec::new();
+    let mut name_count: std::collections::HashMap<&str, usize> = Default::default();
+    for p in &sc.portals {
+        *name_count.entry(p.name.as_str()).or_default() += 1;
+    }
+    let portal_index: std::collections::HashMap<&str, usize> = sc
+        .portals
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
+    let mut total_agents: i64 = 0;
+    let mut first_agent: u32 = 0;
     for (i, p) in sc.portals.iter().enumerate() {
-        let key = if p.name.trim().is_empty()
-            || sc.portals.iter().filter(|q| q.name == p.name).count() > 1
-        {
+        let key = if p.name.trim().is_empty() || name_count[p.name.as_str()] > 1 {
             i.to_string()
         } else {
             p.name.clone()
@@ -237,6 +265,13 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 );
                 vec![]
             }
+            Agents::Count(n) if total_agents + n > MAX_TOTAL_AGENTS => {
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("at most {MAX_TOTAL_AGENTS} agents over all portals, this portal brings the total to {}", total_agents + n),
+                );
+                vec![]
+            }
             Agents::Count(n) => (1..=*n).map(|k| format!("agent-{k}")).collect(),
             Agents::Named(names) => {
                 if names.is_empty() {
@@ -259,6 +294,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 names.clone()
             }
         };
+
+        total_agents += agent_names.len() as i64;
 
         let qp = format!("{path}.queue");
         let ring_time_s = ck.positive(&format!("{qp}.ring_time_s"), p.queue.ring_time_s);
@@ -415,18 +452,36 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         }
 
         let mut agent_codecs = vec![p.codec; agent_names.len()];
+        let agent_index: std::collections::HashMap<&str, usize> = if p.agent_codecs.is_empty() {
+            Default::default()
+        } else {
+            agent_names
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, a)| (a.as_str(), i))
+                .collect()
+        };
         for (name, codec) in &p.agent_codecs {
-            match agent_names.iter().position(|a| a == name) {
+            match agent_index.get(name.as_str()).copied() {
                 Some(i) => agent_codecs[i] = *codec,
                 None => ck.problem(
                     format!("{path}.agent_codecs"),
                     format!(
-                        "unknown agent '{name}' (agents: {})",
-                        agent_names.join(", ")
+                        "unknown agent '{name}' (agents: {}{})",
+                        agent_names
+                            .iter()
+                            .take(20)
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if agent_names.len() > 20 { ", ..." } else { "" }
                     ),
                 ),
             }
         }
+        let portal_first_agent = first_agent;
+        first_agent += agent_names.len() as u32;
         portals.push(PortalSpec {
             name: p.name.clone(),
             currency: p.currency,
@@ -445,10 +500,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             servers: portal_servers,
             media_servers,
             codec: p.codec,
-            first_agent: portals
-                .iter()
-                .map(|q: &PortalSpec| q.agent_names.len() as u32)
-                .sum(),
+            first_agent: portal_first_agent,
             agent_codecs,
             node,
             callers_node,
@@ -541,7 +593,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let path = format!("checks.{i}");
         let scope = if c.scope == "platform" {
             Some(Scope::Platform)
-        } else if let Some(p) = sc.portals.iter().position(|p| p.name == c.scope) {
+        } else if let Some(&p) = portal_index.get(c.scope.as_str()) {
             Some(Scope::Portal(p as u16))
         } else {
             ck.problem(
@@ -674,7 +726,11 @@ fn pick_servers(
                 let hint = if known.is_empty() {
                     format!("the scenario declares no {kind:?} servers")
                 } else {
-                    format!("known {kind:?} servers: {}", known.join(", "))
+                    let more = if known.len() > 20 { ", ..." } else { "" };
+                    format!(
+                        "known {kind:?} servers: {}{more}",
+                        known[..known.len().min(20)].join(", ")
+                    )
                 };
                 ck.problem(path, format!("unknown server '{name}' ({hint})"));
                 vec![]
