@@ -17,7 +17,8 @@ const MAX_PROBLEMS: usize = 200;
 /// were left out).
 pub struct Diagnostics<'a> {
     text: &'a str,
-    root: Option<Node>,
+    /// Scanned on the first problem: a valid file is never scanned.
+    root: std::cell::OnceCell<Option<Node>>,
     pub problems: Vec<Problem>,
 }
 
@@ -25,15 +26,19 @@ impl<'a> Diagnostics<'a> {
     pub fn new(text: &'a str) -> Self {
         Diagnostics {
             text,
-            root: scan(text).ok(),
+            root: std::cell::OnceCell::new(),
             problems: Vec::new(),
         }
+    }
+
+    fn root(&self) -> Option<&Node> {
+        self.root.get_or_init(|| scan(self.text).ok()).as_ref()
     }
 
     /// Line and column of the value at `path`, or of its nearest written
     /// ancestor when the field is left to its default.
     fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let root = self.root.as_ref()?;
+        let root = self.root()?;
         let mut p = path;
         loop {
             match resolve(self.text, root, p) {
@@ -70,7 +75,7 @@ impl<'a> Diagnostics<'a> {
     /// The identifier written before `(` at `path`, if the value there is a
     /// named struct (`Gilbert(..)` → "Gilbert"), looking through `Some(..)`.
     pub fn struct_name(&self, path: &str) -> Option<&str> {
-        let root = self.root.as_ref()?;
+        let root = self.root()?;
         let Ok(Target::Value(mut n)) = resolve(self.text, root, path) else {
             return None;
         };

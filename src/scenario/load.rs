@@ -48,6 +48,15 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError
     })
 }
 
+/// An assignment as quoted in a message: a pasted megabyte is cut to its
+/// first hundred characters.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(100) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()),
+        None => s.to_string(),
+    }
+}
+
 /// Reads a scenario file and applies `--set` overrides in order.
 pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
     let original =
@@ -69,12 +78,12 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, Scen
     let mut text = original;
     for o in overrides {
         text = apply_override(&text, o).map_err(|reason| ScenarioError::Override {
-            assignment: o.to_string(),
+            assignment: shorten(&o.to_string()),
             reason,
         })?;
         if let Err(ScenarioError::Syntax { message, .. }) = parse_scenario(&text, path) {
             return Err(ScenarioError::Override {
-                assignment: o.to_string(),
+                assignment: shorten(&o.to_string()),
                 reason: message,
             });
         }

@@ -23,6 +23,10 @@ const MIN_STEP_S: f64 = 0.001;
 /// arrive closer than the clock's resolution and the run would never end.
 const MAX_PER_HOUR: f64 = 1e7;
 
+/// Longest name (scenario, portal, server, agent), in bytes: the scenario's
+/// names a folder (file systems allow 255).
+const MAX_NAME_BYTES: usize = 200;
+
 /// Agents over all portals: each has a name and state in the model, so this
 /// bounds the model's memory (about 100 MB) before any estimate is made.
 const MAX_TOTAL_AGENTS: i64 = 2_000_000;
@@ -65,7 +69,23 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let sc: &Scenario = &loaded.scenario;
     let mut ck = Diagnostics::new(&loaded.text);
 
-    if sc.name.trim().is_empty() {
+    // Names end up in folder names and in every CSV row: keep them short.
+    let too_long = |ck: &mut Checker, path: &str, name: &str| {
+        if name.len() > MAX_NAME_BYTES {
+            ck.problem(
+                path,
+                format!(
+                    "at most {MAX_NAME_BYTES} bytes, got a name of {} bytes",
+                    name.len()
+                ),
+            );
+            true
+        } else {
+            false
+        }
+    };
+    if too_long(&mut ck, "name", &sc.name) {
+    } else if sc.name.trim().is_empty() {
         ck.problem("name", "must not be empty (it names the output folder)");
     } else if sc.name.contains(['/', '\\']) || sc.name == "." || sc.name == ".." {
         ck.problem(
@@ -159,7 +179,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let mut servers = Vec::new();
     for (i, s) in sc.servers.iter().enumerate() {
         let path = format!("servers.{i}");
-        if s.name.trim().is_empty() {
+        if too_long(&mut ck, &format!("{path}.name"), &s.name) {
+        } else if s.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if !server_names.insert(s.name.as_str()) {
             ck.problem(
@@ -229,13 +250,17 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let mut total_agents: i64 = 0;
     let mut first_agent: u32 = 0;
     for (i, p) in sc.portals.iter().enumerate() {
-        let key = if p.name.trim().is_empty() || name_count[p.name.as_str()] > 1 {
+        let key = if p.name.trim().is_empty()
+            || p.name.len() > MAX_NAME_BYTES
+            || name_count[p.name.as_str()] > 1
+        {
             i.to_string()
         } else {
             p.name.clone()
         };
         let path = format!("portals.{key}");
-        if p.name.trim().is_empty() {
+        if too_long(&mut ck, &format!("{path}.name"), &p.name) {
+        } else if p.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if p.name == "platform" {
             ck.problem(
@@ -282,7 +307,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 }
                 let mut seen = HashSet::new();
                 for (k, n) in names.iter().enumerate() {
-                    if n.trim().is_empty() {
+                    if too_long(&mut ck, &format!("{path}.agents.{k}"), n) {
+                    } else if n.trim().is_empty() {
                         ck.problem(format!("{path}.agents.{k}"), "agent name must not be empty");
                     } else if !seen.insert(n) {
                         ck.problem(
@@ -315,7 +341,15 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             NoAnswer::Voicemail => NoAnswerRule::Voicemail,
             NoAnswer::Hangup => NoAnswerRule::Hangup,
             NoAnswer::Forward(number) => {
-                if !number.chars().any(|c| c.is_ascii_digit()) {
+                if number.len() > 64 {
+                    ck.problem(
+                        format!("{qp}.no_answer"),
+                        format!(
+                            "a forward number has at most 64 characters, got {}",
+                            number.len()
+                        ),
+                    );
+                } else if !number.chars().any(|c| c.is_ascii_digit()) {
                     ck.problem(
                         format!("{qp}.no_answer"),
                         format!("forward number '{number}' has no digits"),
