@@ -165,7 +165,7 @@ fn hop_bound(topo: &Topology) -> f64 {
             }
         }
     }
-    let disconnected = depth.iter().any(|&d| d == u32::MAX);
+    let disconnected = depth.contains(&u32::MAX);
     if disconnected {
         // Another component may be a long chain: only n bounds it.
         n as f64
