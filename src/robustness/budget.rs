@@ -385,6 +385,52 @@ mod tests {
         assert!(parse_count("inf").is_err());
     }
 
+    /// The estimate is a planning figure, but must be the right size: within
+    /// a factor of two of the events a real run handles.
+    #[test]
+    fn event_estimate_is_close_to_a_real_run() {
+        let text = r#"Scenario(name: "e", seed: 3, replications: 1, duration_s: 20000.0,
+            warmup_s: 0.0, interval_s: 900.0, servers: [], portals: [Portal(name: "p",
+            agents: 12, queue: Queue(policy: Evenly, ring_time_s: 10.0, max_wait_s: Some(120.0)),
+            inbound: Traffic(arrivals: Poisson(per_hour: 400.0), talk_s: Exp(mean: 90.0),
+                patience_s: Some(Exp(mean: 60.0))),
+            agent: Agent(answer_prob: 0.9, answer_delay_s: Const(3.0), wrapup_s: Const(5.0)))],
+            checks: [])"#;
+        let model = crate::model_from_str(text, "e.ron").unwrap();
+        let est = estimate(&model, &Limits::default());
+        let (r, ()) =
+            crate::model::run_replication(&model, 0, (), |_| std::ops::ControlFlow::Continue(()))
+                .unwrap();
+        let ratio = est.events / r.events as f64;
+        assert!(
+            (0.5..=2.0).contains(&ratio),
+            "estimated {} events, ran {}",
+            est.events,
+            r.events
+        );
+        let calls = est.calls / r.calls as f64;
+        assert!(
+            (0.9..=1.1).contains(&calls),
+            "estimated {} calls, ran {}",
+            est.calls,
+            r.calls
+        );
+        assert!(over_budget(&model, &est, &Limits::default()).is_empty());
+        let tight = Limits {
+            max_events: 1000,
+            max_memory: 1024,
+            jobs: 1,
+        };
+        let over = over_budget(&model, &est, &tight);
+        assert_eq!(over.len(), 2);
+        assert_eq!(over[0].path, "duration_s");
+        assert!(
+            over[1].reason.contains("--max-memory"),
+            "{}",
+            over[1].reason
+        );
+    }
+
     #[test]
     fn bytes_print_in_binary_units() {
         assert_eq!(Bytes(512.0).to_string(), "512 B");

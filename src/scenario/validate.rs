@@ -298,6 +298,13 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 vec![]
             }
             Agents::Count(n) => (1..=*n).map(|k| format!("agent-{k}")).collect(),
+            Agents::Named(names) if total_agents + names.len() as i64 > MAX_TOTAL_AGENTS => {
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("at most {MAX_TOTAL_AGENTS} agents over all portals, this portal brings the total to {}", total_agents + names.len() as i64),
+                );
+                vec![]
+            }
             Agents::Named(names) => {
                 if names.is_empty() {
                     ck.problem(
