@@ -51,7 +51,11 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError
 /// An assignment as quoted in a message: a pasted megabyte is cut to its
 /// first hundred characters.
 fn shorten(s: &str) -> String {
-    match s.char_indices().nth(100) {
+    shorten_to(s, 100)
+}
+
+fn shorten_to(s: &str, chars: usize) -> String {
+    match s.char_indices().nth(chars) {
         Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()),
         None => s.to_string(),
     }
@@ -79,12 +83,12 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, Scen
     for o in overrides {
         text = apply_override(&text, o).map_err(|reason| ScenarioError::Override {
             assignment: shorten(&o.to_string()),
-            reason,
+            reason: shorten_to(&reason, 500),
         })?;
         if let Err(ScenarioError::Syntax { message, .. }) = parse_scenario(&text, path) {
             return Err(ScenarioError::Override {
                 assignment: shorten(&o.to_string()),
-                reason: message,
+                reason: shorten_to(&message, 500),
             });
         }
     }
