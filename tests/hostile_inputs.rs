@@ -306,3 +306,46 @@ fn byte_order_marks_and_crlf_line_ends_are_read_as_text() {
     let o = telsim(&["check", file.to_str().unwrap()], tmp.path());
     assert_eq!(o.code, Some(0), "{}", o.stderr);
 }
+
+/// The limits are flags: lowered they refuse a normal scenario, raised they
+/// let an absurd one through `check`, and malformed values are usage errors.
+#[test]
+fn resource_limits_can_be_lowered_and_raised() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let erlang_c = root.join("scenarios/erlang_c.ron");
+    let absurd = root.join("tests/bad_inputs/hostile_horizon_rate.ron");
+    let cwd = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| telsim(args, cwd.path());
+
+    let o = run(&["check", erlang_c.to_str().unwrap(), "--max-events", "1e5"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("erlang_c.ron:11:17: duration_s")
+            && o.stderr.contains("limit of 100000 events"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["check", erlang_c.to_str().unwrap(), "--max-memory", "64K"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(o.stderr.contains("--max-memory"), "{}", o.stderr);
+
+    let o = run(&[
+        "check",
+        absurd.to_str().unwrap(),
+        "--max-events",
+        "1e13",
+        "--max-memory",
+        "1000T",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+
+    for bad in [
+        ["--max-memory", "lots"],
+        ["--max-events", "0"],
+        ["--max-events", "NaN"],
+    ] {
+        let o = run(&["check", erlang_c.to_str().unwrap(), bad[0], bad[1]]);
+        assert_eq!(o.code, Some(2), "{bad:?}: {}", o.stderr);
+        assert!(o.stderr.contains(bad[0]), "{}", o.stderr);
+    }
+}

@@ -243,3 +243,26 @@ proptest! {
         }
     }
 }
+
+/// The shipped scenarios (topologies, failures, ringing, patience) keep
+/// every invariant, shortened to keep the test quick.
+#[test]
+fn shipped_scenarios_keep_the_invariants() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for name in [
+        "call_centre.ron",
+        "link_failure.ron",
+        "busy_uplink.ron",
+        "erlang_b.ron",
+    ] {
+        let path = dir.join(name);
+        let overrides = ["replications=2".parse().unwrap()];
+        let m = telsim::load_model(&path, &overrides).unwrap();
+        for rep in 0..m.replications {
+            let (r, recs) =
+                run_replication(&m, rep, Vec::new(), |_| ControlFlow::Continue(())).unwrap();
+            assert!(r.violation.is_none(), "{name}: {}", r.violation.unwrap());
+            assert_eq!(recs.len() as u64, r.calls, "{name}");
+        }
+    }
+}

@@ -318,19 +318,25 @@ pub fn estimate(model: &Model, limits: &Limits) -> Estimate {
 pub fn over_budget(model: &Model, est: &Estimate, limits: &Limits) -> Vec<Problem> {
     let mut problems = Vec::new();
     if est.events > limits.max_events as f64 {
-        let hours = est.events / EVENTS_PER_S / 3600.0;
+        let secs = est.events / EVENTS_PER_S;
+        let duration = if secs >= 3600.0 {
+            format!("{} hours", Sci(secs / 3600.0))
+        } else if secs >= 60.0 {
+            format!("{:.0} minutes", secs / 60.0)
+        } else {
+            format!("{secs:.1} s")
+        };
         problems.push(Problem {
             path: "duration_s".to_string(),
             line_col: None,
             reason: format!(
-                "the run would take about {} events ({} calls over {} replication(s) of {} s; roughly {} hours of one core), \
+                "the run would take about {} events ({} calls over {} replication(s) of {} s; roughly {duration} of one core), \
                  above the limit of {} events: shorten duration_s, lower the arrival rates or replications, \
                  or raise the limit with --max-events",
                 Sci(est.events),
                 Sci(est.calls),
                 model.replications,
                 model.duration.as_secs_f64(),
-                Sci(hours.max(0.0)),
                 Sci(limits.max_events as f64),
             ),
         });
