@@ -79,12 +79,20 @@ fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
     }
 }
 
-/// An input file that cannot be read because it is missing, not text, or a
-/// folder is bad input; other read failures (permissions, disk) are I/O.
+/// An input file that cannot be read because it is missing, not text, too
+/// large, a folder, or a path through a file or a link loop is bad input;
+/// other read failures (permissions, disk) are I/O.
 fn read_exit(source: &std::io::Error) -> u8 {
     use std::io::ErrorKind;
     match source.kind() {
-        ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory => EXIT_BAD_INPUT,
+        ErrorKind::NotFound
+        | ErrorKind::InvalidData
+        | ErrorKind::InvalidInput
+        | ErrorKind::IsADirectory
+        | ErrorKind::NotADirectory
+        | ErrorKind::InvalidFilename => EXIT_BAD_INPUT,
+        // A symbolic link loop (ELOOP) is a path that leads nowhere.
+        _ if source.raw_os_error() == Some(40) => EXIT_BAD_INPUT,
         _ => EXIT_IO,
     }
 }

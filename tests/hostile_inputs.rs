@@ -349,3 +349,25 @@ fn resource_limits_can_be_lowered_and_raised() {
         assert!(o.stderr.contains(bad[0]), "{}", o.stderr);
     }
 }
+
+/// Paths that lead nowhere are bad input too: a link loop, a path through a
+/// file, an empty topology path.
+#[test]
+fn paths_that_lead_nowhere_are_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::os::unix::fs::symlink("b.ron", dir.join("a.ron")).unwrap();
+    std::os::unix::fs::symlink("a.ron", dir.join("b.ron")).unwrap();
+    std::fs::write(dir.join("plain.ron"), BASE).unwrap();
+    let empty = BASE.replace("topology: None", "topology: Some(\"\")");
+    std::fs::write(dir.join("empty_topology.ron"), empty).unwrap();
+    for (file, want) in [
+        ("a.ron", "a.ron"),
+        ("plain.ron/inner.ron", "plain.ron/inner.ron"),
+        ("empty_topology.ron", "empty_topology.ron:9:15: topology"),
+    ] {
+        let o = telsim(&["check", file], dir);
+        assert_eq!(o.code, Some(2), "{file}: {}", o.stderr);
+        assert!(o.stderr.contains(want), "{file}: {}", o.stderr);
+    }
+}
