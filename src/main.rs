@@ -69,6 +69,20 @@ fn listen_for_interrupts(cancel: Arc<AtomicBool>) {
     }
 }
 
+/// Runs within the limits but long enough to surprise get a warning with
+/// the estimate (1e9 events: minutes of one core).
+fn warn_if_long(est: &telsim::robustness::Estimate) {
+    if est.events > 1e9 {
+        eprintln!(
+            "warning: this run is estimated at {:.2e} events ({:.2e} calls) and about {} of memory; \
+             it may take a while",
+            est.events,
+            est.calls,
+            Bytes(est.memory_bytes)
+        );
+    }
+}
+
 /// The resource limits from the command line, defaults for the rest.
 fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
     let d = Limits::default();
@@ -121,7 +135,8 @@ fn main() -> ExitCode {
                 &args.scenario.overrides,
                 &limits,
             ) {
-                Ok((model, _)) => {
+                Ok((model, est)) => {
+                    warn_if_long(&est);
                     print!("{}", describe_model(&model));
                     ExitCode::SUCCESS
                 }
@@ -217,7 +232,12 @@ fn run(args: RunArgs) -> ExitCode {
     listen_for_interrupts(cancel.clone());
     let limits = limits(&args.scenario, jobs);
     let model = match telsim::load_model_within(&args.scenario.scenario, &overrides, &limits) {
-        Ok((m, _)) => m,
+        Ok((m, est)) => {
+            if !args.quiet {
+                warn_if_long(&est);
+            }
+            m
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(scenario_exit(&e));
