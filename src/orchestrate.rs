@@ -224,6 +224,14 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
             write_outputs(&model, opts, &staging, &completed, PARTIAL_SUFFIX)?.files
         };
         let mut files = files;
+        // Partial files of an earlier interrupted run that this one did not
+        // rewrite would contradict the note.
+        for name in ["calls", "intervals", "links", "summary"] {
+            let stale = opts.out_dir.join(format!("{name}{PARTIAL_SUFFIX}.csv"));
+            if !files.contains(&stale) && stale.exists() {
+                fs::remove_file(&stale).map_err(io_err(&stale))?;
+            }
+        }
         files.push(write_incomplete_note(opts, &reps, model.replications)?);
         return Err(RunError::Interrupted(Interrupted {
             completed: reps,
