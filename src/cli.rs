@@ -21,12 +21,15 @@ use crate::workflow::sweep::{Shard, Vary};
     after_help = "Examples:\n  \
         telsim check scenarios/erlang_c.ron\n  \
         telsim run scenarios/erlang_c.ron --set portals.acme.agents=52 --out /tmp/52\n  \
+        telsim run scenarios/call_centre.ron --trace 1000\n  \
         telsim diff output/base output/candidate --format md\n  \
         telsim sweep scenarios/erlang_c.ron --vary portals.acme.agents=48..56:2\n  \
         telsim size scenarios/erlang_c.ron --target 'service_level>=0.8'\n  \
         telsim report output/erlang_c\n\n\
         Exit codes: 0 ran and every check held; 1 ran and a check failed (or diff found a \
-        regression); 2 bad input (usage, syntax, validation); 3 I/O or internal error."
+        regression); 2 bad input (usage, syntax, validation, over the resource limits); 3 I/O \
+        or internal error (including a broken invariant); 130 interrupted (SIGINT or SIGTERM: \
+        finished replications are written as *.partial.csv)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -267,6 +270,14 @@ pub struct ScenarioArgs {
     /// Repeatable; applied in order.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Refuse runs estimated to handle more events than this (all
+    /// replications together; `1e11` notation allowed) [default: 1e10].
+    #[arg(long, value_name = "N", value_parser = crate::robustness::budget::parse_count)]
+    pub max_events: Option<u64>,
+    /// Refuse runs estimated to need more memory than this (`512M`, `4G`)
+    /// [default: 512M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::robustness::budget::parse_bytes)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -323,4 +334,8 @@ pub struct RoutesArgs {
     /// Fail a node (and so every link at it) before routing. Repeatable.
     #[arg(long = "fail-node", value_name = "NODE")]
     pub fail_nodes: Vec<String>,
+    /// Refuse topologies whose all-pairs routing table would need more
+    /// memory than this (`512M`, `4G`) [default: 512M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::robustness::budget::parse_bytes)]
+    pub max_memory: Option<u64>,
 }

@@ -14,6 +14,7 @@ pub mod network;
 pub mod numbering;
 pub mod orchestrate;
 pub mod output;
+pub mod robustness;
 pub mod scenario;
 pub mod stats;
 pub mod theory;
@@ -27,6 +28,33 @@ use scenario::{Override, ScenarioError};
 pub fn load_model(path: &Path, overrides: &[Override]) -> Result<model::Model, ScenarioError> {
     let loaded = scenario::load_scenario(path, overrides)?;
     scenario::validate(&loaded)
+}
+
+/// Loads, overrides and validates a scenario file, then refuses it when the
+/// run's estimated work or memory exceeds `limits` (see
+/// [`robustness::budget`]): the refusal is bad input, located at the field
+/// to change.
+pub fn load_model_within(
+    path: &Path,
+    overrides: &[Override],
+    limits: &robustness::Limits,
+) -> Result<(model::Model, robustness::Estimate), ScenarioError> {
+    let loaded = scenario::load_scenario(path, overrides)?;
+    let model = scenario::validate(&loaded)?;
+    let est = robustness::estimate(&model, limits);
+    let over = robustness::over_budget(&model, &est, limits);
+    if over.is_empty() {
+        return Ok((model, est));
+    }
+    let mut ck = scenario::diagnostics::Diagnostics::new(&loaded.text);
+    for p in over {
+        ck.problem(p.path, p.reason);
+    }
+    Err(ScenarioError::Invalid {
+        file: loaded.file.clone(),
+        problems: ck.problems,
+        after_overrides: loaded.overridden,
+    })
 }
 
 /// Parses and validates scenario text (tests, embedding); `origin` names it

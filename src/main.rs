@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
@@ -16,6 +16,8 @@ use telsim::model::TraceFilter;
 use telsim::network::{self, Failures, Routes, TopologyError};
 use telsim::orchestrate::{self, RunError, RunOptions};
 use telsim::output::{describe_model, render_checks};
+use telsim::robustness::budget::{routing_table_bytes, Bytes};
+use telsim::robustness::Limits;
 use telsim::scenario::{Override, ScenarioError};
 use telsim::stats::{Metric, Verdict};
 use telsim::workflow::{self, WorkflowError};
@@ -23,13 +25,92 @@ use telsim::workflow::{self, WorkflowError};
 const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
+/// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+const EXIT_INTERRUPTED: u8 = 130;
 
-/// An input file that cannot be read because it is missing, not text, or a
-/// folder is bad input; other read failures (permissions, disk) are I/O.
+/// Listens for SIGINT and SIGTERM on a thread of its own from the start of a
+/// run (so a signal during loading is caught too): the first sets `cancel`,
+/// which stops the replications gracefully; a second one exits at once.
+/// Returns only once the handlers are installed.
+fn listen_for_interrupts(cancel: Arc<AtomicBool>) {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("telsim-signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            else {
+                let _ = ready_tx.send(());
+                return;
+            };
+            rt.block_on(async move {
+                use tokio::signal::unix::{signal, SignalKind};
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    let _ = ready_tx.send(());
+                    return;
+                };
+                let _ = ready_tx.send(());
+                for n in 0.. {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    if n == 0 {
+                        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
+                        cancel.store(true, Ordering::SeqCst);
+                    } else {
+                        std::process::exit(EXIT_INTERRUPTED.into());
+                    }
+                }
+            });
+        });
+    if spawned.is_ok() {
+        let _ = ready_rx.recv();
+    }
+}
+
+/// Runs within the limits but long enough to surprise get a warning with
+/// the estimate (1e9 events: minutes of one core).
+fn warn_if_long(est: &telsim::robustness::Estimate) {
+    if est.events > 1e9 {
+        eprintln!(
+            "warning: this run is estimated at {:.2e} events ({:.2e} calls) and about {} of memory; \
+             it may take a while",
+            est.events,
+            est.calls,
+            Bytes(est.memory_bytes)
+        );
+    }
+}
+
+/// The resource limits from the command line, defaults for the rest.
+fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
+    let d = Limits::default();
+    Limits {
+        max_events: args.max_events.unwrap_or(d.max_events),
+        max_memory: args.max_memory.unwrap_or(d.max_memory),
+        jobs,
+    }
+}
+
+/// An input file that cannot be read because it is missing, not text, too
+/// large, a folder, or a path through a file or a link loop is bad input;
+/// other read failures (permissions, disk) are I/O.
 fn read_exit(source: &std::io::Error) -> u8 {
     use std::io::ErrorKind;
     match source.kind() {
-        ErrorKind::NotFound | ErrorKind::InvalidData | ErrorKind::IsADirectory => EXIT_BAD_INPUT,
+        ErrorKind::NotFound
+        | ErrorKind::InvalidData
+        | ErrorKind::InvalidInput
+        | ErrorKind::IsADirectory
+        | ErrorKind::NotADirectory
+        | ErrorKind::InvalidFilename => EXIT_BAD_INPUT,
+        // A symbolic link loop (ELOOP) is a path that leads nowhere.
+        _ if source.raw_os_error() == Some(40) => EXIT_BAD_INPUT,
         _ => EXIT_IO,
     }
 }
@@ -52,8 +133,14 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => {
-            match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
-                Ok(model) => {
+            let limits = limits(&args.scenario, Limits::default().jobs);
+            match telsim::load_model_within(
+                &args.scenario.scenario,
+                &args.scenario.overrides,
+                &limits,
+            ) {
+                Ok((model, est)) => {
+                    warn_if_long(&est);
                     print!("{}", describe_model(&model));
                     ExitCode::SUCCESS
                 }
@@ -261,6 +348,20 @@ fn routes(args: RoutesArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
+    // All pairs are routed: refuse what would not fit rather than thrash.
+    let need = routing_table_bytes(&topo);
+    let max_memory = args.max_memory.unwrap_or(Limits::default().max_memory);
+    if need > max_memory as f64 {
+        eprintln!(
+            "error: {}: {} nodes: the all-pairs routing table would need about {}, above the limit of {}; \
+             raise it with --max-memory if you mean it",
+            args.topology.display(),
+            topo.node_count(),
+            Bytes(need),
+            Bytes(max_memory as f64)
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let routes = Routes::compute(&topo, &failures);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match network::write_routes_csv(&mut out, &topo, &routes).and_then(|()| out.flush()) {
@@ -288,13 +389,6 @@ fn run(args: RunArgs) -> ExitCode {
             value: r.to_string(),
         });
     }
-    let model = match telsim::load_model(&args.scenario.scenario, &overrides) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(scenario_exit(&e));
-        }
-    };
     if args.jobs == Some(0) {
         eprintln!("error: --jobs must be at least 1");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -302,6 +396,25 @@ fn run(args: RunArgs) -> ExitCode {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cancel = Arc::new(AtomicBool::new(false));
+    listen_for_interrupts(cancel.clone());
+    let limits = limits(&args.scenario, jobs);
+    let model = match telsim::load_model_within(&args.scenario.scenario, &overrides, &limits) {
+        Ok((m, est)) => {
+            if !args.quiet {
+                warn_if_long(&est);
+            }
+            m
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(scenario_exit(&e));
+        }
+    };
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!("error: interrupted before the run started: nothing was written");
+        return ExitCode::from(EXIT_INTERRUPTED);
+    }
     let out_dir = args
         .out
         .clone()
@@ -335,7 +448,7 @@ fn run(args: RunArgs) -> ExitCode {
         out_dir,
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel,
         trace,
     };
     let model = Arc::new(model);
@@ -344,7 +457,15 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(match e {
-                RunError::Io { .. } | RunError::Interrupted | RunError::Internal(_) => EXIT_IO,
+                RunError::Interrupted(stopped) => {
+                    if !args.quiet {
+                        for f in &stopped.files {
+                            eprintln!("wrote {}", f.display());
+                        }
+                    }
+                    EXIT_INTERRUPTED
+                }
+                RunError::Io { .. } | RunError::Internal(_) | RunError::Invariant(_) => EXIT_IO,
             });
         }
     };

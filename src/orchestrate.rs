@@ -33,10 +33,29 @@ pub struct RunOptions {
     pub write_calls: bool,
     /// Show a progress bar on stderr for runs longer than a couple of seconds.
     pub progress: bool,
-    /// Set from outside (Ctrl-C) to stop every replication promptly.
+    /// Set from outside (SIGINT, SIGTERM: see `main.rs`) to stop every
+    /// replication promptly; the completed ones are written under
+    /// incomplete-marked names ([`PARTIAL_SUFFIX`], [`INCOMPLETE_MARKER`]).
     pub cancel: Arc<AtomicBool>,
     /// Write `trace.log` for these calls of the first replication.
     pub trace: Option<model::TraceFilter>,
+}
+
+/// Inserted before `.csv` in the names of files written by an interrupted
+/// run: `summary.partial.csv`. A file under a final name is always complete.
+pub const PARTIAL_SUFFIX: &str = ".partial";
+/// Written beside the partial files of an interrupted run, saying which
+/// replications they hold; removed by the next complete run.
+pub const INCOMPLETE_MARKER: &str = "INCOMPLETE";
+
+/// What an interrupted run kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interrupted {
+    /// Replications that finished before the signal, in order.
+    pub completed: Vec<u32>,
+    pub total: u32,
+    /// The partial files and the marker written.
+    pub files: Vec<PathBuf>,
 }
 
 /// What a finished run produced.
@@ -60,11 +79,23 @@ pub enum RunError {
         #[source]
         source: io::Error,
     },
-    #[error("interrupted: no output was written")]
-    Interrupted,
+    #[error(
+        "interrupted after {} of {} replication(s) completed{}",
+        .0.completed.len(),
+        .0.total,
+        if .0.files.is_empty() { String::new() } else { format!("; their results are in *{PARTIAL_SUFFIX}.csv files (see {INCOMPLETE_MARKER})") }
+    )]
+    Interrupted(Interrupted),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A model invariant broke: a bug in telsim, reported with what it
+    /// takes to reproduce it.
+    #[error("internal error: {0}")]
+    Invariant(crate::model::Violation),
 }
+
+/// A replication that stopped early because the run was cancelled.
+struct Cancelled;
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
     move |source| RunError::Io {
@@ -81,7 +112,10 @@ fn replicate(
     cancel: &AtomicBool,
     progress: &ProgressBar,
     trace: Option<model::TraceFilter>,
-) -> Result<ReplicationResult, RunError> {
+) -> Result<Result<ReplicationResult, Cancelled>, RunError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Ok(Err(Cancelled));
+    }
     let mut last = SimTime::ZERO;
     let mut tick = |reached: SimTime| {
         progress.inc((reached - last).micros() / 1000);
@@ -95,14 +129,19 @@ fn replicate(
     match calls_part {
         Some(path) => {
             let sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
-            let (result, sink) = model::run_replication_traced(model, rep, sink, &mut tick, trace)
-                .ok_or(RunError::Interrupted)?;
+            let Some((result, sink)) =
+                model::run_replication_traced(model, rep, sink, &mut tick, trace)
+            else {
+                return Ok(Err(Cancelled));
+            };
             sink.close().map_err(io_err(path))?;
-            Ok(result)
+            Ok(Ok(result))
         }
-        None => model::run_replication_traced(model, rep, (), &mut tick, trace)
-            .map(|(r, ())| r)
-            .ok_or(RunError::Interrupted),
+        None => Ok(
+            model::run_replication_traced(model, rep, (), &mut tick, trace)
+                .map(|(r, ())| r)
+                .ok_or(Cancelled),
+        ),
     }
 }
 
@@ -123,7 +162,9 @@ fn progress_bar(model: &Model, show: bool) -> ProgressBar {
 
 /// Runs all replications of `model` and writes `calls.csv`, `intervals.csv`
 /// and `summary.csv` into `opts.out_dir`, each renamed into place only once
-/// complete.
+/// complete. When `opts.cancel` is set during the run, replications in flight
+/// stop, and the completed ones are written as `*.partial.csv` with an
+/// `INCOMPLETE` note: [`RunError::Interrupted`].
 pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> {
     let started = Instant::now();
     fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
@@ -137,7 +178,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         .map_err(|e| RunError::Internal(format!("cannot start the thread pool: {e}")))?;
 
     let pb = progress_bar(&model, opts.progress);
-    let results: Vec<Result<ReplicationResult, RunError>> =
+    let results: Vec<Result<Result<ReplicationResult, Cancelled>, RunError>> =
         runtime.block_on(async {
             // Reveal the bar only if the run is still going after two seconds.
             let reveal = {
@@ -148,14 +189,6 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                     if show && !pb.is_finished() {
                         pb.set_draw_target(ProgressDrawTarget::stderr());
                         pb.enable_steady_tick(Duration::from_millis(200));
-                    }
-                })
-            };
-            let interrupt = {
-                let cancel = opts.cancel.clone();
-                tokio::spawn(async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        cancel.store(true, Ordering::Relaxed);
                     }
                 })
             };
@@ -180,32 +213,121 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                 }));
             }
             reveal.abort();
-            interrupt.abort();
             results
         });
     pb.finish_and_clear();
     drop(runtime);
 
-    if opts.cancel.load(Ordering::Relaxed) {
-        return Err(RunError::Interrupted);
+    let mut completed = Vec::with_capacity(results.len());
+    for r in results {
+        if let Ok(r) = r? {
+            completed.push(r);
+        }
     }
-    let results: Vec<ReplicationResult> = results.into_iter().collect::<Result<_, _>>()?;
+    // A broken invariant makes every number suspect: nothing is written.
+    if let Some(v) = completed.iter().find_map(|r| r.violation.clone()) {
+        return Err(RunError::Invariant(v));
+    }
+    if completed.len() < model.replications as usize {
+        let reps: Vec<u32> = completed.iter().map(|r| r.replication).collect();
+        let files = if completed.is_empty() {
+            Vec::new()
+        } else {
+            write_outputs(&model, opts, &staging, &completed, PARTIAL_SUFFIX)?.files
+        };
+        let mut files = files;
+        // Partial files of an earlier interrupted run that this one did not
+        // rewrite would contradict the note.
+        for name in ["calls", "intervals", "links", "summary"] {
+            let stale = opts.out_dir.join(format!("{name}{PARTIAL_SUFFIX}.csv"));
+            if !files.contains(&stale) && stale.exists() {
+                fs::remove_file(&stale).map_err(io_err(&stale))?;
+            }
+        }
+        files.push(write_incomplete_note(opts, &reps, model.replications)?);
+        return Err(RunError::Interrupted(Interrupted {
+            completed: reps,
+            total: model.replications,
+            files,
+        }));
+    }
+    let results = completed;
+    let written = write_outputs(&model, opts, &staging, &results, "")?;
+    // An earlier interrupted run's partial files do not belong to these
+    // results.
+    for name in ["calls", "intervals", "links", "summary"] {
+        let stale = opts.out_dir.join(format!("{name}{PARTIAL_SUFFIX}.csv"));
+        if stale.exists() {
+            fs::remove_file(&stale).map_err(io_err(&stale))?;
+        }
+    }
+    let marker = opts.out_dir.join(INCOMPLETE_MARKER);
+    if marker.exists() {
+        fs::remove_file(&marker).map_err(io_err(&marker))?;
+    }
 
+    Ok(RunReport {
+        events: results.iter().map(|r| r.events).sum(),
+        calls: results.iter().map(|r| r.calls).sum(),
+        unfinished: results.iter().map(|r| r.unfinished).sum(),
+        peak_calls: results.iter().map(|r| r.peak_calls).max().unwrap_or(0),
+        summary: written.summary,
+        checks: written.checks,
+        wall: started.elapsed(),
+        files: written.files,
+    })
+}
+
+/// Files written from a set of replications.
+struct Written {
+    summary: Vec<SummaryRow>,
+    checks: Vec<CheckResult>,
+    files: Vec<PathBuf>,
+}
+
+/// `INCOMPLETE`: which replications the partial files hold.
+fn write_incomplete_note(opts: &RunOptions, reps: &[u32], total: u32) -> Result<PathBuf, RunError> {
+    let path = opts.out_dir.join(INCOMPLETE_MARKER);
+    let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+    let list: Vec<String> = reps.iter().map(u32::to_string).collect();
+    write!(
+        f.writer(),
+        "This run was interrupted (SIGINT or SIGTERM) after {} of {total} replication(s) completed.\n\
+         The *{PARTIAL_SUFFIX}.csv files beside this note hold only the completed replication(s): [{}].\n\
+         Files under the final names (calls.csv, summary.csv, ...), if present, are from an earlier complete run.\n",
+        reps.len(),
+        list.join(", ")
+    )
+    .map_err(io_err(&path))?;
+    f.commit().map_err(io_err(&path))
+}
+
+/// Summarises `results` and writes every output file, named `NAME{suffix}.csv`,
+/// each staged completely and then renamed into place together.
+fn write_outputs(
+    model: &Model,
+    opts: &RunOptions,
+    staging: &StagingDir,
+    results: &[ReplicationResult],
+    suffix: &str,
+) -> Result<Written, RunError> {
+    let name = |base: &str| opts.out_dir.join(format!("{base}{suffix}.csv"));
     let mut scope_names = vec!["platform".to_string()];
     scope_names.extend(model.portals.iter().map(|p| p.name.clone()));
     let per_rep: Vec<_> = results.iter().map(|r| r.metrics.clone()).collect();
     let summary = summarize(&scope_names, &per_rep);
     let checks = evaluate_checks(&model.checks, &summary);
+    let complete = suffix.is_empty();
 
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
     if opts.write_calls {
-        let path = opts.out_dir.join("calls.csv");
+        let path = name("calls");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
         f.writer()
             .write_all(crate::output::CALLS_HEADER.as_bytes())
             .map_err(io_err(&path))?;
-        for rep in 0..model.replications {
+        for rep in results.iter().map(|r| r.replication) {
             let part = staging.path().join(format!("calls.{rep}.csv"));
             let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
             io::copy(&mut r, f.writer()).map_err(io_err(&path))?;
@@ -213,45 +335,47 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
-    let path = opts.out_dir.join("intervals.csv");
+    let path = name("intervals");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-    write_intervals(f.writer(), &model, &results).map_err(io_err(&path))?;
+    write_intervals(f.writer(), model, results).map_err(io_err(&path))?;
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 
     if model.network.is_some() {
-        let path = opts.out_dir.join("links.csv");
+        let path = name("links");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        write_links(f.writer(), &model, &results).map_err(io_err(&path))?;
+        write_links(f.writer(), model, results).map_err(io_err(&path))?;
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
 
-    for (name, write) in [
-        ("portals.csv", write_portals as WriteFn),
-        ("alerts.csv", write_alerts as WriteFn),
+    for (base, write) in [
+        ("portals", write_portals as WriteFn),
+        ("alerts", write_alerts as WriteFn),
     ] {
-        let path = opts.out_dir.join(name);
+        let path = name(base);
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        write(f.writer(), &model, &results).map_err(io_err(&path))?;
+        write(f.writer(), model, results).map_err(io_err(&path))?;
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
     if opts.trace.is_some() {
-        let path = opts.out_dir.join("trace.log");
+        // The trace is of the first replication (replication 0).
+        let path = opts.out_dir.join(format!("trace{suffix}.log"));
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        for line in results
-            .first()
+        let lines = results
+            .iter()
+            .find(|r| r.replication == 0)
             .map(|r| r.trace.as_slice())
-            .unwrap_or_default()
-        {
+            .unwrap_or_default();
+        for line in lines {
             writeln!(f.writer(), "{line}").map_err(io_err(&path))?;
         }
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
 
-    let path = opts.out_dir.join("summary.csv");
+    let path = name("summary");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
     write_summary(f.writer(), &summary).map_err(io_err(&path))?;
     f.finish().map_err(io_err(&path))?;
@@ -263,27 +387,22 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         files.push(f.commit().map_err(io_err(&target))?);
     }
     // Files an earlier run left that this one does not write would not
-    // match these results.
+    // match these results (an interrupted run leaves final names alone).
     let not_written = [
         (!opts.write_calls).then_some("calls.csv"),
         model.network.is_none().then_some("links.csv"),
         opts.trace.is_none().then_some("trace.log"),
     ];
-    for name in not_written.into_iter().flatten() {
-        let stale = opts.out_dir.join(name);
+    for stale_name in not_written.into_iter().flatten().filter(|_| complete) {
+        let stale = opts.out_dir.join(stale_name);
         if stale.exists() {
             fs::remove_file(&stale).map_err(io_err(&stale))?;
         }
     }
 
-    Ok(RunReport {
-        events: results.iter().map(|r| r.events).sum(),
-        calls: results.iter().map(|r| r.calls).sum(),
-        unfinished: results.iter().map(|r| r.unfinished).sum(),
-        peak_calls: results.iter().map(|r| r.peak_calls).max().unwrap_or(0),
+    Ok(Written {
         summary,
         checks,
-        wall: started.elapsed(),
         files,
     })
 }

@@ -11,6 +11,8 @@ mod arrivals;
 mod call;
 pub mod controller;
 mod event;
+mod invariants;
+pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
 mod platform;

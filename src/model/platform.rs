@@ -27,6 +27,7 @@ use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallNet, CallState, CallTable, Direction, Step};
 use super::controller::{Controller, ControllerCounters};
 use super::event::{CallRef, Event};
+use super::invariants::{Invariants, Violation};
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
@@ -126,6 +127,9 @@ pub struct ReplicationResult {
     pub controller: Option<ControllerCounters>,
     /// The per-call log, when asked for (`--trace`).
     pub trace: Vec<String>,
+    /// The first invariant found broken (a bug: the run reports it as an
+    /// internal error).
+    pub violation: Option<Violation>,
 }
 
 /// The platform as an event handler: one replication of the scenario.
@@ -182,6 +186,8 @@ pub struct Platform<'m, S: RecordSink> {
     phones: Vec<Option<devices::Phone>>,
     /// Agents offline per portal (phone not registered).
     offline: Vec<u32>,
+    /// Always-on invariant checks (see `invariants.rs`).
+    inv: Invariants,
 }
 
 impl<'m, S: RecordSink> Platform<'m, S> {
@@ -265,6 +271,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Vec::new()
             },
             offline: vec![0; np],
+            inv: Invariants::new(m.seed, replication),
         }
     }
 
@@ -540,7 +547,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
                 scratch.extend(pr.queue.free_agents());
-                let plan = plan_ring(spec, &mut self.portals[p], c, &scratch);
+                let plan = plan_ring(spec, &mut self.portals[p], &mut self.inv, now, c, &scratch);
                 self.scratch = scratch;
                 self.start_ringing(now, c, p, plan, call.cursor, q);
             }
@@ -575,7 +582,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         cursor: u32,
         q: &mut EventQueue<Event>,
     ) {
-        let plan = plan_ring(&self.m.portals[p], &mut self.portals[p], c, agents);
+        let plan = plan_ring(
+            &self.m.portals[p],
+            &mut self.portals[p],
+            &mut self.inv,
+            now,
+            c,
+            agents,
+        );
         self.start_ringing(now, c, p, plan, cursor, q);
     }
 
@@ -672,7 +686,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.release_ringing(now, c, p, Some(agent));
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
-        pr.queue.set_state(local, AgentState::Talking(c));
+        let to = AgentState::Talking(c);
+        self.inv.agent(now, agent, pr.queue.state(local), to);
+        pr.queue.set_state(local, to);
         if self.m.portals[p].policy == Policy::Evenly {
             pr.queue.rr_next = next_round_robin(local, pr.queue.len());
         }
@@ -985,6 +1001,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn emit(&mut self, rec: &CallRecord) {
+        self.inv.record(rec);
         let p = rec.portal as usize;
         if rec.direction == Direction::Outbound {
             self.emit_outbound(rec);
@@ -1321,6 +1338,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             calls: self.next_call_id,
             unfinished: self.unfinished,
             peak_calls: self.peak_calls,
+            violation: self.inv.violation().cloned(),
         }
     }
 }
@@ -1331,6 +1349,11 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
     #[inline]
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
         if self.stopped {
+            return;
+        }
+        self.inv.event(now);
+        if self.inv.violated() {
+            self.stopped = true;
             return;
         }
         match event {
@@ -1387,7 +1410,14 @@ struct RingPlan {
 
 /// Marks `agents` ringing for `c` and draws, for each, whether and when
 /// they would pick up.
-fn plan_ring(spec: &PortalSpec, pr: &mut PortalRuntime, c: CallRef, agents: &[u32]) -> RingPlan {
+fn plan_ring(
+    spec: &PortalSpec,
+    pr: &mut PortalRuntime,
+    inv: &mut Invariants,
+    now: SimTime,
+    c: CallRef,
+    agents: &[u32],
+) -> RingPlan {
     let ring_time = spec.ring_time;
     let always_answers = spec.answer_prob >= 1.0;
     let mut plan = RingPlan {
@@ -1396,7 +1426,9 @@ fn plan_ring(spec: &PortalSpec, pr: &mut PortalRuntime, c: CallRef, agents: &[u3
         best: None,
     };
     for &local in agents {
-        pr.queue.set_state(local, AgentState::Ringing(c));
+        let to = AgentState::Ringing(c);
+        inv.agent(now, pr.agent_base + local, pr.queue.state(local), to);
+        pr.queue.set_state(local, to);
         plan.rung += 1;
         plan.last_rung = local;
         let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
@@ -1619,6 +1651,12 @@ fn run<S: RecordSink>(
         if reached >= end {
             break;
         }
+    }
+    if !platform.inv.violated() {
+        let generated = platform.next_call_id;
+        let live = platform.calls.live() as u64;
+        platform.inv.conservation(q.now(), generated, live);
+        platform.check_money(q.now());
     }
     let mut result = platform.result(replication, q.processed());
     result.trace = platform.take_trace();

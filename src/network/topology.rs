@@ -436,7 +436,7 @@ pub enum TopologyError {
 
 /// Reads, parses and validates a topology file.
 pub fn load_topology(path: &Path) -> Result<Topology, TopologyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Read {
+    let text = crate::robustness::input::read_text(path).map_err(|source| TopologyError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -527,6 +527,8 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         }
     }
 
+    let declared: std::collections::HashSet<&str> =
+        file.nodes.iter().map(|n| n.name.as_str()).collect();
     // Links: endpoints, duplicates, numbers.
     let mut pairs: HashMap<(NodeIndex, NodeIndex), usize> = HashMap::new();
     let mut links: Vec<Link> = Vec::with_capacity(file.links.len());
@@ -537,7 +539,7 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         // reported there; only names never declared are reported here.
         let endpoint = |ck: &mut Checker, field: &str, name: &str| -> Option<NodeIndex> {
             let found = by_name.get(name).copied();
-            if found.is_none() && !file.nodes.iter().any(|n| n.name == name) {
+            if found.is_none() && !declared.contains(name) {
                 ck.problem(format!("{path}.{field}"), format!("unknown node '{name}'"));
             }
             found

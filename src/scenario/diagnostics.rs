@@ -8,11 +8,17 @@ use std::path::Path;
 use super::error::Problem;
 use super::ron_path::{line_col, resolve, scan, Kind, Node, Target};
 
+/// Problems listed with their positions; beyond this a file is not worth
+/// reading problem by problem (and locating each costs a walk of the text).
+const MAX_PROBLEMS: usize = 200;
+
 /// Collects every problem rather than stopping at the first, so a user fixes
-/// a file in one pass.
+/// a file in one pass (up to [`MAX_PROBLEMS`], then one line saying more
+/// were left out).
 pub struct Diagnostics<'a> {
     text: &'a str,
-    root: Option<Node>,
+    /// Scanned on the first problem: a valid file is never scanned.
+    root: std::cell::OnceCell<Option<Node>>,
     pub problems: Vec<Problem>,
 }
 
@@ -20,15 +26,19 @@ impl<'a> Diagnostics<'a> {
     pub fn new(text: &'a str) -> Self {
         Diagnostics {
             text,
-            root: scan(text).ok(),
+            root: std::cell::OnceCell::new(),
             problems: Vec::new(),
         }
+    }
+
+    fn root(&self) -> Option<&Node> {
+        self.root.get_or_init(|| scan(self.text).ok()).as_ref()
     }
 
     /// Line and column of the value at `path`, or of its nearest written
     /// ancestor when the field is left to its default.
     fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        let root = self.root.as_ref()?;
+        let root = self.root()?;
         let mut p = path;
         loop {
             match resolve(self.text, root, p) {
@@ -42,6 +52,17 @@ impl<'a> Diagnostics<'a> {
     }
 
     pub fn problem(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        if self.problems.len() > MAX_PROBLEMS {
+            return;
+        }
+        if self.problems.len() == MAX_PROBLEMS {
+            self.problems.push(Problem {
+                path: "...".to_string(),
+                line_col: None,
+                reason: format!("more problems not listed after the first {MAX_PROBLEMS}"),
+            });
+            return;
+        }
         let path = path.into();
         let line_col = self.locate(&path);
         self.problems.push(Problem {
@@ -54,7 +75,7 @@ impl<'a> Diagnostics<'a> {
     /// The identifier written before `(` at `path`, if the value there is a
     /// named struct (`Gilbert(..)` → "Gilbert"), looking through `Some(..)`.
     pub fn struct_name(&self, path: &str) -> Option<&str> {
-        let root = self.root.as_ref()?;
+        let root = self.root()?;
         let Ok(Target::Value(mut n)) = resolve(self.text, root, path) else {
             return None;
         };

@@ -48,12 +48,26 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError
     })
 }
 
+/// An assignment as quoted in a message: a pasted megabyte is cut to its
+/// first hundred characters.
+fn shorten(s: &str) -> String {
+    shorten_to(s, 100)
+}
+
+fn shorten_to(s: &str, chars: usize) -> String {
+    match s.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()),
+        None => s.to_string(),
+    }
+}
+
 /// Reads a scenario file and applies `--set` overrides in order.
 pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
-    let original = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let original =
+        crate::robustness::input::read_text(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if overrides.is_empty() {
         let scenario = parse_scenario(&original, path)?;
         return Ok(Loaded {
@@ -68,13 +82,13 @@ pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, Scen
     let mut text = original;
     for o in overrides {
         text = apply_override(&text, o).map_err(|reason| ScenarioError::Override {
-            assignment: o.to_string(),
-            reason,
+            assignment: shorten(&o.to_string()),
+            reason: shorten_to(&reason, 500),
         })?;
         if let Err(ScenarioError::Syntax { message, .. }) = parse_scenario(&text, path) {
             return Err(ScenarioError::Override {
-                assignment: o.to_string(),
-                reason: message,
+                assignment: shorten(&o.to_string()),
+                reason: shorten_to(&message, 500),
             });
         }
     }

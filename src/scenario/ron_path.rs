@@ -51,9 +51,14 @@ pub enum Target<'n> {
     MissingField { insert_at: usize, parent: &'n Node },
 }
 
+/// Deepest nesting of brackets the scanner follows (the RON parser's own
+/// default limit): deeper text is refused rather than overflowing the stack.
+const MAX_DEPTH: usize = 128;
+
 struct Scanner<'a> {
     s: &'a [u8],
     pos: usize,
+    depth: usize,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -173,6 +178,16 @@ impl<'a> Scanner<'a> {
     }
 
     fn value(&mut self) -> Result<Node, ScanError> {
+        if self.depth >= MAX_DEPTH {
+            return self.err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.depth += 1;
+        let node = self.value_inner();
+        self.depth -= 1;
+        node
+    }
+
+    fn value_inner(&mut self) -> Result<Node, ScanError> {
         self.skip_ws()?;
         let start = self.pos;
         match self.peek() {
@@ -325,6 +340,7 @@ pub fn scan(text: &str) -> Result<Node, ScanError> {
     let mut sc = Scanner {
         s: text.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     loop {
         sc.skip_ws()?;
@@ -438,7 +454,10 @@ pub fn resolve<'n>(text: &str, root: &'n Node, path: &str) -> Result<Target<'n>,
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -496,6 +515,15 @@ Scenario(
         let e = resolve(DOC, &root, "name.first").unwrap_err();
         assert!(e.contains("plain value"), "{e}");
         assert!(resolve(DOC, &root, "a..b").is_err());
+    }
+
+    #[test]
+    fn refuses_deep_nesting_instead_of_overflowing_the_stack() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = scan(&deep).unwrap_err();
+        assert!(e.message.contains("nested deeper than 128"), "{e}");
+        let ok = format!("{}{}", "(".repeat(100), ")".repeat(100));
+        assert!(scan(&ok).is_ok());
     }
 
     #[test]

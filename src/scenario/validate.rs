@@ -23,6 +23,17 @@ const MIN_STEP_S: f64 = 0.001;
 /// arrive closer than the clock's resolution and the run would never end.
 const MAX_PER_HOUR: f64 = 1e7;
 
+/// Longest name (scenario, portal, server, agent), in bytes: the scenario's
+/// names a folder (file systems allow 255).
+const MAX_NAME_BYTES: usize = 200;
+
+/// Agents over all portals: each has a name and state in the model, so this
+/// bounds the model's memory (about 100 MB) before any estimate is made.
+const MAX_TOTAL_AGENTS: i64 = 2_000_000;
+
+/// Portal–server pairs: every portal lists the servers it may use.
+const MAX_PORTAL_SERVER_PAIRS: usize = 4_000_000;
+
 type Checker<'a> = Diagnostics<'a>;
 
 /// Distributions built from the file, with problems reported at their path.
@@ -58,7 +69,23 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let sc: &Scenario = &loaded.scenario;
     let mut ck = Diagnostics::new(&loaded.text);
 
-    if sc.name.trim().is_empty() {
+    // Names end up in folder names and in every CSV row: keep them short.
+    let too_long = |ck: &mut Checker, path: &str, name: &str| {
+        if name.len() > MAX_NAME_BYTES {
+            ck.problem(
+                path,
+                format!(
+                    "at most {MAX_NAME_BYTES} bytes, got a name of {} bytes",
+                    name.len()
+                ),
+            );
+            true
+        } else {
+            false
+        }
+    };
+    if too_long(&mut ck, "name", &sc.name) {
+    } else if sc.name.trim().is_empty() {
         ck.problem("name", "must not be empty (it names the output folder)");
     } else if sc.name.contains(['/', '\\']) || sc.name == "." || sc.name == ".." {
         ck.problem(
@@ -152,7 +179,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let mut servers = Vec::new();
     for (i, s) in sc.servers.iter().enumerate() {
         let path = format!("servers.{i}");
-        if s.name.trim().is_empty() {
+        if too_long(&mut ck, &format!("{path}.name"), &s.name) {
+        } else if s.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if !server_names.insert(s.name.as_str()) {
             ck.problem(
@@ -185,6 +213,16 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     if servers.len() > u16::MAX as usize {
         ck.problem("servers", "too many servers (at most 65535)");
     }
+    if sc.portals.len().saturating_mul(sc.servers.len()) > MAX_PORTAL_SERVER_PAIRS {
+        ck.problem(
+            "servers",
+            format!(
+                "{} portals × {} servers: at most {MAX_PORTAL_SERVER_PAIRS} portal–server pairs",
+                sc.portals.len(),
+                sc.servers.len()
+            ),
+        );
+    }
     if sc.portals.len() + sc.servers.len() >= u16::MAX as usize {
         // Interval rows number platform, portals and servers with 16 bits.
         ck.problem("portals", "at most 65534 portals and servers together");
@@ -199,16 +237,24 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     }
     let mut portal_names = HashSet::new();
     let mut portals = Vec::new();
+    let mut name_count: std::collections::HashMap<&str, usize> = Default::default();
+    for p in &sc.portals {
+        *name_count.entry(p.name.as_str()).or_default() += 1;
+    }
+    let mut total_agents: i64 = 0;
+    let mut first_agent: u32 = 0;
     for (i, p) in sc.portals.iter().enumerate() {
         let key = if p.name.trim().is_empty()
-            || sc.portals.iter().filter(|q| q.name == p.name).count() > 1
+            || p.name.len() > MAX_NAME_BYTES
+            || name_count[p.name.as_str()] > 1
         {
             i.to_string()
         } else {
             p.name.clone()
         };
         let path = format!("portals.{key}");
-        if p.name.trim().is_empty() {
+        if too_long(&mut ck, &format!("{path}.name"), &p.name) {
+        } else if p.name.trim().is_empty() {
             ck.problem(format!("{path}.name"), "must not be empty");
         } else if p.name == "platform" {
             ck.problem(
@@ -238,7 +284,21 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 );
                 vec![]
             }
+            Agents::Count(n) if total_agents + n > MAX_TOTAL_AGENTS => {
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("at most {MAX_TOTAL_AGENTS} agents over all portals, this portal brings the total to {}", total_agents + n),
+                );
+                vec![]
+            }
             Agents::Count(n) => (1..=*n).map(|k| format!("agent-{k}")).collect(),
+            Agents::Named(names) if total_agents + names.len() as i64 > MAX_TOTAL_AGENTS => {
+                ck.problem(
+                    format!("{path}.agents"),
+                    format!("at most {MAX_TOTAL_AGENTS} agents over all portals, this portal brings the total to {}", total_agents + names.len() as i64),
+                );
+                vec![]
+            }
             Agents::Named(names) => {
                 if names.is_empty() {
                     ck.problem(
@@ -248,7 +308,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 }
                 let mut seen = HashSet::new();
                 for (k, n) in names.iter().enumerate() {
-                    if n.trim().is_empty() {
+                    if too_long(&mut ck, &format!("{path}.agents.{k}"), n) {
+                    } else if n.trim().is_empty() {
                         ck.problem(format!("{path}.agents.{k}"), "agent name must not be empty");
                     } else if !seen.insert(n) {
                         ck.problem(
@@ -260,6 +321,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 names.clone()
             }
         };
+
+        total_agents += agent_names.len() as i64;
 
         let qp = format!("{path}.queue");
         let ring_time_s = ck.positive(&format!("{qp}.ring_time_s"), p.queue.ring_time_s);
@@ -279,7 +342,15 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             NoAnswer::Voicemail => NoAnswerRule::Voicemail,
             NoAnswer::Hangup => NoAnswerRule::Hangup,
             NoAnswer::Forward(number) => {
-                if !number.chars().any(|c| c.is_ascii_digit()) {
+                if number.len() > 64 {
+                    ck.problem(
+                        format!("{qp}.no_answer"),
+                        format!(
+                            "a forward number has at most 64 characters, got {}",
+                            number.len()
+                        ),
+                    );
+                } else if !number.chars().any(|c| c.is_ascii_digit()) {
                     ck.problem(
                         format!("{qp}.no_answer"),
                         format!("forward number '{number}' has no digits"),
@@ -416,14 +487,30 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         }
 
         let mut agent_codecs = vec![p.codec; agent_names.len()];
+        let agent_index: std::collections::HashMap<&str, usize> = if p.agent_codecs.is_empty() {
+            Default::default()
+        } else {
+            agent_names
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, a)| (a.as_str(), i))
+                .collect()
+        };
         for (name, codec) in &p.agent_codecs {
-            match agent_names.iter().position(|a| a == name) {
+            match agent_index.get(name.as_str()).copied() {
                 Some(i) => agent_codecs[i] = *codec,
                 None => ck.problem(
                     format!("{path}.agent_codecs"),
                     format!(
-                        "unknown agent '{name}' (agents: {})",
-                        agent_names.join(", ")
+                        "unknown agent '{name}' (agents: {}{})",
+                        agent_names
+                            .iter()
+                            .take(20)
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if agent_names.len() > 20 { ", ..." } else { "" }
                     ),
                 ),
             }
@@ -448,6 +535,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 );
             }
         }
+        let portal_first_agent = first_agent;
+        first_agent += agent_names.len() as u32;
         portals.push(PortalSpec {
             name: p.name.clone(),
             currency: p.currency,
@@ -466,10 +555,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             servers: portal_servers,
             media_servers,
             codec: p.codec,
-            first_agent: portals
-                .iter()
-                .map(|q: &PortalSpec| q.agent_names.len() as u32)
-                .sum(),
+            first_agent: portal_first_agent,
             agent_codecs,
             node,
             callers_node,
@@ -565,13 +651,19 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     // Stable: simultaneous events keep file order.
     events.sort_by_key(|(t, _)| *t);
 
-    // Checks
+    // Checks (against the portals after copies)
+    let expanded_index: std::collections::HashMap<&str, usize> = portals
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
     let mut checks = Vec::new();
     for (i, c) in sc.checks.iter().enumerate() {
         let path = format!("checks.{i}");
         let scope = if c.scope == "platform" {
             Some(Scope::Platform)
-        } else if let Some(p) = portals.iter().position(|p| p.name == c.scope) {
+        } else if let Some(&p) = expanded_index.get(c.scope.as_str()) {
             Some(Scope::Portal(p as u16))
         } else {
             ck.problem(
@@ -685,7 +777,28 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
 /// order: streams follow the portal's position, or the first portal with the
 /// same `random_stream` key.
 fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec<PortalSpec> {
-    let mut out: Vec<PortalSpec> = Vec::with_capacity(specs.len());
+    // Copies multiply portals and agents: bound both before cloning anything.
+    let (mut portals, mut agents) = (0u64, 0u64);
+    for (spec, p) in specs.iter().zip(&sc.portals) {
+        let n = u64::from(p.copies.unwrap_or(1).clamp(1, 100_000));
+        portals += n;
+        agents += n * spec.agent_names.len() as u64;
+    }
+    if portals + sc.servers.len() as u64 >= u64::from(u16::MAX) {
+        ck.problem(
+            "portals",
+            format!("at most 65534 portals and servers together (copies included), got {portals} portals"),
+        );
+        return specs;
+    }
+    if agents > MAX_TOTAL_AGENTS as u64 {
+        ck.problem(
+            "portals",
+            format!("at most {MAX_TOTAL_AGENTS} agents over all portals (copies included), got {agents}"),
+        );
+        return specs;
+    }
+    let mut out: Vec<PortalSpec> = Vec::with_capacity(portals as usize);
     let mut keys: Vec<Option<String>> = Vec::new();
     for (spec, p) in specs.into_iter().zip(&sc.portals) {
         match p.copies {
@@ -702,15 +815,6 @@ fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec
                 keys.push(p.random_stream.clone());
             }
         }
-    }
-    if out.len() + sc.servers.len() >= u16::MAX as usize {
-        ck.problem(
-            "portals",
-            format!(
-                "at most 65534 portals and servers together (copies included), got {}",
-                out.len()
-            ),
-        );
     }
     let mut seen = HashSet::new();
     let mut first_agent = 0u32;
@@ -758,7 +862,11 @@ fn pick_servers(
                 let hint = if known.is_empty() {
                     format!("the scenario declares no {kind:?} servers")
                 } else {
-                    format!("known {kind:?} servers: {}", known.join(", "))
+                    let more = if known.len() > 20 { ", ..." } else { "" };
+                    format!(
+                        "known {kind:?} servers: {}{more}",
+                        known[..known.len().min(20)].join(", ")
+                    )
                 };
                 ck.problem(path, format!("unknown server '{name}' ({hint})"));
                 vec![]

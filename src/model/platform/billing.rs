@@ -301,6 +301,35 @@ impl<S: RecordSink> Platform<'_, S> {
         }
     }
 
+    /// Balance conservation per portal and per currency: every change of a
+    /// balance is a charge or a top-up (checked once, at the end).
+    pub(super) fn check_money(&mut self, now: SimTime) {
+        use crate::model::invariants::Invariant;
+        let mut by_currency = [(0i64, 0i64); 4];
+        for (p, pr) in self.portals.iter().enumerate() {
+            let w = &pr.wallet;
+            let name = &self.m.portals[p].name;
+            self.inv
+                .check(now, Invariant::BalanceConservation, w.conserved(), || {
+                    format!(
+                        "portal {name}: start {} - charged {} + topped up {} != balance {}",
+                        w.start, w.charged, w.topped_up, w.balance
+                    )
+                });
+            let k = &mut by_currency[self.m.portals[p].currency as usize];
+            k.0 += w.balance - w.start;
+            k.1 += w.topped_up - w.charged;
+        }
+        for (i, (change, flows)) in by_currency.into_iter().enumerate() {
+            self.inv
+                .check(now, Invariant::BalanceConservation, change == flows, || {
+                    format!(
+                        "currency #{i}: balances moved {change} but charges and top-ups {flows}"
+                    )
+                });
+        }
+    }
+
     /// The call-finished statistics request every call makes at its end.
     pub(super) fn record_stats(&mut self, now: SimTime) {
         if let (Some(spec), Some(ctrl)) = (self.m.controller.as_ref(), self.ctrl.as_mut()) {

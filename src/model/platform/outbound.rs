@@ -98,9 +98,9 @@ impl<S: RecordSink> Platform<'_, S> {
             }
             self.call_net[slot] = Default::default();
         }
-        self.portals[p]
-            .queue
-            .set_state(local, AgentState::Talking(c));
+        let to = AgentState::Talking(c);
+        self.inv.agent(now, agent, AgentState::Free, to);
+        self.portals[p].queue.set_state(local, to);
         self.busy_inc(now, p);
         let np = self.portals.len();
         self.in_system[0].inc(now);

@@ -88,6 +88,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         };
         let to = pr.agent_base + local;
         x.to = Some(to);
+        self.inv
+            .agent(now, to, pr.queue.state(local), AgentState::Ringing(c));
         pr.queue.set_state(local, AgentState::Ringing(c));
         self.busy_inc(now, p);
         let spec = &self.m.portals[p];

@@ -1,0 +1,124 @@
+//! Entry points shared by the cargo-fuzz targets in `fuzz/` and the crash
+//! regression test `tests/fuzz_regressions.rs`, so a crasher found by the
+//! fuzzer replays through exactly the code it crashed.
+//!
+//! Each function takes arbitrary bytes and must return normally: any panic,
+//! abort, hang or huge allocation in here is a bug in telsim, never in the
+//! input.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use crate::model::run_replication;
+use crate::network::{parse_topology, write_routes_csv, Failures, Routes};
+use crate::scenario::{apply_override, Override};
+
+use super::budget::{estimate, Limits};
+
+/// A simulation is run only when its estimate is this small, so one input
+/// stays well under a millisecond or two.
+const FUZZ_MAX_EVENTS: f64 = 20_000.0;
+/// Topologies routed in full only up to this many nodes.
+const FUZZ_MAX_ROUTED_NODES: usize = 64;
+
+/// The scenario the `--set` target edits when the input carries no text of
+/// its own: the core schema of DESIGN §5 with a topology-free network.
+pub const BASE_SCENARIO: &str = r#"Scenario(
+    name: "fuzz",
+    seed: 1,
+    replications: 2,
+    duration_s: 600.0,
+    warmup_s: 60.0,
+    interval_s: 60.0,
+    topology: None,
+    servers: [Server(name: "sip1", max_calls: Some(20), max_cps: None)],
+    portals: [
+        Portal(
+            name: "acme",
+            currency: RUB,
+            balance: 100.0,
+            agents: ["olena", "iryna", "petro"],
+            queue: Queue(policy: Evenly, ring_time_s: 15.0, max_wait_s: Some(120.0), no_answer: Voicemail),
+            inbound: Traffic(
+                arrivals: Profile(steps: [(0.0, 30.0), (9.0, 60.0)], scale: 1.0),
+                talk_s: Exp(mean: 100.0),
+                patience_s: Some(Exp(mean: 60.0)),
+            ),
+            agent: Agent(answer_prob: 0.9, answer_delay_s: Const(2.0), wrapup_s: Uniform(min: 0.0, max: 5.0)),
+        ),
+    ],
+    checks: [
+        Check(scope: "platform", metric: "p95_wait_s", max: Some(60.0), min: None),
+    ],
+)
+"#;
+
+/// Validates scenario text; when the model is small, runs one replication
+/// with the invariant checks on. A violated invariant panics here, so the
+/// fuzzer reports it like a crash.
+pub fn scenario_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    scenario_text(text);
+}
+
+fn scenario_text(text: &str) {
+    let Ok(model) = crate::model_from_str(text, "fuzz.ron") else {
+        return;
+    };
+    let est = estimate(&model, &Limits::default());
+    if est.events > FUZZ_MAX_EVENTS || est.memory_bytes > 64.0 * 1024.0 * 1024.0 {
+        return;
+    }
+    let mut budget = 200_000u32;
+    let run = run_replication(&model, 0, (), |_| {
+        // A runaway replication (far more slices than estimated) is a hang.
+        budget = budget.saturating_sub(1);
+        assert!(budget > 0, "replication did not finish in time");
+        ControlFlow::Continue(())
+    });
+    if let Some((result, ())) = run {
+        if let Some(v) = result.violation {
+            panic!("invariant violated: {v}");
+        }
+    }
+}
+
+/// Parses and validates topology text; small valid topologies are routed and
+/// printed as `telsim routes` would.
+pub fn topology_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(topo) = parse_topology(text, Path::new("fuzz.ron")) else {
+        return;
+    };
+    if topo.node_count() > FUZZ_MAX_ROUTED_NODES {
+        return;
+    }
+    let routes = Routes::compute(&topo, &Failures::none(&topo));
+    let mut sink = std::io::sink();
+    write_routes_csv(&mut sink, &topo, &routes).expect("writing to a sink cannot fail");
+}
+
+/// `--set`: the first line is `PATH=VALUE`; the rest, when present, is the
+/// scenario text it applies to (otherwise [`BASE_SCENARIO`]). The edited text
+/// then goes through validation like a file.
+pub fn set_path_bytes(data: &[u8]) {
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (assignment, rest) = input.split_once('\n').unwrap_or((input, ""));
+    let Ok(o) = assignment.parse::<Override>() else {
+        return;
+    };
+    let text = if rest.trim().is_empty() {
+        BASE_SCENARIO
+    } else {
+        rest
+    };
+    if let Ok(edited) = apply_override(text, &o) {
+        scenario_text(&edited);
+    }
+}
