@@ -91,8 +91,6 @@ pub struct Call {
     pub fallback_queue: bool,
     /// Outbound: the talk ends because the credit ran out.
     pub credit_cut: bool,
-    /// A transfer under way or done.
-    pub xfer: Option<Xfer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,7 +294,6 @@ mod tests {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
-            xfer: None,
         }
     }
 

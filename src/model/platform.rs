@@ -182,6 +182,11 @@ pub struct Platform<'m, S: RecordSink> {
     /// An interval tick is scheduled: the current interval is open and has
     /// to be closed, at the drain limit if not before.
     tick_pending: bool,
+    /// Whether any balance can move (see `Model::has_money`): plain runs
+    /// skip billing altogether.
+    money: bool,
+    /// Transfers of live calls by slot (empty until a call transfers).
+    xfers: Vec<Option<super::call::Xfer>>,
     /// SIP phones by global agent index (empty without devices).
     phones: Vec<Option<devices::Phone>>,
     /// Agents offline per portal (phone not registered).
@@ -271,6 +276,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Vec::new()
             },
             offline: vec![0; np],
+            money: m.has_money(),
+            xfers: Vec::new(),
             inv: Invariants::new(m.seed, replication),
         }
     }
@@ -423,7 +430,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
-            xfer: None,
         });
         if self.trace.is_some() {
             self.trace_arrival(now, c, pdd);
@@ -457,6 +463,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// The caller joins the portal's queue: patience and the queue's time
     /// limit start now, and a free agent is rung at once.
+    #[inline(always)]
     fn enter_queue(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
         let Some(call) = self.calls.get_mut(c) else {
             return;
@@ -533,10 +540,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// of its portal must be free. `hint` is an agent known to be free (the
     /// one that just became free), which spares a scan.
     fn try_ring(&mut self, now: SimTime, c: CallRef, hint: Option<u32>, q: &mut EventQueue<Event>) {
-        let Some(&call) = self.calls.get(c) else {
+        // Two fields, not a copy of the whole call: this runs for every call.
+        let Some((portal, cursor)) = self.calls.get(c).map(|k| (k.portal, k.cursor)) else {
             return;
         };
-        let p = call.portal as usize;
+        let p = portal as usize;
         let m = self.m;
         let spec = &m.portals[p];
         let pr = &self.portals[p];
@@ -549,13 +557,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 scratch.extend(pr.queue.free_agents());
                 let plan = plan_ring(spec, &mut self.portals[p], &mut self.inv, now, c, &scratch);
                 self.scratch = scratch;
-                self.start_ringing(now, c, p, plan, call.cursor, q);
+                self.start_ringing(now, c, p, plan, cursor, q);
             }
             Policy::Evenly | Policy::Strictly => {
                 let local = match hint {
                     Some(g) if pr.queue.free == 1 => g - pr.agent_base,
                     _ => {
-                        let start = match (call.cursor, spec.policy) {
+                        let start = match (cursor, spec.policy) {
                             (CURSOR_UNSET, Policy::Evenly) => pr.queue.rr_next,
                             (CURSOR_UNSET, _) => 0,
                             (cur, _) => cur,
@@ -593,6 +601,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.start_ringing(now, c, p, plan, cursor, q);
     }
 
+    #[inline(always)]
     fn start_ringing(
         &mut self,
         now: SimTime,
@@ -867,6 +876,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     /// The agent's conversation is over: wrap-up, then free.
+    #[inline(always)]
     fn agent_wrapup(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
@@ -930,10 +940,17 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         };
         // Waits count from queue entry (or a targeted ring); calls that ended
         // in the steps never waited for an agent.
+        let xfer = if self.xfers.is_empty() {
+            None
+        } else {
+            self.take_xfer(c)
+        };
         let reached_agent = call.step == Step::Done && call.direction == Direction::Inbound;
         let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
         let charge = match (call.answer, outcome) {
-            (Some(a), Outcome::Answered | Outcome::CreditEnded | Outcome::Dropped) => {
+            (Some(a), Outcome::Answered | Outcome::CreditEnded | Outcome::Dropped)
+                if self.money =>
+            {
                 self.bill(now, p, &call, now - a)
             }
             _ => 0,
@@ -947,7 +964,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             wait,
             outcome,
             // The agent who answered; a transfer's target is in `transfer`.
-            agent: call.xfer.map(|x| x.from).or(call.agent),
+            agent: xfer.map(|x| x.from).or(call.agent),
             server: call.server,
             media_server: call.media_server,
             pdd,
@@ -956,13 +973,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             steps: call.queued_at.min(now) - call.arrival,
             destination: (call.direction == Direction::Outbound).then_some(call.target),
             charge,
-            transfer: self.transfer_record(&call, now),
+            transfer: self.transfer_record(&call, xfer, now),
         };
         if self.trace.is_some() {
             self.trace_end(&rec);
         }
         self.emit(&rec);
-        self.record_stats(now);
+        if self.ctrl.is_some() {
+            self.record_stats(now);
+        }
     }
 
     /// The network side of a call's end (kept out of `finish` so plain runs
@@ -1410,6 +1429,7 @@ struct RingPlan {
 
 /// Marks `agents` ringing for `c` and draws, for each, whether and when
 /// they would pick up.
+#[inline(always)]
 fn plan_ring(
     spec: &PortalSpec,
     pr: &mut PortalRuntime,

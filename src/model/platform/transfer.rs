@@ -44,8 +44,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             XferKind::Blind
         };
         let target_talk = t.target_talk.sample(&mut pr.rng_steps);
-        if let Some(call) = self.calls.get_mut(c) {
-            call.xfer = Some(Xfer {
+        self.set_xfer(
+            c,
+            Some(Xfer {
                 kind,
                 from: agent,
                 to: None,
@@ -54,8 +55,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 completed: None,
                 remaining: talk - after,
                 target_talk,
-            });
-        }
+            }),
+        );
         q.schedule_in(after, Event::TransferStart(c));
     }
 
@@ -68,7 +69,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let Some(call) = self.calls.get(c).copied() else {
             return;
         };
-        let (Some(mut x), CallState::Talking) = (call.xfer, call.state) else {
+        let (Some(mut x), CallState::Talking) = (self.xfer(c), call.state) else {
             return;
         };
         let p = call.portal as usize;
@@ -82,7 +83,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.trace_call(now, c, || {
                 "transfer: no free agent to transfer to, caller stays".into()
             });
-            self.calls.get_mut(c).expect("live").xfer = None;
+            self.set_xfer(c, None);
             q.schedule_in(x.remaining, Event::TalkEnd(c));
             return;
         };
@@ -109,7 +110,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 kind.as_str()
             )
         });
-        self.calls.get_mut(c).expect("live").xfer = Some(x);
+        self.set_xfer(c, Some(x));
         if kind == XferKind::Blind {
             // The transferor leaves now: wrap-up, then free.
             self.agent_wrapup(now, p, x.from, q);
@@ -130,7 +131,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let Some(call) = self.calls.get(c).copied() else {
             return;
         };
-        let Some(mut x) = call.xfer else {
+        let Some(mut x) = self.xfer(c) else {
             return;
         };
         let Some(to) = x.to else {
@@ -147,7 +148,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 x.consult_from = Some(now);
                 let t = self.m.portals[p].transfers.as_ref().expect("transfers");
                 let consult = t.consult.sample(&mut self.portals[p].rng_steps);
-                self.calls.get_mut(c).expect("live").xfer = Some(x);
+                self.set_xfer(c, Some(x));
                 let to_name = self.agent_name(to);
                 self.trace_call(now, c, || {
                     format!("{to_name} answers the consultation; caller on hold")
@@ -161,7 +162,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let Some(call) = self.calls.get(c).copied() else {
             return;
         };
-        let Some(x) = call.xfer else {
+        let Some(x) = self.xfer(c) else {
             return;
         };
         let p = call.portal as usize;
@@ -179,9 +180,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     ) {
         x.completed = Some(now);
         let to = x.to.expect("a target answered");
-        let call = self.calls.get_mut(c).expect("live");
-        call.xfer = Some(x);
-        call.agent = Some(to);
+        self.set_xfer(c, Some(x));
+        self.calls.get_mut(c).expect("live").agent = Some(to);
         let (from, to_name) = (self.agent_name(x.from), self.agent_name(to));
         self.trace_call(now, c, || {
             format!("TransferComplete (NOTIFY 200) to caller, {from} and {to_name}: caller now with {to_name}")
@@ -198,7 +198,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let Some(call) = self.calls.get(c).copied() else {
             return;
         };
-        let Some(x) = call.xfer else {
+        let Some(x) = self.xfer(c) else {
             return;
         };
         let (Some(to), None) = (x.to, x.consult_from) else {
@@ -213,7 +213,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             XferKind::Attended => {
                 // Back to the transferor, who is still on the line.
                 self.trace_call(now, c, || format!("{to_name} does not answer: transfer cancelled, caller back with the transferor"));
-                self.calls.get_mut(c).expect("live").xfer = None;
+                self.set_xfer(c, None);
                 q.schedule_in(x.remaining, Event::TalkEnd(c));
             }
             XferKind::Blind => {
@@ -241,7 +241,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let Some(call) = self.calls.get(c).copied() else {
             return;
         };
-        let Some(x) = call.xfer else {
+        let Some(x) = self.xfer(c) else {
             return;
         };
         if x.completed.is_some() {
@@ -267,12 +267,32 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
     }
 
+    /// The transfer of call `c`, kept in a side table by slot (only with
+    /// transfers) so that calls stay small for the common path.
+    pub(super) fn xfer(&self, c: CallRef) -> Option<Xfer> {
+        self.xfers.get(c.slot as usize).copied().flatten()
+    }
+
+    pub(super) fn set_xfer(&mut self, c: CallRef, x: Option<Xfer>) {
+        let slot = c.slot as usize;
+        if self.xfers.len() <= slot {
+            self.xfers.resize(slot + 1, None);
+        }
+        self.xfers[slot] = x;
+    }
+
+    /// Takes the transfer of a call leaving the system (its slot is reused).
+    pub(super) fn take_xfer(&mut self, c: CallRef) -> Option<Xfer> {
+        self.xfers.get_mut(c.slot as usize).and_then(Option::take)
+    }
+
     pub(super) fn transfer_record(
         &self,
         call: &crate::model::call::Call,
+        xfer: Option<Xfer>,
         now: SimTime,
     ) -> Option<TransferRecord> {
-        let x = call.xfer?;
+        let x = xfer?;
         let to = x.to?;
         let answer = call.answer?;
         let completed = x.completed.unwrap_or(now);
