@@ -27,6 +27,8 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
 /// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report Ctrl-C).
 const EXIT_INTERRUPTED: u8 = 130;
+/// Most replication threads a run may ask for.
+const MAX_JOBS: usize = 1024;
 
 /// Listens for SIGINT and SIGTERM on a thread of its own from the start of a
 /// run (so a signal during loading is caught too): the first sets `cancel`,
@@ -391,6 +393,11 @@ fn run(args: RunArgs) -> ExitCode {
     }
     if args.jobs == Some(0) {
         eprintln!("error: --jobs must be at least 1");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    // One thread per job: thousands would exhaust the process, not help.
+    if args.jobs.is_some_and(|j| j > MAX_JOBS) {
+        eprintln!("error: --jobs must be at most {MAX_JOBS}");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     let jobs = args

@@ -339,6 +339,14 @@ fn resource_limits_can_be_lowered_and_raised() {
     ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
 
+    let o = run(&["run", erlang_c.to_str().unwrap(), "--jobs", "100000"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--jobs must be at most 1024"),
+        "{}",
+        o.stderr
+    );
+
     for bad in [
         ["--max-memory", "lots"],
         ["--max-events", "0"],
