@@ -11,10 +11,11 @@ use telsim::robustness::fuzz_entry;
 
 type Entry = fn(&[u8]);
 
-const TARGETS: [(&str, Entry); 3] = [
+const TARGETS: [(&str, Entry); 4] = [
     ("scenario", fuzz_entry::scenario_bytes),
     ("topology", fuzz_entry::topology_bytes),
     ("set_path", fuzz_entry::set_path_bytes),
+    ("numbering", fuzz_entry::numbering_bytes),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {

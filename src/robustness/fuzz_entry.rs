@@ -122,3 +122,49 @@ pub fn set_path_bytes(data: &[u8]) {
         scenario_text(&edited);
     }
 }
+
+/// Number normalisation and trunk formatting: never panic; a normalised
+/// number is 7–15 ASCII digits not starting with 0; every trunk style formats
+/// it; the `+` form reads back to the same digits from any home country.
+/// Input: the home country's calling code on the first line, then the number.
+pub fn numbering_bytes(data: &[u8]) {
+    use crate::numbering::{format, normalise, TrunkFormat};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (home, number) = text.split_once('\n').unwrap_or(("7", text));
+    let Ok(digits) = normalise(number, home) else {
+        return;
+    };
+    assert!(
+        (7..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0'),
+        "normalise({number:?}, {home:?}) gave {digits:?}"
+    );
+    let styles = [
+        TrunkFormat::International,
+        TrunkFormat::Plus,
+        TrunkFormat::Kazakh,
+        TrunkFormat::National {
+            country: "7".into(),
+        },
+        TrunkFormat::National {
+            country: "49".into(),
+        },
+        TrunkFormat::National {
+            country: "1".into(),
+        },
+    ];
+    for style in &styles {
+        let _ = format(&digits, style);
+    }
+    let plus = format(&digits, &TrunkFormat::Plus);
+    for other_home in ["7", "1", "380", "49"] {
+        assert_eq!(
+            normalise(&plus, other_home).as_deref(),
+            Ok(digits.as_str()),
+            "{plus} read from home {other_home}"
+        );
+    }
+}

@@ -14,6 +14,16 @@ use crate::money::{AlertEvent, AlertKind, Minor, Rate};
 
 use super::Platform;
 
+/// Per-portal money metrics whose platform value is the sum over portals.
+const SUMMED: [crate::stats::Metric; 6] = [
+    crate::stats::Metric::Outbound,
+    crate::stats::Metric::RejectedBalance,
+    crate::stats::Metric::Alerts,
+    crate::stats::Metric::Reminders,
+    crate::stats::Metric::ZeroBalanceH,
+    crate::stats::Metric::TopUps,
+];
+
 /// Number rent falls due every 30 days from the start.
 const MONTH: SimTime = SimTime(30 * 86_400 * 1_000_000);
 
@@ -423,15 +433,7 @@ impl<S: RecordSink> Platform<'_, S> {
                 pr.wallet.zero_time_until(end).as_secs_f64() / 3600.0,
                 pr.wallet.topups as f64,
             ];
-            let names = [
-                M::Outbound,
-                M::RejectedBalance,
-                M::Alerts,
-                M::Reminders,
-                M::ZeroBalanceH,
-                M::TopUps,
-            ];
-            for (k, (m, x)) in names.iter().zip(vals).enumerate() {
+            for (k, (m, x)) in SUMMED.iter().zip(vals).enumerate() {
                 v[*m as usize] = Some(x);
                 sums[k] += x;
             }
@@ -446,15 +448,7 @@ impl<S: RecordSink> Platform<'_, S> {
             }
         }
         let v = &mut metrics[0];
-        let names = [
-            M::Outbound,
-            M::RejectedBalance,
-            M::Alerts,
-            M::Reminders,
-            M::ZeroBalanceH,
-            M::TopUps,
-        ];
-        for (m, x) in names.iter().zip(sums) {
+        for (m, x) in SUMMED.iter().zip(sums) {
             v[*m as usize] = Some(x);
         }
         if leads > 0 {

@@ -89,12 +89,7 @@ impl<S: RecordSink> Platform<'_, S> {
             self.phone_online(now, p, agent, q);
         } else {
             self.iv[1 + np + s].register_rejects += 1;
-            let retry = self.m.portals[p]
-                .devices
-                .as_ref()
-                .expect("phones")
-                .retry
-                .sample(&mut self.portals[p].rng_steps);
+            let retry = self.retry_delay(p);
             let ph = self.phones[agent as usize].as_mut().expect("phone");
             ph.gen += 1;
             let g = ph.gen;
@@ -112,6 +107,12 @@ impl<S: RecordSink> Platform<'_, S> {
                 q.schedule_at(at, Event::Register { agent, gen: g });
             }
         }
+    }
+
+    /// A phone's wait before trying REGISTER again.
+    fn retry_delay(&mut self, p: usize) -> SimTime {
+        let d = self.m.portals[p].devices.as_ref().expect("phones");
+        d.retry.sample(&mut self.portals[p].rng_steps)
     }
 
     fn phone_online(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
@@ -181,12 +182,7 @@ impl<S: RecordSink> Platform<'_, S> {
             ph.gen += 1;
             let g = ph.gen;
             self.phone_offline(p, agent as u32);
-            let retry = self.m.portals[p]
-                .devices
-                .as_ref()
-                .expect("phones")
-                .retry
-                .sample(&mut self.portals[p].rng_steps);
+            let retry = self.retry_delay(p);
             if now + retry < self.m.duration {
                 q.schedule_at(
                     now + retry,

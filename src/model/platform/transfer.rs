@@ -128,10 +128,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         c: CallRef,
         q: &mut EventQueue<Event>,
     ) {
-        let Some(call) = self.calls.get(c).copied() else {
-            return;
-        };
-        let Some(mut x) = self.xfer(c) else {
+        let Some((call, mut x)) = self.live_xfer(c) else {
             return;
         };
         let Some(to) = x.to else {
@@ -159,10 +156,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     pub(super) fn on_consult_end(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c).copied() else {
-            return;
-        };
-        let Some(x) = self.xfer(c) else {
+        let Some((call, x)) = self.live_xfer(c) else {
             return;
         };
         let p = call.portal as usize;
@@ -195,10 +189,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         c: CallRef,
         q: &mut EventQueue<Event>,
     ) {
-        let Some(call) = self.calls.get(c).copied() else {
-            return;
-        };
-        let Some(x) = self.xfer(c) else {
+        let Some((call, x)) = self.live_xfer(c) else {
             return;
         };
         let (Some(to), None) = (x.to, x.consult_from) else {
@@ -238,10 +229,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         ending_agent: u32,
         q: &mut EventQueue<Event>,
     ) {
-        let Some(call) = self.calls.get(c).copied() else {
-            return;
-        };
-        let Some(x) = self.xfer(c) else {
+        let Some((call, x)) = self.live_xfer(c) else {
             return;
         };
         if x.completed.is_some() {
@@ -265,6 +253,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 self.agent_wrapup(now, p, x.from, q);
             }
         }
+    }
+
+    /// A live call and its transfer, for the transfer's events.
+    fn live_xfer(&self, c: CallRef) -> Option<(crate::model::call::Call, Xfer)> {
+        Some((*self.calls.get(c)?, self.xfer(c)?))
     }
 
     /// The transfer of call `c`, kept in a side table by slot (only with
