@@ -5,7 +5,7 @@
 //! replication order, so the files are byte-identical whatever `--jobs` is.
 
 use std::fs;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,7 +87,10 @@ fn replicate(
     };
     match calls_part {
         Some(path) => {
-            let sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
+            let mut sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
+            if rep == 0 {
+                sink.write_header();
+            }
             let (result, sink) =
                 model::run_replication(model, rep, sink, &mut tick).ok_or(RunError::Interrupted)?;
             sink.close().map_err(io_err(path))?;
@@ -192,12 +195,12 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
     if opts.write_calls {
+        // Replication 0's part starts with the header and becomes the file
+        // itself (a rename, no copy); the other parts are appended.
         let path = opts.out_dir.join("calls.csv");
-        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        f.writer()
-            .write_all(crate::output::CALLS_HEADER.as_bytes())
-            .map_err(io_err(&path))?;
-        for rep in 0..model.replications {
+        let first = staging.path().join("calls.0.csv");
+        let mut f = AtomicFile::adopt(&first, &path).map_err(io_err(&path))?;
+        for rep in 1..model.replications {
             let part = staging.path().join(format!("calls.{rep}.csv"));
             let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
             io::copy(&mut r, f.writer()).map_err(io_err(&path))?;

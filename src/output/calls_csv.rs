@@ -193,6 +193,12 @@ impl CallsCsv {
         })
     }
 
+    /// Starts the part with the `calls.csv` header (the part of replication
+    /// 0 becomes the file).
+    pub fn write_header(&mut self) {
+        self.len = put_bytes(&mut self.buf, self.len, CALLS_HEADER.as_bytes());
+    }
+
     /// Formats one row at the end of the buffer with integer arithmetic
     /// (this runs once per call); flushes the buffer when it is nearly full.
     fn write_row(&mut self, r: &CallRecord) -> io::Result<()> {
