@@ -141,7 +141,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             next_call_id: 0,
             stopped: false,
             peak_calls: 0,
-            totals: vec![ScopeTotals::default(); 1 + np],
+            totals: std::iter::once(ScopeTotals::default())
+                .chain(std::iter::repeat_with(ScopeTotals::portal).take(np))
+                .collect(),
             iv: vec![IntervalCounters::default(); 1 + np + ns],
             in_system: vec![Level::default(); 1 + np + ns],
             waiting: vec![Level::default(); 1 + np],
@@ -743,6 +745,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let p = rec.portal as usize;
         if rec.arrival >= self.m.warmup {
             self.totals[1 + p].record(rec, self.m.service_level);
+            self.totals[0].record_wait(rec);
         }
         let o = rec.outcome.index();
         self.iv[1 + p].outcomes[o] += 1;
@@ -1009,9 +1012,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Per-scope metric values of the finished replication.
     pub fn result(&self, replication: u32, events: u64) -> ReplicationResult {
         let window_s = (self.m.duration - self.m.warmup).as_secs_f64();
-        let mut platform_totals = ScopeTotals::default();
+        // Waits at full precision were recorded per call; the rest is the
+        // sum of the portals'.
+        let mut platform_totals = self.totals[0].clone();
         for t in &self.totals[1..] {
-            platform_totals.merge(t);
+            platform_totals.merge_counts(t);
         }
         let mut metrics = Vec::with_capacity(1 + self.portals.len());
         for s in 0..=self.portals.len() {
