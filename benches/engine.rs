@@ -77,7 +77,8 @@ fn measure(label: &str, model: &Model, runs: usize, with_csv: bool) {
     for run in 0..runs {
         let start = Instant::now();
         let result = if with_csv {
-            let sink = CallsCsv::create(&dir.path().join("calls.csv"), model, 0).expect("csv");
+            let sink =
+                CallsCsv::create(&dir.path().join("calls.csv"), model, 0, true).expect("csv");
             let (r, sink) = run_replication(model, run as u32, sink, |_| ControlFlow::Continue(()))
                 .expect("ran");
             sink.close().expect("flush");

@@ -87,10 +87,7 @@ fn replicate(
     };
     match calls_part {
         Some(path) => {
-            let mut sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
-            if rep == 0 {
-                sink.write_header();
-            }
+            let sink = CallsCsv::create(path, model, rep, rep == 0).map_err(io_err(path))?;
             let (result, sink) =
                 model::run_replication(model, rep, sink, &mut tick).ok_or(RunError::Interrupted)?;
             sink.close().map_err(io_err(path))?;
