@@ -3,7 +3,7 @@
 Run through bench/compare.sh (which builds telsim and prepares the virtualenv).
 Each tool runs the same model (scenarios/bench_simpy.ron, bench/mmc_simpy.py,
 bench/mmc_ciw.py) as separate whole processes with seeds 1..R: every process is
-timed (wall clock, peak RSS by GNU time) and is one independent replication for
+timed (wall clock, CPU time from getrusage, peak RSS from GNU time) and is one independent replication for
 the statistical check. telsim writes calls.csv in every run; the SimPy and Ciw
 models only count (which favours them).
 
@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TELSIM = os.path.join(ROOT, "target", "release", "telsim")
@@ -59,14 +60,28 @@ def erlang_c(lam, mean_talk, c):
 
 
 def timed(cmd):
-    """Runs cmd under GNU time; returns (wall s, peak RSS KiB, stdout, stderr)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
-        p = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", tf.name] + cmd,
-                           capture_output=True, text=True)
+    """Runs cmd; returns ((wall s, CPU s), peak RSS KiB, stdout, stderr).
+    CPU is user + system time of all its threads (getrusage of the waited-for
+    process tree, µs resolution): on a shared machine it suffers less from
+    other load than the wall clock. Peak RSS comes from GNU time, whose small
+    fork is what the command replaces (a fork of this Python process would
+    count Python's own memory).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        start = time.perf_counter()
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd,
+                             stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
         if p.returncode != 0:
-            sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-        wall, rss = tf.read().split()[-2:]
-    return float(wall), int(rss), p.stdout, p.stderr
+            sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{stderr}")
+        rss = int(rss_file.read().split()[-1])
+    return (wall, usage.ru_utime + usage.ru_stime), rss, stdout, stderr
 
 
 def run_telsim(seed, out):
@@ -107,33 +122,39 @@ def main():
             rows = []
             for seed in range(1, reps + 1):
                 rows.append(run(seed))
-                print(f"  {name} seed {seed}: {rows[-1][0]:.3f} s", file=sys.stderr)
+                print(f"  {name} seed {seed}: {rows[-1][0][0]:.3f} s wall, "
+                      f"{rows[-1][0][1]:.2f} s CPU", file=sys.stderr)
             results[name] = rows
 
     pw_theory, asa_theory = erlang_c(LAMBDA, TALK_MEAN, C)
-    base = statistics.median(r[0] for r in results["telsim"])
+    base = statistics.median(r[0][0] for r in results["telsim"])
+    base_cpu = statistics.median(r[0][1] for r in results["telsim"])
     print(f"M/M/{C}, λ = {LAMBDA:g}/s, mean talk {TALK_MEAN:g} s, 10 000 s of arrivals, "
           f"warm-up 1 000 s; one replication per process, whole-process wall time.")
     print()
-    print("| tool | runs | wall median (min–max) | peak RSS | calls/run | time / telsim's "
-          "| P(wait) ± 95% | ASA s ± 95% |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| tool | runs | wall median (min–max) | wall / telsim's | CPU median | CPU / telsim's "
+          "| peak RSS | calls/run | P(wait) ± 95% | ASA s ± 95% |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     summary = {}
     for name, rows in results.items():
-        walls = [r[0] for r in rows]
+        if not rows:
+            continue
+        walls = [r[0][0] for r in rows]
         med = statistics.median(walls)
+        cpu = statistics.median(r[0][1] for r in rows)
         rss = max(r[1] for r in rows) / 1024
         calls = statistics.median(r[2] for r in rows)
         pw = mean_hw([r[3] for r in rows])
         asa = mean_hw([r[4] for r in rows])
         summary[name] = (pw, asa)
         print(f"| {name} | {len(rows)} | {med:.3f} s ({min(walls):.3f}–{max(walls):.3f}) "
-              f"| {rss:.1f} MB | {calls:,.0f} | {med / base:,.1f}× "
+              f"| {med / base:,.1f}× | {cpu:.3f} s | {cpu / base_cpu:,.1f}× "
+              f"| {rss:.1f} MB | {calls:,.0f} "
               f"| {pw[0]:.4f} ± {pw[1]:.4f} | {asa[0]:.4f} ± {asa[1]:.4f} |")
-    print(f"| Erlang C | | | | | | {pw_theory:.4f} | {asa_theory:.4f} |")
+    print(f"| Erlang C | | | | | | | | | {pw_theory:.4f} | {asa_theory:.4f} |")
     print()
     summary["Erlang C"] = ((pw_theory, 0.0), (asa_theory, 0.0))
-    names = list(summary)
+    names = [n for n in summary]
     ok = True
     for i, a in enumerate(names):
         for b in names[i + 1:]:

@@ -5,7 +5,7 @@
 #   bench/compare.sh                      # 30 telsim, 10 SimPy, 3 Ciw runs (Ciw takes ~1 min a run)
 #   bench/compare.sh --ciw-reps 5 --simpy-reps 20
 #
-# Needs the Rust toolchain, Python ≥ 3.9 with venv, GNU time (/usr/bin/time)
+# Needs the Rust toolchain, Python ≥ 3.9 with venv, GNU time (/usr/bin/time, for peak RSS)
 # and network access to PyPI the first time (SimPy and Ciw go into a
 # throw-away virtualenv, bench/.venv, which git ignores).
 set -euo pipefail
