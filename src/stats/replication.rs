@@ -8,7 +8,8 @@ use super::metric::{Metric, MetricValues, METRIC_COUNT};
 /// Per-replication totals of one scope (the platform or one portal), over the
 /// calls that arrived after warm-up. Constant memory: waits go into an HDR
 /// histogram rather than a list, with 3 significant digits for the platform
-/// ([`ScopeTotals::default`]) and 2 for a portal ([`ScopeTotals::portal`]):
+/// ([`ScopeTotals::default`]) and, on platforms of more than
+/// [`FINE_WAIT_PORTALS`] portals, 2 for a portal ([`ScopeTotals::portal`]):
 /// a 3-digit histogram of waits up to a few minutes holds ~150 KB of
 /// counters, which 50 000 portals could not afford; 2 digits (p95 within 1%)
 /// take ~20 KB at most, and nothing until a portal's first non-zero wait.
@@ -47,6 +48,12 @@ impl Default for ScopeTotals {
         ScopeTotals::with_wait_digits(3)
     }
 }
+
+/// Up to this many portals every portal keeps 3-digit waits and the
+/// platform's totals are a plain merge of the portals' (exact, and nothing
+/// recorded twice); beyond it portals use [`ScopeTotals::portal`] and the
+/// platform records its waits itself ([`ScopeTotals::record_wait`]).
+pub const FINE_WAIT_PORTALS: usize = 256;
 
 impl ScopeTotals {
     /// Totals of one portal: waits at 2 significant digits (see the type).
