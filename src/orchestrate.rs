@@ -128,7 +128,7 @@ fn replicate(
     };
     match calls_part {
         Some(path) => {
-            let sink = CallsCsv::create(path, model, rep).map_err(io_err(path))?;
+            let sink = CallsCsv::create(path, model, rep, rep == 0).map_err(io_err(path))?;
             let Some((result, sink)) =
                 model::run_replication_traced(model, rep, sink, &mut tick, trace)
             else {
@@ -322,12 +322,26 @@ fn write_outputs(
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
     if opts.write_calls {
+        // Replication 0's part starts with the header and becomes the file
+        // itself (a rename, no copy); the other parts are appended. An
+        // interrupted run may lack replication 0: then a fresh file gets the
+        // header and every kept part.
         let path = name("calls");
-        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        f.writer()
-            .write_all(crate::output::CALLS_HEADER.as_bytes())
-            .map_err(io_err(&path))?;
-        for rep in results.iter().map(|r| r.replication) {
+        let reps: Vec<u32> = results.iter().map(|r| r.replication).collect();
+        let (mut f, rest) = if reps.first() == Some(&0) {
+            let first = staging.path().join("calls.0.csv");
+            (
+                AtomicFile::adopt(&first, &path).map_err(io_err(&path))?,
+                &reps[1..],
+            )
+        } else {
+            let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+            f.writer()
+                .write_all(crate::output::CALLS_HEADER.as_bytes())
+                .map_err(io_err(&path))?;
+            (f, &reps[..])
+        };
+        for &rep in rest {
             let part = staging.path().join(format!("calls.{rep}.csv"));
             let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
             io::copy(&mut r, f.writer()).map_err(io_err(&path))?;

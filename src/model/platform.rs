@@ -8,7 +8,9 @@ use crate::network::{compose_loss, Loss};
 
 use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
 use crate::scenario::types::Policy;
-use crate::stats::{IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals};
+use crate::stats::{
+    IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals, FINE_WAIT_PORTALS,
+};
 
 mod billing;
 mod devices;
@@ -247,7 +249,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             next_call_id: 0,
             stopped: false,
             peak_calls: 0,
-            totals: vec![ScopeTotals::default(); 1 + np],
+            totals: std::iter::once(ScopeTotals::default())
+                .chain(std::iter::repeat_with(if np <= FINE_WAIT_PORTALS {
+                    ScopeTotals::default
+                } else {
+                    ScopeTotals::portal
+                }))
+                .take(1 + np)
+                .collect(),
             iv: vec![IntervalCounters::default(); 1 + np + ns],
             in_system: vec![Level::default(); 1 + np + ns],
             waiting: vec![Level::default(); 1 + np],
@@ -1028,6 +1037,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         if rec.arrival >= self.m.warmup {
             self.totals[1 + p].record(rec, self.m.service_level);
+            if self.portals.len() > FINE_WAIT_PORTALS {
+                self.totals[0].record_wait(rec);
+            }
         }
         let o = rec.outcome.index();
         self.iv[1 + p].outcomes[o] += 1;
@@ -1317,9 +1329,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     /// Per-scope metric values of the finished replication.
     pub fn result(&self, replication: u32, events: u64) -> ReplicationResult {
         let window_s = (self.m.duration - self.m.warmup).as_secs_f64();
-        let mut platform_totals = ScopeTotals::default();
+        // The sum of the portals'; on big platforms without their coarse
+        // waits, which were recorded per call at full precision.
+        let mut platform_totals = self.totals[0].clone();
         for t in &self.totals[1..] {
-            platform_totals.merge(t);
+            if self.portals.len() > FINE_WAIT_PORTALS {
+                platform_totals.merge_counts(t);
+            } else {
+                platform_totals.merge(t);
+            }
         }
         let mut metrics = Vec::with_capacity(1 + self.portals.len());
         for s in 0..=self.portals.len() {

@@ -1,9 +1,11 @@
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use crate::engine::SimTime;
-use crate::model::{CallRecord, Model, RecordSink};
+use crate::model::{CallRecord, Model, Outcome, RecordSink};
 
 use super::csv_text::quote;
 
@@ -12,192 +14,463 @@ pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,a
 sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s,\
 steps_s,destination,charge,transfer,transfer_to,leg1_talk_s,consult_s,leg3_talk_s\n";
 
+/// Bytes of output gathered before one `write` to the file.
+const CHUNK: usize = 1 << 18;
+
+/// Longest possible row without its names: eleven numbers of at most 20
+/// digits with their separators, an outcome, commas, and four media floats
+/// with fixed decimals (at most 309 integer digits each).
+const ROW_FIXED_MAX: usize = 2048;
+/// Longest time field: 20 integer digits, a point, six decimals.
+const TIME_MAX: usize = 27;
+
+/// Records per batch handed from the event loop to the writer thread.
+const BATCH: usize = 2048;
+/// Full batches that may wait for the writer before the event loop blocks:
+/// bounds memory (a few MB) whatever the number of calls.
+const BATCHES_IN_FLIGHT: usize = 4;
+
 /// Streams one replication's finished calls to a part file as they end, so
 /// memory never grows with the number of calls. The first I/O error is kept
 /// and reported when the part is closed (the event loop cannot fail).
+///
+/// Formatting and writing run on a thread of their own: the event loop only
+/// copies each record into a batch of fixed-size records and hands full
+/// batches over a bounded channel; emptied batches come back for reuse, so
+/// nothing allocates in the steady state. Rows come out in the order calls
+/// finished, so the file is the same as if written inline.
 pub struct CallsCsv {
-    replication: u32,
-    out: BufWriter<File>,
-    portal_names: Vec<String>,
-    agent_names: Vec<String>,
-    server_names: Vec<String>,
+    batch: Vec<CallRecord>,
+    full: Option<SyncSender<Vec<CallRecord>>>,
+    empty: Receiver<Vec<CallRecord>>,
+    writer: Option<JoinHandle<io::Result<u64>>>,
+}
+
+impl CallsCsv {
+    /// Creates the part file and starts its writer thread; `header` starts
+    /// the part with the `calls.csv` header (replication 0's part becomes
+    /// the file).
+    pub fn create(
+        path: &Path,
+        model: &Model,
+        replication: u32,
+        header: bool,
+    ) -> io::Result<CallsCsv> {
+        let mut rows = RowWriter::create(path, model, replication)?;
+        if header {
+            rows.write_header();
+        }
+        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<CallRecord>>(BATCHES_IN_FLIGHT);
+        let (empty_tx, empty_rx) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name(format!("calls-csv-{replication}"))
+            .spawn(move || {
+                for mut batch in full_rx {
+                    for r in &batch {
+                        rows.call_finished(r);
+                    }
+                    batch.clear();
+                    // The event loop may be gone already: nothing to return.
+                    let _ = empty_tx.send(batch);
+                }
+                rows.close()
+            })?;
+        Ok(CallsCsv {
+            batch: Vec::with_capacity(BATCH),
+            full: Some(full_tx),
+            empty: empty_rx,
+            writer: Some(writer),
+        })
+    }
+
+    #[cold]
+    fn hand_over(&mut self) {
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let full = std::mem::replace(&mut self.batch, next);
+        if let Some(tx) = &self.full {
+            // A writer that stopped has its error ready for `close`.
+            let _ = tx.send(full);
+        }
+    }
+
+    /// Writes what is left, stops the writer; returns the number of rows or
+    /// the first error.
+    pub fn close(mut self) -> io::Result<u64> {
+        if !self.batch.is_empty() {
+            self.hand_over();
+        }
+        self.finish()
+    }
+
+    fn finish(&mut self) -> io::Result<u64> {
+        self.full = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the calls.csv writer thread panicked")),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for CallsCsv {
+    /// An abandoned replication (Ctrl-C) still stops its writer thread.
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+impl RecordSink for CallsCsv {
+    #[inline]
+    fn call_finished(&mut self, record: &CallRecord) {
+        self.batch.push(*record);
+        if self.batch.len() == BATCH {
+            self.hand_over();
+        }
+    }
+}
+
+/// Formats rows straight into one fixed output buffer (no `String`, no
+/// `fmt` machinery for plain calls, no per-field length checks): the buffer
+/// always has room for the longest possible row, and it goes to the file in
+/// `CHUNK`-sized writes.
+struct RowWriter {
+    /// `"<replication>,"`, the same on every row.
+    prefix: Vec<u8>,
+    file: File,
+    buf: Box<[u8]>,
+    /// Bytes of `buf` filled.
+    len: usize,
+    /// Flush when `len` passes this: the rest always fits the longest row.
+    flush_at: usize,
+    portal_names: Vec<Field>,
+    agent_names: Vec<Field>,
+    server_names: Vec<Field>,
+    /// Outcome names by `Outcome::index`.
+    outcomes: Vec<Field>,
     /// Codec name per portal, for runs with a topology.
     codecs: Vec<Option<&'static str>>,
     /// Outbound destinations per portal, as sent to the trunk.
     destinations: Vec<Vec<String>>,
     rows: u64,
     error: Option<io::Error>,
-    line: Vec<u8>,
 }
 
-fn push_u64(buf: &mut Vec<u8>, v: u64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+/// "00".."99": two digits per table lookup.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Decimal digits of `v` (1 for 0).
+#[inline]
+fn decimal_len(v: u64) -> usize {
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    // log10 from log2 (1233/4096 ≈ log10 2), corrected by one comparison.
+    let bits = 64 - (v | 1).leading_zeros() as usize;
+    let t = (bits * 1233) >> 12;
+    t + 1 - usize::from((v | 1) < POW10[t])
+}
+
+/// Writes `v` in decimal at `buf[pos..]`; returns the position after it.
+/// Digits go straight to their place, two per table lookup.
+#[inline]
+fn put_u64(buf: &mut [u8], pos: usize, mut v: u64) -> usize {
+    let end = pos + decimal_len(v);
+    let mut i = end;
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        buf[i - 2..i].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    } else {
+        buf[i - 1] = b'0' + v as u8;
+    }
+    end
+}
+
+/// Writes the two digits of `v` (< 100).
+#[inline]
+fn put_pair(buf: &mut [u8], pos: usize, v: u64) -> usize {
+    let d = v as usize * 2;
+    buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    pos + 2
 }
 
 /// Seconds with exactly six decimals, like `SimTime`'s `Display`.
-fn push_time(buf: &mut Vec<u8>, t: SimTime) {
+#[inline]
+fn put_time(buf: &mut [u8], pos: usize, t: SimTime) -> usize {
     let us = t.micros();
-    push_u64(buf, us / SimTime::MICROS_PER_S);
-    let mut frac = us % SimTime::MICROS_PER_S;
-    let mut digits = [b'0'; 7];
-    digits[0] = b'.';
-    for d in digits[1..].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
-        frac /= 10;
-    }
-    buf.extend_from_slice(&digits);
+    let pos = put_u64(buf, pos, us / SimTime::MICROS_PER_S);
+    let frac = us % SimTime::MICROS_PER_S;
+    buf[pos] = b'.';
+    let pos = put_pair(buf, pos + 1, frac / 10_000);
+    let pos = put_pair(buf, pos, frac / 100 % 100);
+    put_pair(buf, pos, frac % 100)
 }
 
-impl CallsCsv {
-    pub fn create(path: &Path, model: &Model, replication: u32) -> io::Result<CallsCsv> {
-        Ok(CallsCsv {
-            replication,
-            out: BufWriter::with_capacity(1 << 16, File::create(path)?),
-            portal_names: model.portals.iter().map(|p| quote(&p.name)).collect(),
-            agent_names: model
-                .portals
+#[inline]
+fn put_bytes(buf: &mut [u8], pos: usize, s: &[u8]) -> usize {
+    buf[pos..pos + s.len()].copy_from_slice(s);
+    pos + s.len()
+}
+
+/// Width of a padded field: names up to this long are copied as one
+/// fixed-size block (two vector moves, no `memcpy` call); the buffer's slack
+/// takes the padding, which the next field overwrites.
+const PAD: usize = 32;
+
+/// A name or constant ready to copy into a row.
+struct Field {
+    padded: [u8; PAD],
+    text: Box<[u8]>,
+}
+
+impl Field {
+    fn new(text: &str) -> Field {
+        let mut padded = [0u8; PAD];
+        let n = text.len().min(PAD);
+        padded[..n].copy_from_slice(&text.as_bytes()[..n]);
+        Field {
+            padded,
+            text: text.as_bytes().into(),
+        }
+    }
+
+    #[inline]
+    fn put(&self, buf: &mut [u8], pos: usize) -> usize {
+        let n = self.text.len();
+        if n <= PAD {
+            buf[pos..pos + PAD].copy_from_slice(&self.padded);
+            pos + n
+        } else {
+            put_bytes(buf, pos, &self.text)
+        }
+    }
+}
+
+impl RowWriter {
+    fn create(path: &Path, model: &Model, replication: u32) -> io::Result<RowWriter> {
+        let portal_names: Vec<String> = model.portals.iter().map(|p| quote(&p.name)).collect();
+        let agent_names: Vec<String> = model
+            .portals
+            .iter()
+            .flat_map(|p| p.agent_names.iter().map(|a| quote(a)))
+            .collect();
+        let server_names: Vec<String> = model.servers.iter().map(|s| quote(&s.name)).collect();
+        let longest = |names: &[String]| names.iter().map(String::len).max().unwrap_or(0);
+        let destinations: Vec<Vec<String>> = model
+            .portals
+            .iter()
+            .map(|p| {
+                p.outbound.as_ref().map_or_else(Vec::new, |o| {
+                    o.destinations.iter().map(|d| quote(&d.sent)).collect()
+                })
+            })
+            .collect();
+        let longest_destination = destinations.iter().flatten().map(String::len).max();
+        // The platform columns: steps, destination, charge (an i64 with a
+        // sign and a point), transfer kind, target agent, three leg times.
+        let row_platform = 5 * TIME_MAX
+            + longest_destination.unwrap_or(0)
+            + 24
+            + 12
+            + longest(&agent_names).max(PAD)
+            + 8;
+        let row_max = ROW_FIXED_MAX
+            + row_platform
+            + longest(&portal_names).max(PAD)
+            + longest(&agent_names).max(PAD)
+            + 2 * longest(&server_names).max(PAD);
+        let fields = |names: Vec<String>| names.iter().map(|n| Field::new(n)).collect();
+        let buf_len = CHUNK.max(4 * row_max);
+        Ok(RowWriter {
+            prefix: format!("{replication},").into_bytes(),
+            file: File::create(path)?,
+            buf: vec![0u8; buf_len].into_boxed_slice(),
+            len: 0,
+            flush_at: buf_len - row_max,
+            portal_names: fields(portal_names),
+            agent_names: fields(agent_names),
+            server_names: fields(server_names),
+            outcomes: Outcome::ALL
                 .iter()
-                .flat_map(|p| p.agent_names.iter().map(|a| quote(a)))
+                .map(|o| Field::new(o.as_str()))
                 .collect(),
-            server_names: model.servers.iter().map(|s| quote(&s.name)).collect(),
             codecs: model
                 .portals
                 .iter()
                 .map(|p| model.network.as_ref().map(|_| p.codec.name()))
                 .collect(),
-            destinations: model
-                .portals
-                .iter()
-                .map(|p| {
-                    p.outbound.as_ref().map_or_else(Vec::new, |o| {
-                        o.destinations.iter().map(|d| quote(&d.sent)).collect()
-                    })
-                })
-                .collect(),
+            destinations,
             rows: 0,
             error: None,
-            line: Vec::with_capacity(256),
         })
     }
 
-    /// Formats one row into the reusable line buffer with `itoa` and integer
-    /// arithmetic (no `fmt` machinery: this runs once per call), then hands
-    /// it to the buffered writer.
+    /// Starts the part with the `calls.csv` header (the part of replication
+    /// 0 becomes the file).
+    fn write_header(&mut self) {
+        self.len = put_bytes(&mut self.buf, self.len, CALLS_HEADER.as_bytes());
+    }
+
+    /// Formats one row at the end of the buffer with integer arithmetic
+    /// (this runs once per call); flushes the buffer when it is nearly full.
     fn write_row(&mut self, r: &CallRecord) -> io::Result<()> {
-        let line = &mut self.line;
-        line.clear();
-        push_u64(line, self.replication as u64);
-        line.push(b',');
-        push_u64(line, r.call_id);
-        line.push(b',');
-        line.extend_from_slice(self.portal_names[r.portal as usize].as_bytes());
-        line.push(b',');
-        line.extend_from_slice(r.direction.as_str().as_bytes());
-        line.push(b',');
-        push_time(line, r.arrival);
-        line.push(b',');
+        let b = &mut self.buf[..];
+        let mut p = self.len;
+        p = put_bytes(b, p, &self.prefix);
+        p = put_u64(b, p, r.call_id);
+        b[p] = b',';
+        p = self.portal_names[r.portal as usize].put(b, p + 1);
+        b[p] = b',';
+        p = put_bytes(b, p + 1, r.direction.as_str().as_bytes());
+        b[p] = b',';
+        p = put_time(b, p + 1, r.arrival);
+        b[p] = b',';
+        p += 1;
         if let Some(a) = r.answer {
-            push_time(line, a);
+            p = put_time(b, p, a);
         }
-        line.push(b',');
-        push_time(line, r.end);
-        line.push(b',');
+        b[p] = b',';
+        p = put_time(b, p + 1, r.end);
+        b[p] = b',';
+        p += 1;
         if let Some(wait) = r.wait {
-            push_time(line, wait);
+            p = put_time(b, p, wait);
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         if let Some(t) = r.talk() {
-            push_time(line, t);
+            p = put_time(b, p, t);
         }
-        line.push(b',');
-        line.extend_from_slice(r.outcome.as_str().as_bytes());
-        line.push(b',');
+        b[p] = b',';
+        p = self.outcomes[r.outcome.index()].put(b, p + 1);
+        b[p] = b',';
+        p += 1;
         if let Some(a) = r.agent {
-            line.extend_from_slice(self.agent_names[a as usize].as_bytes());
+            p = self.agent_names[a as usize].put(b, p);
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         if let Some(s) = r.server {
-            line.extend_from_slice(self.server_names[s as usize].as_bytes());
+            p = self.server_names[s as usize].put(b, p);
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         if let Some(s) = r.media_server {
-            line.extend_from_slice(self.server_names[s as usize].as_bytes());
+            p = self.server_names[s as usize].put(b, p);
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         // The negotiated codec for calls with media, else the portal's
         // (with a topology).
         match (&r.media, self.codecs[r.portal as usize]) {
-            (Some(m), _) => line.extend_from_slice(m.codec.name().as_bytes()),
-            (None, Some(codec)) => line.extend_from_slice(codec.as_bytes()),
+            (Some(m), _) => p = put_bytes(b, p, m.codec.name().as_bytes()),
+            (None, Some(codec)) => p = put_bytes(b, p, codec.as_bytes()),
             (None, None) => {}
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         if let Some(pdd) = r.pdd {
             // Milliseconds with microsecond resolution.
             let us = pdd.micros();
-            push_u64(line, us / 1000);
-            line.push(b'.');
+            p = put_u64(b, p, us / 1000);
             let frac = us % 1000;
-            line.extend_from_slice(&[
-                b'0' + (frac / 100) as u8,
-                b'0' + (frac / 10 % 10) as u8,
-                b'0' + (frac % 10) as u8,
-            ]);
+            b[p] = b'.';
+            b[p + 1] = b'0' + (frac / 100) as u8;
+            p = put_pair(b, p + 2, frac % 100);
         }
         match &r.media {
             Some(m) => {
-                line.push(b',');
-                push_u64(line, m.rtp_sent);
-                line.push(b',');
-                push_u64(line, m.rtp_received);
-                // Fixed decimals: enough for analysis, stable across platforms.
-                let _ = write!(
-                    line,
+                b[p] = b',';
+                p = put_u64(b, p + 1, m.rtp_sent);
+                b[p] = b',';
+                p = put_u64(b, p + 1, m.rtp_received);
+                // Fixed decimals: enough for analysis, stable across
+                // platforms. Rare enough (media runs) for `fmt`.
+                let mut rest = &mut b[p..];
+                let room = rest.len();
+                write!(
+                    rest,
                     ",{:.3},{:.3},{:.3},{:.4},",
                     m.loss_pct, m.jitter_ms, m.delay_ms, m.mos
-                );
-                push_time(line, m.media_gap);
+                )?;
+                p += room - rest.len();
+                p = put_time(b, p, m.media_gap);
             }
-            None => line.extend_from_slice(b",,,,,,,"),
+            None => p = put_bytes(b, p, b",,,,,,,"),
         }
-        line.push(b',');
-        push_time(line, r.steps);
-        line.push(b',');
+        b[p] = b',';
+        p = put_time(b, p + 1, r.steps);
+        b[p] = b',';
+        p += 1;
         if let Some(d) = r.destination {
-            line.extend_from_slice(self.destinations[r.portal as usize][d as usize].as_bytes());
+            p = put_bytes(
+                b,
+                p,
+                self.destinations[r.portal as usize][d as usize].as_bytes(),
+            );
         }
-        line.push(b',');
+        b[p] = b',';
+        p += 1;
         if r.charge != 0 {
-            line.extend_from_slice(crate::money::format_minor(r.charge).as_bytes());
+            // Rare (money runs) and short: `fmt` is fine here.
+            p = put_bytes(b, p, crate::money::format_minor(r.charge).as_bytes());
         }
         match &r.transfer {
             Some(x) => {
-                line.push(b',');
-                line.extend_from_slice(x.kind.as_str().as_bytes());
-                line.push(b',');
-                line.extend_from_slice(self.agent_names[x.to as usize].as_bytes());
+                b[p] = b',';
+                p = put_bytes(b, p + 1, x.kind.as_str().as_bytes());
+                b[p] = b',';
+                p = self.agent_names[x.to as usize].put(b, p + 1);
                 for t in [x.leg1, x.consult, x.leg3] {
-                    line.push(b',');
-                    push_time(line, t);
+                    b[p] = b',';
+                    p = put_time(b, p + 1, t);
                 }
             }
-            None => line.extend_from_slice(b",,,,,"),
+            None => p = put_bytes(b, p, b",,,,,"),
         }
-        line.push(b'\n');
-        self.out.write_all(line)
+        b[p] = b'\n';
+        self.len = p + 1;
+        if self.len >= self.flush_at {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        let filled = std::mem::take(&mut self.len);
+        self.file.write_all(&self.buf[..filled])
     }
 
     /// Flushes the part; returns the number of rows or the first error.
-    pub fn close(mut self) -> io::Result<u64> {
+    fn close(mut self) -> io::Result<u64> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.out.flush()?;
+        self.flush_buf()?;
         Ok(self.rows)
     }
 }
 
-impl RecordSink for CallsCsv {
+impl RecordSink for RowWriter {
     #[inline]
     fn call_finished(&mut self, record: &CallRecord) {
         if self.error.is_some() {
@@ -216,10 +489,90 @@ mod tests {
 
     #[test]
     fn times_match_the_display_format() {
-        for us in [0u64, 5, 999_999, 1_000_000, 12_345_678_901, u64::MAX / 2] {
-            let mut b = Vec::new();
-            push_time(&mut b, SimTime(us));
-            assert_eq!(String::from_utf8(b).unwrap(), SimTime(us).to_string());
+        for us in [
+            0u64,
+            5,
+            99,
+            100,
+            999_999,
+            1_000_000,
+            10_000_000,
+            12_345_678_901,
+            u64::MAX / 2,
+            u64::MAX,
+        ] {
+            let mut b = [0u8; 40];
+            let n = put_time(&mut b, 3, SimTime(us));
+            assert_eq!(&b[3..n], SimTime(us).to_string().as_bytes());
+        }
+    }
+
+    /// The writer thread writes exactly what formatting inline writes, in
+    /// order, across several batches.
+    #[test]
+    fn threaded_writer_matches_inline_rows() {
+        let model = crate::model_from_str(
+            r#"Scenario(name: "t", duration_s: 60.0, portals: [Portal(name: "a,b", agents: 3,
+                inbound: Traffic(arrivals: Poisson(per_hour: 60.0), talk_s: Exp(mean: 10.0)))])"#,
+            "t.ron",
+        )
+        .expect("valid");
+        let dir = tempfile::tempdir().unwrap();
+        let (threaded, inline) = (dir.path().join("threaded"), dir.path().join("inline"));
+        let mut sink = CallsCsv::create(&threaded, &model, 2, true).unwrap();
+        let mut rows = RowWriter::create(&inline, &model, 2).unwrap();
+        rows.write_header();
+        let n = 3 * BATCH as u64 + 17;
+        for i in 0..n {
+            let answered = i % 3 != 0;
+            let rec = CallRecord {
+                call_id: i,
+                portal: 0,
+                arrival: SimTime(i * 1_000_003),
+                answer: answered.then_some(SimTime(i * 1_000_003 + 7)),
+                end: SimTime(i * 1_000_003 + 99_999),
+                wait: Some(SimTime(7)),
+                outcome: if answered {
+                    Outcome::Answered
+                } else {
+                    Outcome::Abandoned
+                },
+                agent: answered.then_some((i % 3) as u32),
+                server: None,
+                media_server: None,
+                pdd: None,
+                media: None,
+                direction: crate::model::Direction::Inbound,
+                steps: SimTime::ZERO,
+                destination: None,
+                charge: if answered { i as i64 - 50 } else { 0 },
+                transfer: None,
+            };
+            sink.call_finished(&rec);
+            rows.call_finished(&rec);
+        }
+        assert_eq!(sink.close().unwrap(), n);
+        assert_eq!(rows.close().unwrap(), n);
+        let text = std::fs::read(&threaded).unwrap();
+        assert_eq!(text, std::fs::read(&inline).unwrap());
+        assert!(text.starts_with(CALLS_HEADER.as_bytes()));
+        assert!(String::from_utf8(text).unwrap().contains(
+            "\n2,1,\"a,b\",inbound,1.000003,1.000010,1.100002,0.000007,0.099992,answered,agent-2,"
+        ));
+    }
+
+    #[test]
+    fn integers_match_display_at_every_length() {
+        let mut v = 1u64;
+        let mut cases = vec![0u64, u64::MAX];
+        while let Some(next) = v.checked_mul(10) {
+            cases.extend([v - 1, v, v + 1]);
+            v = next;
+        }
+        for v in cases {
+            let mut b = [0u8; 24];
+            let n = put_u64(&mut b, 1, v);
+            assert_eq!(&b[1..n], v.to_string().as_bytes(), "{v}");
         }
     }
 }

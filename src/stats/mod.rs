@@ -15,5 +15,5 @@ pub use checks::{evaluate_checks, CheckResult, Verdict};
 pub use intervals::{IntervalCounters, IntervalRow};
 pub use level::Level;
 pub use metric::{Metric, MetricValues};
-pub use replication::{ScopeTotals, WindowLevels};
+pub use replication::{ScopeTotals, WindowLevels, FINE_WAIT_PORTALS};
 pub use summary::{mean_ci, student_t_975, summarize, t_quantile, SummaryRow};

@@ -1,0 +1,173 @@
+"""Side-by-side benchmark of telsim, SimPy and Ciw on one M/M/c model.
+
+Run through bench/compare.sh (which builds telsim and prepares the virtualenv).
+Each tool runs the same model (scenarios/bench_simpy.ron, bench/mmc_simpy.py,
+bench/mmc_ciw.py) as separate whole processes with seeds 1..R: every process is
+timed (wall clock, CPU time from getrusage, peak RSS from GNU time) and is one independent replication for
+the statistical check. telsim writes calls.csv in every run; the SimPy and Ciw
+models only count (which favours them).
+
+Prints a Markdown table: median wall time, peak RSS, calls per run, the
+anchor/telsim speed ratios, and P(wait) and ASA as mean ± 95% Student-t
+half-width over the replications, then whether every pair of tools (and the
+Erlang C prediction) agrees within the combined half-widths.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TELSIM = os.path.join(ROOT, "target", "release", "telsim")
+SCENARIO = os.path.join(ROOT, "scenarios", "bench_simpy.ron")
+PYTHON = sys.executable
+
+LAMBDA, TALK_MEAN, C = 10.0, 180.0, 1900
+
+# Two-sided 95% Student-t quantiles t(0.975, df), df = 1..30.
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def t975(df):
+    return T975[df - 1] if df <= len(T975) else 1.96
+
+
+def mean_hw(xs):
+    m = statistics.fmean(xs)
+    if len(xs) < 2:
+        return m, math.inf
+    return m, t975(len(xs) - 1) * statistics.stdev(xs) / math.sqrt(len(xs))
+
+
+def erlang_c(lam, mean_talk, c):
+    """P(wait > 0) and ASA of M/M/c (DESIGN §3)."""
+    a = lam * mean_talk
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    pw = c * b / (c - a * (1 - b))
+    return pw, pw / (c / mean_talk - lam)
+
+
+def timed(cmd):
+    """Runs cmd; returns ((wall s, CPU s), peak RSS KiB, stdout, stderr).
+    CPU is user + system time of all its threads (getrusage of the waited-for
+    process tree, µs resolution): on a shared machine it suffers less from
+    other load than the wall clock. Peak RSS comes from GNU time, whose small
+    fork is what the command replaces (a fork of this Python process would
+    count Python's own memory).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        start = time.perf_counter()
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd,
+                             stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+        if p.returncode != 0:
+            sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{stderr}")
+        rss = int(rss_file.read().split()[-1])
+    return (wall, usage.ru_utime + usage.ru_stime), rss, stdout, stderr
+
+
+def run_telsim(seed, out):
+    wall, rss, _, err = timed([TELSIM, "run", SCENARIO, "--seed", str(seed),
+                               "--jobs", "1", "--out", out])
+    calls = int(re.search(r"(\d+) calls", err).group(1))
+    vals = {}
+    with open(os.path.join(out, "summary.csv")) as f:
+        for row in csv.DictReader(f):
+            if row["scope"] == "platform" and row["metric"] in ("p_wait", "asa_s"):
+                vals[row["metric"]] = float(row["mean"])
+    rows = sum(1 for _ in open(os.path.join(out, "calls.csv"))) - 1
+    assert rows == calls, (rows, calls)
+    return wall, rss, calls, vals["p_wait"], vals["asa_s"]
+
+
+def run_python(script, seed):
+    wall, rss, out, _ = timed([PYTHON, os.path.join(ROOT, "bench", script),
+                               "--seed", str(seed)])
+    r = json.loads(out)
+    return wall, rss, r["calls"], r["p_wait"], r["asa_s"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--telsim-reps", type=int, default=30)
+    ap.add_argument("--simpy-reps", type=int, default=10)
+    ap.add_argument("--ciw-reps", type=int, default=3)
+    args = ap.parse_args()
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = [("telsim", args.telsim_reps,
+                 lambda s: run_telsim(s, os.path.join(tmp, f"telsim{s}"))),
+                ("SimPy 4.1", args.simpy_reps, lambda s: run_python("mmc_simpy.py", s)),
+                ("Ciw 3.2", args.ciw_reps, lambda s: run_python("mmc_ciw.py", s))]
+        for name, reps, run in plan:
+            rows = []
+            for seed in range(1, reps + 1):
+                rows.append(run(seed))
+                print(f"  {name} seed {seed}: {rows[-1][0][0]:.3f} s wall, "
+                      f"{rows[-1][0][1]:.2f} s CPU", file=sys.stderr)
+            results[name] = rows
+
+    pw_theory, asa_theory = erlang_c(LAMBDA, TALK_MEAN, C)
+    base = statistics.median(r[0][0] for r in results["telsim"])
+    base_cpu = statistics.median(r[0][1] for r in results["telsim"])
+    print(f"M/M/{C}, λ = {LAMBDA:g}/s, mean talk {TALK_MEAN:g} s, 10 000 s of arrivals, "
+          f"warm-up 1 000 s; one replication per process, whole-process wall time.")
+    print()
+    print("| tool | runs | wall median (min–max) | wall / telsim's | CPU median | CPU / telsim's "
+          "| peak RSS | calls/run | P(wait) ± 95% | ASA s ± 95% |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    summary = {}
+    for name, rows in results.items():
+        if not rows:
+            continue
+        walls = [r[0][0] for r in rows]
+        med = statistics.median(walls)
+        cpu = statistics.median(r[0][1] for r in rows)
+        rss = max(r[1] for r in rows) / 1024
+        calls = statistics.median(r[2] for r in rows)
+        pw = mean_hw([r[3] for r in rows])
+        asa = mean_hw([r[4] for r in rows])
+        summary[name] = (pw, asa)
+        print(f"| {name} | {len(rows)} | {med:.3f} s ({min(walls):.3f}–{max(walls):.3f}) "
+              f"| {med / base:,.1f}× | {cpu:.3f} s | {cpu / base_cpu:,.1f}× "
+              f"| {rss:.1f} MB | {calls:,.0f} "
+              f"| {pw[0]:.4f} ± {pw[1]:.4f} | {asa[0]:.4f} ± {asa[1]:.4f} |")
+    print(f"| Erlang C | | | | | | | | | {pw_theory:.4f} | {asa_theory:.4f} |")
+    print()
+    summary["Erlang C"] = ((pw_theory, 0.0), (asa_theory, 0.0))
+    names = [n for n in summary]
+    ok = True
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            for k, metric in enumerate(("P(wait)", "ASA")):
+                (ma, ha), (mb, hb) = summary[a][k], summary[b][k]
+                tol = math.hypot(ha, hb)
+                agree = abs(ma - mb) <= tol
+                ok &= agree
+                print(f"- {a} vs {b}, {metric}: |{ma:.4f} − {mb:.4f}| = {abs(ma - mb):.4f} "
+                      f"{'≤' if agree else '>'} {tol:.4f}: {'agree' if agree else 'DIFFER'}")
+    print()
+    print("All agree within their 95% intervals." if ok else "Some results DIFFER.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Scale benchmark: a synthetic national platform (bench/gen_platform.py, by
+# default 50 000 portals and ~500 000 agents over one diurnal day), run once
+# with statistics only. Prints start-up time (parse + validate, `telsim
+# check`), start-up with the platform built (a 60 s run), the whole day's
+# wall and CPU time, events/s and peak RSS. Not a test: CI does not run it.
+#
+#   bench/scale.sh                 # 50 000 portals
+#   bench/scale.sh --portals 5000  # any gen_platform.py options
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+mkdir -p bench/out
+scenario=bench/out/scale.ron
+python3 bench/gen_platform.py --out "$scenario" "$@"
+telsim=target/release/telsim
+fmt="%e s wall, %U s user, %M KB peak RSS"
+echo "== parse + validate (telsim check)"
+/usr/bin/time -f "$fmt" "$telsim" check "$scenario" >/dev/null
+echo "== parse + validate + build + 60 s of simulated time"
+/usr/bin/time -f "$fmt" "$telsim" run "$scenario" --jobs 1 --no-calls \
+    --set duration_s=60 --out bench/out/scale-startup 2>&1 | grep -v '^wrote'
+echo "== the whole day, statistics only"
+/usr/bin/time -f "$fmt" "$telsim" run "$scenario" --jobs 1 --no-calls \
+    --out bench/out/scale 2>&1 | grep -v '^wrote'
