@@ -567,3 +567,160 @@ fn a_sip_server_restart_causes_a_registration_burst() {
         );
     }
 }
+
+mod platform_properties {
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+    use telsim::model::{run_replication, CallRecord};
+
+    #[derive(Debug, Clone)]
+    struct Knobs {
+        seed: u64,
+        agents: u32,
+        policy: &'static str,
+        controller: Option<(u32, u32, bool)>,
+        steps: (bool, u32, u32, u32),
+        outbound: u32,
+        transfers: u32,
+        phones: u32,
+        failure: bool,
+    }
+
+    fn scenario(k: &Knobs) -> String {
+        let controller = match k.controller {
+            None => "None".to_string(),
+            Some((workers, timeout, eager)) => format!(
+                "Some(Controller(workers: {workers}, lookup_s: Exp(mean: 0.3), upgrade_s: Exp(mean: 1.0), \
+                 timeout_s: {timeout}.0, balance_polls_per_portal_h: 3.0, \
+                 rollouts: [Rollout(at_s: 1800.0, version: 2{})], slowdowns: [Slowdown(from_s: 600.0, until_s: 900.0, factor: 20.0)]))",
+                if eager { ", eager_per_s: Some(2.0)" } else { "" }
+            ),
+        };
+        let (worktime, greeting, ext, crm) = k.steps;
+        let portal = |i: usize| {
+            format!(
+                r#"Portal(name: "p{i}", agents: {agents}, balance: 30.0,
+                    queue: Queue(policy: {policy}, ring_time_s: 8.0, max_wait_s: Some(120.0)),
+                    inbound: Traffic(arrivals: Poisson(per_hour: 90.0), talk_s: Exp(mean: 60.0), patience_s: Some(Exp(mean: 50.0))),
+                    agent: Agent(answer_prob: 0.8, answer_delay_s: Uniform(min: 0.0, max: 6.0), wrapup_s: Exp(mean: 5.0)),
+                    worktime: {wt}, blacklist_share: 0.05, greeting_s: {gr},
+                    extensions: {ex}, crm: {cr},
+                    outbound: {ob}, tariffs: [Tariff(prefix: "", per_min: 2.5, connection: 0.1)],
+                    cut_on_zero: true, alert: Some(Adaptive(days_of_cover: 0.1)),
+                    topup: Some(TopUp(delay_h: Exp(mean: 0.2), amount: Fixed(20.0))),
+                    transfers: {tr}, devices: {dv})"#,
+                agents = k.agents,
+                policy = k.policy,
+                wt = if worktime {
+                    "Some(Worktime(days: [Mon], open_h: 0.5, close_h: 1.5))"
+                } else {
+                    "None"
+                },
+                gr = if greeting > 0 {
+                    format!("Some(Uniform(min: 0.0, max: {greeting}.0))")
+                } else {
+                    "None".into()
+                },
+                ex = if ext > 0 {
+                    format!("Some(Extensions(share: 0.{ext}, fallback: Queue))")
+                } else {
+                    "None".into()
+                },
+                cr = if crm > 0 {
+                    format!("Some(Crm(known_share: 0.{crm}))")
+                } else {
+                    "None".into()
+                },
+                ob = if k.outbound > 0 {
+                    format!("Some(Outbound(per_agent_per_hour: {}.0, talk_s: Exp(mean: 40.0), destinations: [Destination(number: \"8 495 445 11 20\")]))", k.outbound)
+                } else {
+                    "None".into()
+                },
+                tr = if k.transfers > 0 {
+                    format!("Some(Transfers(share: 0.{}, after_s: Exp(mean: 20.0), target_talk_s: Exp(mean: 30.0)))", k.transfers)
+                } else {
+                    "None".into()
+                },
+                dv = if k.phones > 0 {
+                    format!("Some(Devices(sip_phones: 0.{}, expires_s: 600.0, retry_s: Exp(mean: 20.0)))", k.phones)
+                } else {
+                    "None".into()
+                },
+            )
+        };
+        format!(
+            r#"Scenario(name: "biz", seed: {seed}, replications: 1, duration_s: 7200.0, interval_s: 600.0,
+                controller: {controller},
+                servers: [Server(name: "s1", max_calls: Some(30), max_registers_per_s: Some(2)), Server(name: "s2", max_registers_per_s: Some(2))],
+                events: [{events}],
+                portals: [{p0}, {p1}])"#,
+            seed = k.seed,
+            events = if k.failure {
+                r#"FailServer(server: "s1", at_s: 2000.0), RecoverServer(server: "s1", at_s: 2300.0)"#
+            } else {
+                ""
+            },
+            p0 = portal(0),
+            p1 = portal(1),
+        )
+    }
+
+    fn knobs() -> impl Strategy<Value = Knobs> {
+        (
+            (
+                0u64..10_000,
+                2u32..8,
+                prop::sample::select(vec!["Evenly", "Strictly", "All"]),
+            ),
+            prop::option::of((1u32..4, 1u32..6, any::<bool>())),
+            (any::<bool>(), 0u32..10, 0u32..6, 0u32..8),
+            (0u32..20, 0u32..8, 0u32..9, any::<bool>()),
+        )
+            .prop_map(
+                |(
+                    (seed, agents, policy),
+                    controller,
+                    steps,
+                    (outbound, transfers, phones, failure),
+                )| Knobs {
+                    seed,
+                    agents,
+                    policy,
+                    controller,
+                    steps,
+                    outbound,
+                    transfers,
+                    phones,
+                    failure,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Every feature of the platform at once, at random: the always-on
+        /// invariants hold (calls conserved, no agent on two calls, time
+        /// forward, balances conserved per portal and currency, packets) and
+        /// every call leaves exactly one record.
+        #[test]
+        fn every_platform_feature_together_keeps_the_invariants(k in knobs()) {
+            let text = scenario(&k);
+            let model = telsim::model_from_str(&text, "biz.ron")
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let (res, recs) = run_replication(&model, 0, Vec::<CallRecord>::new(), |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+            prop_assert!(res.violation.is_none(), "{:?}\n{}", res.violation, text);
+            // Not a trivial run: calls both ways, and money moved.
+            prop_assert!(recs.len() > 100, "{} calls", recs.len());
+            let ids: BTreeSet<u64> = recs.iter().map(|r| r.call_id).collect();
+            prop_assert_eq!(ids.len(), recs.len());
+            prop_assert_eq!(recs.len() as u64, res.calls);
+            for row in &res.portals {
+                prop_assert_eq!(row.start_balance - row.charged + row.topped_up, row.end_balance);
+            }
+        }
+    }
+}
