@@ -263,6 +263,20 @@ pub fn estimate(model: &Model, limits: &Limits) -> Estimate {
         }
     }
     events += model.events.len() as f64 * reps;
+    // What runs besides inbound calls: outbound attempts (each at most a
+    // call's worth of events), balance polls, phone registrations.
+    for p in &model.portals {
+        if let Some(o) = &p.outbound {
+            events += o.per_agent_s * p.agent_names.len() as f64 * horizon_s * reps * 6.0;
+        }
+        if let Some(d) = &p.devices {
+            events +=
+                d.phones.len() as f64 * (horizon_s / (0.9 * d.expires.as_secs_f64()) + 1.0) * reps;
+        }
+    }
+    if let Some(c) = &model.controller {
+        events += c.balance_polls_per_portal_h / 3600.0 * portals * horizon_s * reps;
+    }
 
     let mut parts: Vec<(String, f64)> = Vec::new();
     let agents = model.total_agents() as f64;

@@ -333,6 +333,15 @@ pub fn controller(ck: &mut Diagnostics, sc: &Scenario, duration_s: f64) -> Optio
         &format!("{path}.balance_polls_per_portal_h"),
         c.balance_polls_per_portal_h,
     );
+    if polls > 3600.0 {
+        // Beyond one a second per portal the polls would outnumber
+        // everything else, and at absurd rates fall below the clock's
+        // microsecond.
+        ck.problem(
+            format!("{path}.balance_polls_per_portal_h"),
+            format!("at most 3600 balance polls per portal per hour, got {polls:e}"),
+        );
+    }
     let mut rollouts = Vec::new();
     for (i, r) in c.rollouts.iter().enumerate() {
         let rp = format!("{path}.rollouts.{i}");

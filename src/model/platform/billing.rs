@@ -236,7 +236,9 @@ impl<S: RecordSink> Platform<'_, S> {
             return;
         }
         let u: f64 = self.rng_polls.gen();
-        let at = now + SimTime::from_secs_f64(-(1.0 - u).ln() / rate);
+        // At least a microsecond later: the clock must move.
+        let gap = SimTime::from_secs_f64(-(1.0 - u).ln() / rate).max(SimTime(1));
+        let at = now + gap;
         if at < self.m.duration {
             q.schedule_at(at, Event::BalancePoll);
         }

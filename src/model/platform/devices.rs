@@ -109,10 +109,14 @@ impl<S: RecordSink> Platform<'_, S> {
         }
     }
 
-    /// A phone's wait before trying REGISTER again.
+    /// A phone's wait before trying REGISTER again: at least a second (a
+    /// zero draw against a server that is down would spin forever at one
+    /// instant; real phones back off for seconds at least).
     fn retry_delay(&mut self, p: usize) -> SimTime {
         let d = self.m.portals[p].devices.as_ref().expect("phones");
-        d.retry.sample(&mut self.portals[p].rng_steps)
+        d.retry
+            .sample(&mut self.portals[p].rng_steps)
+            .max(SimTime::from_secs_f64(1.0))
     }
 
     fn phone_online(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {

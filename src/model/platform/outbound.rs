@@ -28,7 +28,8 @@ impl<S: RecordSink> Platform<'_, S> {
             return;
         }
         let u: f64 = self.portals[p].rng_outbound.gen();
-        let at = now + SimTime::from_secs_f64(-(1.0 - u).ln() / rate);
+        // At least a microsecond later: the clock must move.
+        let at = now + SimTime::from_secs_f64(-(1.0 - u).ln() / rate).max(SimTime(1));
         if at < self.m.duration {
             q.schedule_at(at, Event::OutboundAttempt { portal: p as u16 });
         }
