@@ -217,6 +217,10 @@ fn put_pair(buf: &mut [u8], pos: usize, v: u64) -> usize {
 #[inline]
 fn put_time(buf: &mut [u8], pos: usize, t: SimTime) -> usize {
     let us = t.micros();
+    if us == 0 {
+        // Most waits and most `steps_s` are zero: one 8-byte copy.
+        return put_bytes(buf, pos, b"0.000000");
+    }
     let pos = put_u64(buf, pos, us / SimTime::MICROS_PER_S);
     let frac = us % SimTime::MICROS_PER_S;
     buf[pos] = b'.';
