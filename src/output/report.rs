@@ -121,6 +121,39 @@ pub fn describe_model(m: &Model) -> String {
             s.kind, s.name
         );
     }
+    if let Some(c) = &m.controller {
+        let rollouts: Vec<String> = c
+            .rollouts
+            .iter()
+            .map(|r| match r.eager_per_s {
+                Some(x) => format!(
+                    "v{} at {} s eagerly ({}/s)",
+                    r.version,
+                    fmt_value(r.at.as_secs_f64()),
+                    fmt_value(x)
+                ),
+                None => format!(
+                    "v{} at {} s lazily",
+                    r.version,
+                    fmt_value(r.at.as_secs_f64())
+                ),
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "  controller: {} worker(s), timeout {} s, settings cache {}, {} balance poll(s)/portal/h{}",
+            c.workers,
+            fmt_value(c.timeout.as_secs_f64()),
+            c.cache_ttl
+                .map_or("off".to_string(), |t| format!("{} s", fmt_value(t.as_secs_f64()))),
+            fmt_value(c.balance_polls_per_portal_h),
+            if rollouts.is_empty() {
+                String::new()
+            } else {
+                format!("; rollouts: {}", rollouts.join(", "))
+            }
+        );
+    }
     for p in &m.portals {
         let c = p.agent_names.len();
         let a = p.offered_erlangs();
@@ -155,6 +188,7 @@ pub fn describe_model(m: &Model) -> String {
             fmt_value(a),
             fmt_value(a / c as f64)
         );
+        describe_business(&mut o, p);
         let textbook = matches!(p.arrivals, ArrivalSpec::Poisson { .. })
             && p.talk.is_exponential()
             && p.patience.is_none()
@@ -162,7 +196,11 @@ pub fn describe_model(m: &Model) -> String {
             && p.answer_prob >= 1.0
             && p.answer_delay.is_zero()
             && p.wrapup.is_zero()
-            && p.servers.is_empty();
+            && p.servers.is_empty()
+            && p.steps.none()
+            && p.outbound.is_none()
+            && p.transfers.is_none()
+            && p.devices.is_none();
         if textbook {
             if a < c as f64 {
                 let mu = 1.0 / p.talk.mean();
@@ -195,4 +233,101 @@ pub fn describe_model(m: &Model) -> String {
         }
     }
     o
+}
+
+/// The provider's scenario, outbound calls, money, transfers and devices of
+/// a portal, one line each when present.
+fn describe_business(o: &mut String, p: &crate::model::PortalSpec) {
+    use crate::money::{format_minor, AlertRule};
+    let st = &p.steps;
+    let mut steps = Vec::new();
+    if st.after_hours.is_some() {
+        steps.push("worktime".to_string());
+    }
+    if st.blacklist_share > 0.0 {
+        steps.push(format!(
+            "blacklist {}%",
+            fmt_value(st.blacklist_share * 100.0)
+        ));
+    }
+    if let Some(g) = &st.greeting {
+        steps.push(format!("greeting {} s", fmt_value(g.mean())));
+    }
+    if let Some((listen, share, _)) = &st.extensions {
+        steps.push(format!(
+            "extension codes ({} s, {}% dial)",
+            fmt_value(listen.mean()),
+            fmt_value(share * 100.0)
+        ));
+    }
+    if let Some((known, _)) = &st.crm {
+        steps.push(format!("CRM ({}% known)", fmt_value(known * 100.0)));
+    }
+    if !steps.is_empty() {
+        let _ = writeln!(o, "    before the queue: {}", steps.join(", "));
+    }
+    if let Some(ob) = &p.outbound {
+        let dests: Vec<String> = ob
+            .destinations
+            .iter()
+            .map(|d| {
+                format!(
+                    "{:?} → {} sent as {} at {}/min",
+                    d.dialled,
+                    d.digits,
+                    d.sent,
+                    format_minor(d.rate.per_min.round() as i64)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "    outbound: {} call(s)/agent/h; {}",
+            fmt_value(ob.per_agent_s * 3600.0),
+            dests.join("; ")
+        );
+    }
+    let money = &p.money;
+    let alert = match money.alert {
+        Some(AlertRule::Fixed { threshold }) => {
+            format!("fixed alert at {}", format_minor(threshold))
+        }
+        Some(AlertRule::Adaptive {
+            days_of_cover,
+            window_days,
+        }) => format!(
+            "adaptive alert ({} working days of cover, {}-day window)",
+            fmt_value(days_of_cover),
+            window_days
+        ),
+        None => "no alerts".to_string(),
+    };
+    let _ = writeln!(
+        o,
+        "    money: balance {} {:?}, {}{}",
+        format_minor(money.start),
+        p.currency,
+        alert,
+        if money.topup.is_some() {
+            ", owner tops up"
+        } else {
+            ""
+        }
+    );
+    if let Some(t) = &p.transfers {
+        let _ = writeln!(
+            o,
+            "    transfers: {}% of answered calls ({}% attended)",
+            fmt_value(t.share * 100.0),
+            fmt_value(t.attended_share * 100.0)
+        );
+    }
+    if let Some(d) = &p.devices {
+        let _ = writeln!(
+            o,
+            "    devices: {} SIP phone(s) registering every {} s, the rest browsers",
+            d.phones.len(),
+            fmt_value(d.expires.as_secs_f64() * 0.9)
+        );
+    }
 }
