@@ -221,25 +221,14 @@ mod tests {
     use crate::model::Outcome;
 
     fn rec(arrival: u64, answer: Option<u64>, end: u64) -> CallRecord {
-        CallRecord {
-            call_id: 7,
-            portal: 0,
-            arrival: SimTime(arrival),
-            answer: answer.map(SimTime),
-            end: SimTime(end),
-            wait: None,
-            outcome: Outcome::Answered,
-            agent: None,
-            server: None,
-            media_server: None,
-            pdd: None,
-            media: None,
-            direction: crate::model::Direction::Inbound,
-            steps: SimTime::ZERO,
-            destination: None,
-            charge: 0,
-            transfer: None,
-        }
+        CallRecord::bare(
+            7,
+            SimTime(arrival),
+            answer.map(SimTime),
+            SimTime(end),
+            None,
+            Outcome::Answered,
+        )
     }
 
     #[test]

@@ -77,6 +77,9 @@ struct PortalRuntime {
     rng_money: StreamRng,
     /// Global index of this portal's first agent.
     agent_base: u32,
+    /// Calls go straight to the queue: no controller and no scenario steps
+    /// (worked out once, not per arrival).
+    plain: bool,
     /// When the telephony account is (or will be) ready; `None`: never
     /// provisioned (or the last attempt timed out).
     provisioned: Option<SimTime>,
@@ -222,6 +225,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_outbound: stream(m.seed, rep, entity, STREAM_OUTBOUND),
                     rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     agent_base,
+                    plain: m.controller.is_none() && spec.steps.none(),
                     provisioned: None,
                     cache_until: SimTime::ZERO,
                     lookups: 0,
@@ -416,7 +420,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return;
         }
 
-        let plain = self.ctrl.is_none() && self.m.portals[p].steps.none();
+        let plain = self.portals[p].plain;
         let c = self.calls.insert(Call {
             id,
             portal: p as u16,
@@ -1103,7 +1107,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         let scopes = 1 + np + self.servers.len();
-        let money = self.m.has_money();
+        let money = self.money;
         // The platform's counters are the sum of its portals'.
         let mut platform = IntervalCounters::default();
         for p in 0..np {

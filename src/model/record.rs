@@ -138,6 +138,38 @@ pub struct TransferRecord {
 }
 
 impl CallRecord {
+    /// An inbound call with only the fields unit tests care about; the rest
+    /// (servers, media, money, transfer) empty.
+    #[cfg(test)]
+    pub(crate) fn bare(
+        call_id: u64,
+        arrival: SimTime,
+        answer: Option<SimTime>,
+        end: SimTime,
+        wait: Option<SimTime>,
+        outcome: Outcome,
+    ) -> CallRecord {
+        CallRecord {
+            call_id,
+            portal: 0,
+            arrival,
+            answer,
+            end,
+            wait,
+            outcome,
+            agent: None,
+            server: None,
+            media_server: None,
+            pdd: None,
+            media: None,
+            direction: super::call::Direction::Inbound,
+            steps: SimTime::ZERO,
+            destination: None,
+            charge: 0,
+            transfer: None,
+        }
+    }
+
     pub fn talk(&self) -> Option<SimTime> {
         self.answer.map(|a| self.end - a)
     }

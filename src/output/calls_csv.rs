@@ -529,29 +529,20 @@ mod tests {
         let n = 3 * BATCH as u64 + 17;
         for i in 0..n {
             let answered = i % 3 != 0;
-            let rec = CallRecord {
-                call_id: i,
-                portal: 0,
-                arrival: SimTime(i * 1_000_003),
-                answer: answered.then_some(SimTime(i * 1_000_003 + 7)),
-                end: SimTime(i * 1_000_003 + 99_999),
-                wait: Some(SimTime(7)),
-                outcome: if answered {
+            let mut rec = CallRecord::bare(
+                i,
+                SimTime(i * 1_000_003),
+                answered.then_some(SimTime(i * 1_000_003 + 7)),
+                SimTime(i * 1_000_003 + 99_999),
+                Some(SimTime(7)),
+                if answered {
                     Outcome::Answered
                 } else {
                     Outcome::Abandoned
                 },
-                agent: answered.then_some((i % 3) as u32),
-                server: None,
-                media_server: None,
-                pdd: None,
-                media: None,
-                direction: crate::model::Direction::Inbound,
-                steps: SimTime::ZERO,
-                destination: None,
-                charge: if answered { i as i64 - 50 } else { 0 },
-                transfer: None,
-            };
+            );
+            rec.agent = answered.then_some((i % 3) as u32);
+            rec.charge = if answered { i as i64 - 50 } else { 0 };
             sink.call_finished(&rec);
             rows.call_finished(&rec);
         }

@@ -285,25 +285,7 @@ mod tests {
         let answer = (outcome == Outcome::Answered).then(|| arrival + wait.unwrap());
         let end =
             answer.unwrap_or(arrival + wait.unwrap_or_default()) + SimTime::from_secs_f64(talk_s);
-        CallRecord {
-            call_id: 0,
-            portal: 0,
-            arrival,
-            answer,
-            end,
-            wait,
-            outcome,
-            agent: None,
-            server: None,
-            media_server: None,
-            pdd: None,
-            media: None,
-            direction: crate::model::Direction::Inbound,
-            steps: SimTime::ZERO,
-            destination: None,
-            charge: 0,
-            transfer: None,
-        }
+        CallRecord::bare(0, arrival, answer, end, wait, outcome)
     }
 
     #[test]

@@ -80,20 +80,12 @@ impl<S: RecordSink> Platform<'_, S> {
             self.iv[1 + np + s].registers += 1;
             let ph = self.phones[agent as usize].as_mut().expect("phone");
             ph.registered_until = now + expires;
-            ph.gen += 1;
-            let next = now + SimTime(expires.micros() / 10 * 9);
-            let g = ph.gen;
-            if next < self.m.duration {
-                q.schedule_at(next, Event::Register { agent, gen: g });
-            }
+            self.next_register(agent, now + SimTime(expires.micros() / 10 * 9), q);
             self.phone_online(now, p, agent, q);
         } else {
             self.iv[1 + np + s].register_rejects += 1;
             let retry = self.retry_delay(p);
-            let ph = self.phones[agent as usize].as_mut().expect("phone");
-            ph.gen += 1;
-            let g = ph.gen;
-            let until = ph.registered_until;
+            let until = self.phones[agent as usize].expect("phone").registered_until;
             if now >= until {
                 self.phone_offline(p, agent);
             }
@@ -103,9 +95,7 @@ impl<S: RecordSink> Platform<'_, S> {
             } else {
                 now + retry
             };
-            if at < self.m.duration {
-                q.schedule_at(at, Event::Register { agent, gen: g });
-            }
+            self.next_register(agent, at, q);
         }
     }
 
@@ -173,56 +163,43 @@ impl<S: RecordSink> Platform<'_, S> {
         s: u16,
         q: &mut EventQueue<Event>,
     ) {
-        for agent in 0..self.phones.len() {
-            let Some(ph) = self.phones[agent] else {
-                continue;
-            };
-            if ph.server != s {
-                continue;
-            }
-            let p = self.agent_portal[agent] as usize;
-            let ph = self.phones[agent].as_mut().expect("phone");
-            ph.registered_until = now;
-            ph.gen += 1;
-            let g = ph.gen;
-            self.phone_offline(p, agent as u32);
+        for agent in self.phones_on(s) {
+            let p = self.agent_portal[agent as usize] as usize;
+            self.phones[agent as usize]
+                .as_mut()
+                .expect("phone")
+                .registered_until = now;
+            self.phone_offline(p, agent);
             let retry = self.retry_delay(p);
-            if now + retry < self.m.duration {
-                q.schedule_at(
-                    now + retry,
-                    Event::Register {
-                        agent: agent as u32,
-                        gen: g,
-                    },
-                );
-            }
+            self.next_register(agent, now + retry, q);
         }
     }
 
     /// A SIP server is back: every phone on it re-registers within seconds.
     pub(super) fn server_restart_burst(&mut self, now: SimTime, s: u16, q: &mut EventQueue<Event>) {
-        for agent in 0..self.phones.len() {
-            let Some(ph) = self.phones[agent] else {
-                continue;
-            };
-            if ph.server != s {
-                continue;
-            }
-            let p = self.agent_portal[agent] as usize;
+        for agent in self.phones_on(s) {
+            let p = self.agent_portal[agent as usize] as usize;
             let at = now
                 + SimTime::from_secs_f64(self.portals[p].rng_steps.gen::<f64>() * RESTART_BURST_S);
-            let ph = self.phones[agent].as_mut().expect("phone");
-            ph.gen += 1;
-            let g = ph.gen;
-            if at < self.m.duration {
-                q.schedule_at(
-                    at,
-                    Event::Register {
-                        agent: agent as u32,
-                        gen: g,
-                    },
-                );
-            }
+            self.next_register(agent, at, q);
+        }
+    }
+
+    /// The agents whose phone registers with server `s` (a failure or
+    /// restart, not per event).
+    fn phones_on(&self, s: u16) -> Vec<u32> {
+        (0..self.phones.len() as u32)
+            .filter(|&a| self.phones[a as usize].is_some_and(|ph| ph.server == s))
+            .collect()
+    }
+
+    /// The phone's next REGISTER attempt at `at` (within the simulated
+    /// period); any attempt scheduled before is superseded.
+    fn next_register(&mut self, agent: u32, at: SimTime, q: &mut EventQueue<Event>) {
+        let ph = self.phones[agent as usize].as_mut().expect("phone");
+        ph.gen += 1;
+        if at < self.m.duration {
+            q.schedule_at(at, Event::Register { agent, gen: ph.gen });
         }
     }
 }
