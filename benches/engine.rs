@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use rand::Rng;
+use std::sync::Arc;
 use telsim::engine::{stream, EventQueue, SimTime};
 use telsim::model::{run_replication, Model};
 use telsim::output::CallsCsv;
@@ -70,7 +71,7 @@ fn hold(pending: usize, ops: usize) {
     );
 }
 
-fn measure(label: &str, model: &Model, runs: usize, with_csv: bool) {
+fn measure(label: &str, model: &Arc<Model>, runs: usize, with_csv: bool) {
     let mut best = f64::INFINITY;
     let (mut events, mut calls, mut peak) = (0, 0, 0);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -103,18 +104,22 @@ fn measure(label: &str, model: &Model, runs: usize, with_csv: bool) {
 fn main() {
     // `cargo bench` passes --bench; a filter argument selects nothing here.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mmc =
-        telsim::load_model(&root.join("scenarios/bench_mmc.ron"), &[]).expect("bench_mmc.ron");
-    let centre =
-        telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron");
-    let media =
-        telsim::load_model(&root.join("scenarios/bench_media.ron"), &[]).expect("bench_media.ron");
+    let mmc = Arc::new(
+        telsim::load_model(&root.join("scenarios/bench_mmc.ron"), &[]).expect("bench_mmc.ron"),
+    );
+    let centre = Arc::new(
+        telsim::load_model(&root.join("scenarios/call_centre.ron"), &[]).expect("call_centre.ron"),
+    );
+    let media = Arc::new(
+        telsim::load_model(&root.join("scenarios/bench_media.ron"), &[]).expect("bench_media.ron"),
+    );
     println!("event queue, hold model (exponential hold, mean 180 s)");
     for pending in [1_000, 10_000, 100_000, 1_000_000] {
         hold(pending, 3_000_000);
     }
-    let simpy =
-        telsim::load_model(&root.join("scenarios/bench_simpy.ron"), &[]).expect("bench_simpy.ron");
+    let simpy = Arc::new(
+        telsim::load_model(&root.join("scenarios/bench_simpy.ron"), &[]).expect("bench_simpy.ron"),
+    );
     println!("telsim engine benchmark (one core, one replication per run)");
     measure("bench_simpy (M/M/1900, 100 k calls)", &simpy, 20, false);
     measure("bench_simpy + calls.csv", &simpy, 10, true);

@@ -106,7 +106,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
 
 /// One replication with its calls streamed to `calls_part` (when given).
 fn replicate(
-    model: &Model,
+    model: &Arc<Model>,
     rep: u32,
     calls_part: Option<&Path>,
     cancel: &AtomicBool,

@@ -2,6 +2,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::engine::SimTime;
@@ -215,21 +216,29 @@ impl CallsCsv {
     /// Creates the part file and starts its writer thread; `header` starts
     /// the part with the `calls.csv` header (replication 0's part becomes
     /// the file).
+    ///
+    /// The file is created here, so that a bad path fails at once; the rest
+    /// of the set-up (quoting every portal, agent and server name: ~0.5 ms
+    /// for 2 000 agents) happens on the writer thread while the event loop
+    /// already runs.
     pub fn create(
         path: &Path,
-        model: &Model,
+        model: &Arc<Model>,
         replication: u32,
         header: bool,
     ) -> io::Result<CallsCsv> {
-        let mut rows = RowWriter::create(path, model, replication)?;
-        if header {
-            rows.write_header();
-        }
+        let file = File::create(path)?;
+        let model = Arc::clone(model);
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::channel();
         let writer = std::thread::Builder::new()
             .name(format!("calls-csv-{replication}"))
             .spawn(move || {
+                let mut rows = RowWriter::new(file, &model, replication);
+                drop(model);
+                if header {
+                    rows.write_header();
+                }
                 // The spare batches are allocated and their pages touched
                 // here, off the event loop, which only reuses them.
                 for _ in 0..SPARE_BATCHES {
@@ -449,7 +458,7 @@ impl Field {
 }
 
 impl RowWriter {
-    fn create(path: &Path, model: &Model, replication: u32) -> io::Result<RowWriter> {
+    fn new(file: File, model: &Model, replication: u32) -> RowWriter {
         let portal_names: Vec<String> = model.portals.iter().map(|p| quote(&p.name)).collect();
         let agent_names: Vec<String> = model
             .portals
@@ -483,9 +492,9 @@ impl RowWriter {
             + 2 * longest(&server_names).max(PAD);
         let fields = |names: Vec<String>| names.iter().map(|n| Field::new(n)).collect();
         let buf_len = CHUNK.max(4 * row_max);
-        Ok(RowWriter {
+        RowWriter {
             prefix: format!("{replication},").into_bytes(),
-            file: File::create(path)?,
+            file,
             buf: vec![0u8; buf_len].into_boxed_slice(),
             len: 0,
             flush_at: buf_len - row_max,
@@ -504,7 +513,7 @@ impl RowWriter {
             destinations,
             rows: 0,
             error: None,
-        })
+        }
     }
 
     /// Starts the part with the `calls.csv` header (the part of replication
@@ -702,8 +711,9 @@ mod tests {
         .expect("valid");
         let dir = tempfile::tempdir().unwrap();
         let (threaded, inline) = (dir.path().join("threaded"), dir.path().join("inline"));
+        let model = Arc::new(model);
         let mut sink = CallsCsv::create(&threaded, &model, 2, true).unwrap();
-        let mut rows = RowWriter::create(&inline, &model, 2).unwrap();
+        let mut rows = RowWriter::new(File::create(&inline).unwrap(), &model, 2);
         rows.write_header();
         let n = 3 * BATCH as u64 + 17;
         for i in 0..n {
