@@ -2,10 +2,14 @@
 
 Run through bench/compare.sh (which builds telsim and prepares the virtualenv).
 Each tool runs the same model (scenarios/bench_simpy.ron, bench/mmc_simpy.py,
-bench/mmc_ciw.py) as separate whole processes with seeds 1..R: every process is
-timed (wall clock, CPU time from getrusage, peak RSS from GNU time) and is one independent replication for
-the statistical check. telsim writes calls.csv in every run; the SimPy and Ciw
-models only count (which favours them).
+bench/mmc_ciw.py) as separate whole processes with seeds 1..R, each process
+one independent replication for the statistical check. The tools take turns
+(telsim seed 1, SimPy seed 1, Ciw seed 1, telsim seed 2, ...) so that a change
+in the machine's load touches all of them alike. Each tool's first run goes
+under GNU time for its peak RSS; the other runs are children of this script
+directly, timed by the wall clock and getrusage (CPU), without GNU time's own
+fork and exec in the figure. telsim writes calls.csv in every run; the SimPy
+and Ciw models only count (which favours them).
 
 Prints a Markdown table: median wall time, peak RSS, calls per run, the
 anchor/telsim speed ratios, and P(wait) and ASA as mean ± 95% Student-t
@@ -59,19 +63,20 @@ def erlang_c(lam, mean_talk, c):
     return pw, pw / (c / mean_talk - lam)
 
 
-def timed(cmd):
-    """Runs cmd; returns ((wall s, CPU s), peak RSS KiB, stdout, stderr).
+def timed(cmd, rss):
+    """Runs cmd; returns ((wall s, CPU s), peak RSS KiB or None, stdout, stderr).
     CPU is user + system time of all its threads (getrusage of the waited-for
     process tree, µs resolution): on a shared machine it suffers less from
-    other load than the wall clock. Peak RSS comes from GNU time, whose small
-    fork is what the command replaces (a fork of this Python process would
-    count Python's own memory).
+    other load than the wall clock. With `rss`, the command runs under GNU
+    time, whose small fork is what the command replaces (the getrusage peak of
+    a child of this Python process would count Python's own memory).
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
             tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        if rss:
+            cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd
         start = time.perf_counter()
-        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd,
-                             stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - start
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -80,13 +85,13 @@ def timed(cmd):
         stdout, stderr = out.read(), err.read()
         if p.returncode != 0:
             sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{stderr}")
-        rss = int(rss_file.read().split()[-1])
-    return (wall, usage.ru_utime + usage.ru_stime), rss, stdout, stderr
+        peak = int(rss_file.read().split()[-1]) if rss else None
+    return (wall, usage.ru_utime + usage.ru_stime), peak, stdout, stderr
 
 
-def run_telsim(seed, out):
+def run_telsim(seed, out, rss):
     wall, rss, _, err = timed([TELSIM, "run", SCENARIO, "--seed", str(seed),
-                               "--jobs", "1", "--out", out])
+                               "--jobs", "1", "--out", out], rss)
     calls = int(re.search(r"(\d+) calls", err).group(1))
     vals = {}
     with open(os.path.join(out, "summary.csv")) as f:
@@ -98,16 +103,16 @@ def run_telsim(seed, out):
     return wall, rss, calls, vals["p_wait"], vals["asa_s"]
 
 
-def run_python(script, seed):
+def run_python(script, seed, rss):
     wall, rss, out, _ = timed([PYTHON, os.path.join(ROOT, "bench", script),
-                               "--seed", str(seed)])
+                               "--seed", str(seed)], rss)
     r = json.loads(out)
     return wall, rss, r["calls"], r["p_wait"], r["asa_s"]
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--telsim-reps", type=int, default=30)
+    ap.add_argument("--telsim-reps", type=int, default=100)
     ap.add_argument("--simpy-reps", type=int, default=10)
     ap.add_argument("--ciw-reps", type=int, default=3)
     args = ap.parse_args()
@@ -115,22 +120,32 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         plan = [("telsim", args.telsim_reps,
-                 lambda s: run_telsim(s, os.path.join(tmp, f"telsim{s}"))),
-                ("SimPy 4.1", args.simpy_reps, lambda s: run_python("mmc_simpy.py", s)),
-                ("Ciw 3.2", args.ciw_reps, lambda s: run_python("mmc_ciw.py", s))]
-        for name, reps, run in plan:
-            rows = []
-            for seed in range(1, reps + 1):
-                rows.append(run(seed))
-                print(f"  {name} seed {seed}: {rows[-1][0][0]:.3f} s wall, "
-                      f"{rows[-1][0][1]:.2f} s CPU", file=sys.stderr)
-            results[name] = rows
+                 lambda s, rss: run_telsim(s, os.path.join(tmp, f"telsim{s}"), rss)),
+                ("SimPy 4.1", args.simpy_reps,
+                 lambda s, rss: run_python("mmc_simpy.py", s, rss)),
+                ("Ciw 3.2", args.ciw_reps, lambda s, rss: run_python("mmc_ciw.py", s, rss))]
+        for name, _, _ in plan:
+            results[name] = []
+        for seed in range(1, max(reps for _, reps, _ in plan) + 1):
+            for name, reps, run in plan:
+                if seed > reps:
+                    continue
+                row = run(seed, seed == 1)
+                results[name].append(row)
+                print(f"  {name} seed {seed}: {row[0][0]:.3f} s wall, "
+                      f"{row[0][1]:.2f} s CPU", file=sys.stderr)
+
+    def timing_rows(rows):
+        """The runs timed directly (all but the first, unless it is alone)."""
+        return rows[1:] or rows
 
     pw_theory, asa_theory = erlang_c(LAMBDA, TALK_MEAN, C)
-    base = statistics.median(r[0][0] for r in results["telsim"])
-    base_cpu = statistics.median(r[0][1] for r in results["telsim"])
+    base = statistics.median(r[0][0] for r in timing_rows(results["telsim"]))
+    base_cpu = statistics.median(r[0][1] for r in timing_rows(results["telsim"]))
     print(f"M/M/{C}, λ = {LAMBDA:g}/s, mean talk {TALK_MEAN:g} s, 10 000 s of arrivals, "
           f"warm-up 1 000 s; one replication per process, whole-process wall time.")
+    print("Wall and CPU times are medians of each tool's runs 2..R (run 1 went under GNU time "
+          "for the peak RSS); P(wait) and ASA use all runs.")
     print()
     print("| tool | runs | wall median (min–max) | wall / telsim's | CPU median | CPU / telsim's "
           "| peak RSS | calls/run | P(wait) ± 95% | ASA s ± 95% |")
@@ -139,34 +154,83 @@ def main():
     for name, rows in results.items():
         if not rows:
             continue
-        walls = [r[0][0] for r in rows]
+        timed_rows = timing_rows(rows)
+        walls = [r[0][0] for r in timed_rows]
         med = statistics.median(walls)
-        cpu = statistics.median(r[0][1] for r in rows)
-        rss = max(r[1] for r in rows) / 1024
+        cpu = statistics.median(r[0][1] for r in timed_rows)
+        rss = rows[0][1] / 1024
         calls = statistics.median(r[2] for r in rows)
         pw = mean_hw([r[3] for r in rows])
         asa = mean_hw([r[4] for r in rows])
-        summary[name] = (pw, asa)
+        summary[name] = ((*pw, len(rows)), (*asa, len(rows)))
         print(f"| {name} | {len(rows)} | {med:.3f} s ({min(walls):.3f}–{max(walls):.3f}) "
               f"| {med / base:,.1f}× | {cpu:.3f} s | {cpu / base_cpu:,.1f}× "
               f"| {rss:.1f} MB | {calls:,.0f} "
               f"| {pw[0]:.4f} ± {pw[1]:.4f} | {asa[0]:.4f} ± {asa[1]:.4f} |")
     print(f"| Erlang C | | | | | | | | | {pw_theory:.4f} | {asa_theory:.4f} |")
     print()
-    summary["Erlang C"] = ((pw_theory, 0.0), (asa_theory, 0.0))
+    summary["Erlang C"] = ((pw_theory, 0.0, 0), (asa_theory, 0.0, 0))
+    # Every pair of tools (and Erlang C) on both measures: 12 comparisons with
+    # Ciw, so one "differs" at the 5% level by chance about half the time if
+    # each were judged alone. Each gets a two-sided Welch t-test (standard
+    # errors from the t half-widths), and Holm's step-down keeps the chance
+    # of any false "differ" among them all at 5%.
     names = [n for n in summary]
-    ok = True
+    tests = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             for k, metric in enumerate(("P(wait)", "ASA")):
-                (ma, ha), (mb, hb) = summary[a][k], summary[b][k]
-                tol = math.hypot(ha, hb)
-                agree = abs(ma - mb) <= tol
-                ok &= agree
-                print(f"- {a} vs {b}, {metric}: |{ma:.4f} − {mb:.4f}| = {abs(ma - mb):.4f} "
-                      f"{'≤' if agree else '>'} {tol:.4f}: {'agree' if agree else 'DIFFER'}")
+                (ma, ha, na), (mb, hb, nb) = summary[a][k], summary[b][k]
+                sa, sb = standard_error(ha, na), standard_error(hb, nb)
+                p = welch_p(ma - mb, sa, na, sb, nb)
+                tests.append((p, a, b, metric, ma, mb))
+    tests.sort()
+    ok = True
+    still_testing = True
+    for rank, (p, a, b, metric, ma, mb) in enumerate(tests):
+        level = 0.05 / (len(tests) - rank)
+        still_testing &= p > level
+        differ = not still_testing
+        ok &= not differ
+        print(f"- {a} vs {b}, {metric}: {ma:.4f} vs {mb:.4f}, p = {p:.3f} "
+              f"(Holm level {level:.4f}): {'DIFFER' if differ else 'agree'}")
     print()
-    print("All agree within their 95% intervals." if ok else "Some results DIFFER.")
+    print("All agree (Holm, 5% family-wise)." if ok else "Some results DIFFER.")
+
+
+def welch_p(diff, sa, na, sb, nb):
+    """Two-sided p-value of Welch's t-test for a difference of means with
+    standard errors sa, sb over na, nb runs (n = 0: a formula, no error)."""
+    se = math.hypot(sa, sb)
+    if math.isinf(se):
+        return 1.0
+    if se == 0:
+        return 1.0 if diff == 0 else 0.0
+    parts = [(s ** 4 / (n - 1)) for s, n in ((sa, na), (sb, nb)) if n > 1]
+    df = se ** 4 / sum(parts)  # Welch–Satterthwaite
+    return 2 * t_upper_tail(abs(diff) / se, df)
+
+
+def t_upper_tail(t, df):
+    """P(T > t) for Student's t with df degrees of freedom (Simpson's rule on
+    the density; ample for a benchmark's verdict)."""
+    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    density = lambda x: math.exp(log_c - (df + 1) / 2 * math.log1p(x * x / df))
+    steps = 2000
+    h = t / steps
+    area = density(0) + density(t) + sum(
+        (4 if i % 2 else 2) * density(i * h) for i in range(1, steps))
+    return max(0.0, 0.5 - area * h / 3)
+
+
+def standard_error(half_width, n):
+    """Standard error behind a 95% Student-t half-width over n runs (0 for a
+    formula, inf for a single run)."""
+    if n == 0:
+        return 0.0
+    if n < 2:
+        return math.inf
+    return half_width / t975(n - 1)
 
 
 if __name__ == "__main__":

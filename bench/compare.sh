@@ -2,7 +2,7 @@
 # Benchmark telsim against SimPy and Ciw on the same M/M/c model and print the
 # table of README's "Performance" section. Not a test: CI does not run it.
 #
-#   bench/compare.sh                      # 30 telsim, 10 SimPy, 3 Ciw runs (Ciw takes ~1 min a run)
+#   bench/compare.sh                      # 100 telsim, 10 SimPy, 3 Ciw runs (Ciw takes ~40 s a run)
 #   bench/compare.sh --ciw-reps 5 --simpy-reps 20
 #
 # Needs the Rust toolchain, Python ≥ 3.9 with venv, GNU time (/usr/bin/time, for peak RSS)
