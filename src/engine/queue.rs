@@ -25,6 +25,12 @@ const FIRST_BUCKET_CAPACITY: usize = 32;
 /// Buckets in the calendar ring: with the width above, the ring covers the
 /// next ≈ 4 300 s; events further ahead wait in an overflow heap.
 const RING: usize = 4096;
+/// A current bucket of at most this many keys is kept as a sorted vector
+/// (pop: O(1); insert: a binary search and a short move); a bigger one, or
+/// one that grows past `SORTED_LIMIT`, as a binary heap, so that dense
+/// buckets never pay for long moves.
+const SORTED_MAX: usize = 48;
+const SORTED_LIMIT: usize = 96;
 
 /// Future event list for monotone simulated time: a two-level calendar
 /// queue of bare 16-byte keys, with the events themselves in a slab beside
@@ -33,23 +39,28 @@ const RING: usize = 4096;
 /// A key is `time << 64 | sequence << 24 | slot`: comparing keys compares
 /// (time, insertion sequence), so ties pop first-scheduled-first whatever the
 /// layout. Only events of the current bucket (`time >> BUCKET_SHIFT ≤ cur`)
-/// sit in a binary heap; later ones are appended, unsorted, to their bucket
+/// are ordered — in a vector sorted latest-first while the bucket is small,
+/// which makes a pop a `Vec::pop`, else in a binary heap; later ones are
+/// appended, unsorted, to their bucket
 /// in a ring of `RING` buckets (a bitmap marks the non-empty ones), or go to
 /// a second binary heap beyond the ring (each far event is moved from it to
 /// the ring once, in order). When the heap runs dry the next non-empty
 /// bucket is poured into it. Telephony schedules most events seconds to
-/// minutes ahead (talk, patience, max wait), so the heap stays a few dozen
-/// keys deep and in cache however many events are pending; a plain binary
-/// heap of all pending keys measured slower (see README, Speed).
+/// minutes ahead (talk, patience, max wait), so the current bucket stays a
+/// few dozen keys deep and in cache however many events are pending; a
+/// plain binary heap of all pending keys measured slower (see README, Speed).
 ///
-/// Invariant: every key in the heap belongs to a bucket ≤ `cur`, every key
-/// in the ring to a bucket in `cur+1 .. cur+RING`, every key in the overflow
-/// to a later one; the heap is empty only when the whole queue is.
+/// Invariant: every key in `sorted` or `heap` belongs to a bucket ≤ `cur`
+/// (at most one of the two is non-empty), every key in the ring to a bucket
+/// in `cur+1 .. cur+RING`, every key in the overflow to a later one; the
+/// current bucket is empty only when the whole queue is.
 ///
 /// Events are `Copy` and stored inline in the slab; freed slots are reused,
 /// and the buckets keep their capacity, so once the queue has grown to the
 /// peak number of pending events nothing allocates.
 pub struct EventQueue<E> {
+    /// The current bucket while small: descending, the next key last.
+    sorted: Vec<u128>,
     heap: BinaryHeap<Reverse<u128>>,
     ring: Vec<Vec<u128>>,
     /// Bit i set ⇔ ring slot i is non-empty.
@@ -73,6 +84,7 @@ fn bucket_of(key: u128) -> u64 {
 impl<E: Copy> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
+            sorted: Vec::with_capacity(SORTED_LIMIT),
             heap: BinaryHeap::with_capacity(capacity.min(1024)),
             ring: (0..RING).map(|_| Vec::new()).collect(),
             occupied: vec![0; RING / 64],
@@ -98,7 +110,12 @@ impl<E: Copy> EventQueue<E> {
     }
 
     pub fn pending(&self) -> usize {
-        self.heap.len() + self.ring_len + self.overflow.len()
+        self.sorted.len() + self.heap.len() + self.ring_len + self.overflow.len()
+    }
+
+    #[inline]
+    fn current_is_empty(&self) -> bool {
+        self.sorted.is_empty() && self.heap.is_empty()
     }
 
     /// Schedules `event` at absolute time `at`. Scheduling in the past is a
@@ -127,7 +144,7 @@ impl<E: Copy> EventQueue<E> {
         let key = ((at.0 as u128) << 64) | ((self.next_seq as u128) << SLOT_BITS) | slot as u128;
         self.next_seq += 1;
         self.insert(key);
-        if self.heap.is_empty() {
+        if self.current_is_empty() {
             self.refill();
         }
     }
@@ -137,7 +154,7 @@ impl<E: Copy> EventQueue<E> {
     fn insert(&mut self, key: u128) {
         let n = bucket_of(key);
         if n <= self.cur {
-            self.heap.push(Reverse(key));
+            self.insert_current(key);
         } else if n - self.cur < RING as u64 {
             let i = n as usize & (RING - 1);
             let bucket = &mut self.ring[i];
@@ -154,10 +171,25 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// The heap has run dry: moves the next non-empty bucket into it.
+    /// Adds a key of the current bucket to whichever order holds it.
+    #[inline]
+    fn insert_current(&mut self, key: u128) {
+        if !self.heap.is_empty() {
+            self.heap.push(Reverse(key));
+        } else if self.sorted.len() < SORTED_LIMIT {
+            // Keys are unique (the sequence), so no two compare equal.
+            let at = self.sorted.partition_point(|&k| k > key);
+            self.sorted.insert(at, key);
+        } else {
+            self.heap.extend(self.sorted.drain(..).map(Reverse));
+            self.heap.push(Reverse(key));
+        }
+    }
+
+    /// The current bucket has run dry: moves the next non-empty one in.
     #[cold]
     fn refill(&mut self) {
-        while self.heap.is_empty() {
+        while self.current_is_empty() {
             if self.ring_len > 0 {
                 let i = self.next_occupied((self.cur as usize + 1) & (RING - 1));
                 let ahead = (i + RING - (self.cur as usize & (RING - 1))) & (RING - 1);
@@ -165,7 +197,12 @@ impl<E: Copy> EventQueue<E> {
                 let mut bucket = std::mem::take(&mut self.ring[i]);
                 self.ring_len -= bucket.len();
                 self.occupied[i / 64] &= !(1 << (i % 64));
-                self.heap.extend(bucket.drain(..).map(Reverse));
+                if bucket.len() <= SORTED_MAX {
+                    self.sorted.append(&mut bucket);
+                    self.sorted.sort_unstable_by(|a, b| b.cmp(a));
+                } else {
+                    self.heap.extend(bucket.drain(..).map(Reverse));
+                }
                 self.ring[i] = bucket;
             } else if let Some(&Reverse(key)) = self.overflow.peek() {
                 self.cur = bucket_of(key);
@@ -211,6 +248,7 @@ impl<E: Copy> EventQueue<E> {
             .into_iter()
             .map(|r| r.0)
             .collect();
+        keys.append(&mut self.sorted);
         for bucket in &mut self.ring {
             keys.append(bucket);
         }
@@ -234,14 +272,21 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the next pending event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|r| SimTime((r.0 >> 64) as u64))
+        let key = match self.sorted.last() {
+            Some(&k) => k,
+            None => self.heap.peek()?.0,
+        };
+        Some(SimTime((key >> 64) as u64))
     }
 
     /// Removes the next event and advances the clock to it.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let Reverse(key) = self.heap.pop()?;
-        if self.heap.is_empty() {
+        let key = match self.sorted.pop() {
+            Some(k) => k,
+            None => self.heap.pop()?.0,
+        };
+        if self.current_is_empty() {
             self.refill();
         }
         let slot = (key & SLOT_MASK) as u32;
@@ -356,6 +401,51 @@ mod tests {
         assert_eq!(got, expected);
         assert_eq!(q.pending(), 0);
         assert!(q.peek_time().is_none());
+    }
+
+    /// A bucket poured in small is kept sorted, one poured in big goes to
+    /// the heap, and a sorted one that grows too big by inserts is converted;
+    /// the order is the same in all three.
+    #[test]
+    fn current_bucket_switches_between_sorted_vector_and_heap() {
+        let bucket = 1u64 << BUCKET_SHIFT;
+        let mut q = EventQueue::with_capacity(4);
+        let mut expected = Vec::new();
+        let mut push = |q: &mut EventQueue<u32>, t: u64, e: u32| {
+            q.schedule_at(SimTime(t), e);
+            expected.push((t, e));
+        };
+        // Bucket 1: few keys (sorted); bucket 2: many (heap).
+        for i in 0..10u32 {
+            push(&mut q, bucket + 1000 * (10 - i as u64), i);
+        }
+        for i in 0..(SORTED_MAX as u32 + 20) {
+            push(&mut q, 2 * bucket + 77 * (i as u64 % 13), 100 + i);
+        }
+        let (t, _) = q.pop().unwrap();
+        assert_eq!(t.0, bucket + 1000);
+        assert!(
+            !q.sorted.is_empty() && q.heap.is_empty(),
+            "small bucket sorted"
+        );
+        // Grow the sorted bucket past its limit with same-bucket inserts.
+        for i in 0..(SORTED_LIMIT as u32 + 5) {
+            push(&mut q, bucket + 5000 + 31 * (i as u64 % 17), 1000 + i);
+        }
+        assert!(
+            q.sorted.is_empty() && !q.heap.is_empty(),
+            "converted to heap"
+        );
+        expected.sort();
+        expected.remove(0);
+        let mut got = Vec::new();
+        let mut saw_big_heap = false;
+        while let Some((t, e)) = q.pop() {
+            saw_big_heap |= t.0 >= 2 * bucket && !q.heap.is_empty();
+            got.push((t.0, e));
+        }
+        assert!(saw_big_heap, "a big bucket is poured into the heap");
+        assert_eq!(got, expected);
     }
 
     #[test]
