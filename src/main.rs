@@ -30,48 +30,24 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// Most replication threads a run may ask for.
 const MAX_JOBS: usize = 1024;
 
-/// Listens for SIGINT and SIGTERM on a thread of its own from the start of a
-/// run (so a signal during loading is caught too): the first sets `cancel`,
-/// which stops the replications gracefully; a second one exits at once.
-/// Returns only once the handlers are installed.
-fn listen_for_interrupts(cancel: Arc<AtomicBool>) {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
-    let spawned = std::thread::Builder::new()
-        .name("telsim-signals".into())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-            else {
-                let _ = ready_tx.send(());
-                return;
-            };
-            rt.block_on(async move {
-                use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut int), Ok(mut term)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                ) else {
-                    let _ = ready_tx.send(());
-                    return;
-                };
-                let _ = ready_tx.send(());
-                for n in 0.. {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                    if n == 0 {
-                        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
-                        cancel.store(true, Ordering::SeqCst);
-                    } else {
-                        std::process::exit(EXIT_INTERRUPTED.into());
-                    }
-                }
-            });
-        });
-    if spawned.is_ok() {
-        let _ = ready_rx.recv();
+/// Catches SIGINT and SIGTERM from the start of a run (so a signal during
+/// loading is caught too): the first sets `cancel`, which stops the
+/// replications gracefully (the run loop says so on stderr); a second one
+/// exits at once with 130. The handlers are installed here, synchronously:
+/// the listener thread with its own runtime that did this before cost
+/// 0.4–1.5 ms of every run's start.
+fn listen_for_interrupts(cancel: &Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    for signal in [SIGINT, SIGTERM] {
+        // The exit check is registered first, so it sees the flag as it was
+        // before this signal set it: only a second signal exits.
+        let _ = flag::register_conditional_shutdown(
+            signal,
+            EXIT_INTERRUPTED.into(),
+            Arc::clone(cancel),
+        );
+        let _ = flag::register(signal, Arc::clone(cancel));
     }
 }
 
@@ -404,7 +380,7 @@ fn run(args: RunArgs) -> ExitCode {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let cancel = Arc::new(AtomicBool::new(false));
-    listen_for_interrupts(cancel.clone());
+    listen_for_interrupts(&cancel);
     let limits = limits(&args.scenario, jobs);
     let model = match telsim::load_model_within(&args.scenario.scenario, &overrides, &limits) {
         Ok((m, est)) => {

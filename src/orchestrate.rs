@@ -105,6 +105,15 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
 }
 
 /// One replication with its calls streamed to `calls_part` (when given).
+/// Tells the user, once per process, that a signal is being obeyed (the
+/// signal handler itself may not print).
+fn announce_interrupt() {
+    static ANNOUNCED: AtomicBool = AtomicBool::new(false);
+    if !ANNOUNCED.swap(true, Ordering::Relaxed) {
+        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
+    }
+}
+
 fn replicate(
     model: &Arc<Model>,
     rep: u32,
@@ -114,6 +123,7 @@ fn replicate(
     trace: Option<model::TraceFilter>,
 ) -> Result<Result<ReplicationResult, Cancelled>, RunError> {
     if cancel.load(Ordering::Relaxed) {
+        announce_interrupt();
         return Ok(Err(Cancelled));
     }
     let mut last = SimTime::ZERO;
@@ -121,6 +131,7 @@ fn replicate(
         progress.inc((reached - last).micros() / 1000);
         last = reached;
         if cancel.load(Ordering::Relaxed) {
+            announce_interrupt();
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
