@@ -6,7 +6,7 @@ use rand::Rng;
 use crate::media::{emodel, Codec, CodecCfg, JitterBufferCfg, StreamModel};
 use crate::network::{compose_loss, Loss};
 
-use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
+use crate::engine::{stream, EventQueue, Handler, Sampler, SimTime, StreamRng};
 use crate::scenario::types::Policy;
 use crate::stats::{
     IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals, FINE_WAIT_PORTALS,
@@ -80,6 +80,10 @@ struct PortalRuntime {
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
+    /// Agents always answer, at once (`answer_prob` 1, answer delay 0, a
+    /// ring time): a rung agent is put straight through (see
+    /// `Platform::connect_at_once`).
+    answers_at_once: bool,
     /// When the telephony account is (or will be) ready; `None`: never
     /// provisioned (or the last attempt timed out).
     provisioned: Option<SimTime>,
@@ -226,6 +230,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     agent_base,
                     plain: m.controller.is_none() && spec.steps.none(),
+                    answers_at_once: spec.answer_prob >= 1.0
+                        && matches!(spec.answer_delay, Sampler::Const(d)
+                            if SimTime::from_secs_f64(d) == SimTime::ZERO)
+                        && spec.ring_time > SimTime::ZERO,
                     provisioned: None,
                     cache_until: SimTime::ZERO,
                     lookups: 0,
@@ -587,9 +595,38 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                         }
                     }
                 };
-                self.ring_agents(now, c, p, &[local], next_round_robin(local, n), q);
+                let cursor = next_round_robin(local, n);
+                if pr.answers_at_once && self.trace.is_none() {
+                    self.connect_at_once(now, c, p, local, cursor, q);
+                } else {
+                    self.ring_agents(now, c, p, &[local], cursor, q);
+                }
             }
         }
+    }
+
+    /// Rings one free agent who answers at once: the same as `ring_agents`
+    /// followed by an answer at this instant (neither draws a random number
+    /// when the answer is certain and immediate), without passing through
+    /// the ringing state. Most capacity models (and every Erlang C check)
+    /// take this path for every call.
+    #[inline]
+    fn connect_at_once(
+        &mut self,
+        now: SimTime,
+        c: CallRef,
+        p: usize,
+        local: u32,
+        cursor: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.busy_inc(now, p);
+        let agent = self.portals[p].agent_base + local;
+        let call = self.calls.get_mut(c).expect("checked by try_ring");
+        call.ringing = 0;
+        call.rung_agent = agent;
+        call.cursor = cursor;
+        self.answer(now, c, agent, q);
     }
 
     /// Rings `agents` (local indices, all free) for call `c`; `cursor` is
@@ -1703,4 +1740,57 @@ fn run<S: RecordSink>(
     let mut result = platform.result(replication, q.processed());
     result.trace = platform.take_trace();
     Some((result, platform.into_sink()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs one replication to its end, optionally with the immediate
+    /// connection turned off; returns every record and the summary numbers.
+    fn records(model: &Model, rep: u32, at_once: bool) -> (Vec<CallRecord>, String) {
+        let mut platform = Platform::new(model, rep, Vec::new());
+        for pr in &mut platform.portals {
+            pr.answers_at_once &= at_once;
+        }
+        let mut q = EventQueue::with_capacity(64);
+        platform.start(&mut q);
+        q.run_until(&mut platform, model.duration + model.drain);
+        assert!(!platform.inv.violated());
+        // Every statistic (occupancy, levels, intervals), not only the records.
+        let result = format!("{:?}", platform.result(rep, q.processed()));
+        (platform.into_sink(), result)
+    }
+
+    /// Putting an agent who answers at once straight through gives exactly
+    /// what ringing them and answering at the same instant gives: every
+    /// record, in order, for both hunting policies, with patience and a
+    /// queue time limit, heavy load included.
+    #[test]
+    fn connecting_at_once_matches_ringing_and_answering_at_once() {
+        for policy in ["Evenly", "Strictly"] {
+            let model = crate::model_from_str(
+                &format!(
+                    r#"Scenario(name: "t", duration_s: 14400.0, portals: [Portal(name: "p", agents: 12,
+                    queue: Queue(policy: {policy}, ring_time_s: 15.0, max_wait_s: 240.0),
+                    inbound: Traffic(arrivals: Poisson(per_hour: 400.0), talk_s: Exp(mean: 110.0),
+                        patience_s: Some(Exp(mean: 90.0))),
+                    agent: Agent(answer_prob: 1.0, answer_delay_s: Const(0.0), wrapup_s: Exp(mean: 5.0)))])"#
+                ),
+                "t.ron",
+            )
+            .expect("valid");
+            assert!(Platform::new(&model, 0, ()).portals[0].answers_at_once);
+            for rep in 0..3 {
+                let (fast, fast_stats) = records(&model, rep, true);
+                let (rung, rung_stats) = records(&model, rep, false);
+                assert!(fast.len() > 1000, "{policy}: {} calls", fast.len());
+                assert!(fast
+                    .iter()
+                    .any(|r| r.wait.is_some_and(|w| w > SimTime::ZERO)));
+                assert_eq!(fast, rung, "{policy}, replication {rep}");
+                assert_eq!(fast_stats, rung_stats, "{policy}, replication {rep}");
+            }
+        }
+    }
 }
