@@ -39,7 +39,7 @@ pub fn load_model_within(
     overrides: &[Override],
     limits: &robustness::Limits,
 ) -> Result<(model::Model, robustness::Estimate), ScenarioError> {
-    let loaded = scenario::load_scenario(path, overrides)?;
+    let loaded = scenario::load_scenario_capped(path, overrides, limits.max_input())?;
     let model = scenario::validate(&loaded)?;
     let est = robustness::estimate(&model, limits);
     let over = robustness::over_budget(&model, &est, limits);

@@ -25,8 +25,12 @@ pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000_000;
 pub const DEFAULT_MAX_MEMORY: u64 = 512 << 20;
 /// Input files (scenario, topology) larger than this are refused before
 /// parsing: parsing and locating fields take a few dozen bytes of memory per
-/// byte of text, and hand-written or generated inputs are far smaller.
+/// byte of text, and hand-written inputs are far smaller. A run's scenario
+/// may be bigger when `--max-memory` allows (see [`Limits::max_input`]).
 pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+/// Memory per byte of scenario text while it is parsed and validated (the
+/// 50 000-portal platform of `bench/gen_platform.py`: 626 MB for 26 MB).
+const PARSE_BYTES_PER_INPUT_BYTE: u64 = 32;
 
 /// Bytes per scope for the wait-time histogram (HDR, 3 significant digits,
 /// grown to hours of wait) and the counters beside it.
@@ -45,6 +49,15 @@ pub struct Limits {
     pub max_events: u64,
     pub max_memory: u64,
     pub jobs: usize,
+}
+
+impl Limits {
+    /// Largest scenario file a run reads: what `max_memory` can parse
+    /// (16 MiB at the default 512 MiB), never less than [`MAX_INPUT_BYTES`].
+    /// Generated national platforms need `--max-memory` raised anyway.
+    pub fn max_input(&self) -> u64 {
+        (self.max_memory / PARSE_BYTES_PER_INPUT_BYTE).max(MAX_INPUT_BYTES)
+    }
 }
 
 impl Default for Limits {
@@ -389,6 +402,17 @@ pub fn over_budget(model: &Model, est: &Estimate, limits: &Limits) -> Vec<Proble
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scenario_size_cap_follows_max_memory() {
+        let at = |mem: u64| Limits {
+            max_memory: mem,
+            ..Limits::default()
+        };
+        assert_eq!(at(DEFAULT_MAX_MEMORY).max_input(), MAX_INPUT_BYTES);
+        assert_eq!(at(1 << 20).max_input(), MAX_INPUT_BYTES, "never below");
+        assert_eq!(at(8 << 30).max_input(), 256 << 20);
+    }
+
     use super::*;
 
     #[test]

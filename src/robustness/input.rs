@@ -28,7 +28,8 @@ pub fn read_text_capped(path: &Path, max_bytes: u64) -> io::Result<String> {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
-                "larger than {}: telsim reads input files of at most that size",
+                "larger than {}: telsim reads input files of at most that size \
+                 (a run reads scenarios up to 1/32 of --max-memory)",
                 Bytes(max_bytes as f64)
             ),
         ));

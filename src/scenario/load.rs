@@ -63,10 +63,21 @@ fn shorten_to(s: &str, chars: usize) -> String {
 
 /// Reads a scenario file and applies `--set` overrides in order.
 pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
+    load_scenario_capped(path, overrides, crate::robustness::budget::MAX_INPUT_BYTES)
+}
+
+/// [`load_scenario`] reading files of up to `max_bytes`.
+pub fn load_scenario_capped(
+    path: &Path,
+    overrides: &[Override],
+    max_bytes: u64,
+) -> Result<Loaded, ScenarioError> {
     let original =
-        crate::robustness::input::read_text(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
+        crate::robustness::input::read_text_capped(path, max_bytes).map_err(|source| {
+            ScenarioError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
     if overrides.is_empty() {
         let scenario = parse_scenario(&original, path)?;

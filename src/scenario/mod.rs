@@ -15,6 +15,8 @@ mod validate;
 mod validate_business;
 
 pub use error::{Problem, ScenarioError};
-pub use load::{load_scenario, parse_ron, parse_scenario, Loaded, RonSyntaxError};
+pub use load::{
+    load_scenario, load_scenario_capped, parse_ron, parse_scenario, Loaded, RonSyntaxError,
+};
 pub use overrides::{apply_override, Override};
 pub use validate::validate;
