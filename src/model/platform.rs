@@ -741,8 +741,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         };
         let p = call.portal as usize;
         let arrival = call.queued_at;
-        let others_rung = call.ringing > 1;
-        self.release_ringing(now, c, p, Some(agent));
+        let rung = call.ringing;
+        let others_rung = rung > 1;
+        if rung > 0 {
+            // Not when put straight through (`connect_at_once`).
+            self.release_ringing(now, c, p, Some(agent));
+        }
         let pr = &mut self.portals[p];
         let local = agent - pr.agent_base;
         let to = AgentState::Talking(c);
@@ -918,7 +922,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let local = agent - self.portals[p].agent_base;
         let on_call =
             matches!(self.portals[p].queue.state(local), AgentState::Talking(k) if k == c);
-        self.release_transfer(now, c, agent, q);
+        if !self.xfers.is_empty() {
+            self.release_transfer(now, c, agent, q);
+        }
         self.finish(now, c, outcome);
         if on_call {
             self.agent_wrapup(now, p, agent, q);
@@ -954,7 +960,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// Gives free agents to waiting calls, head of the line first, until one
     /// side runs out.
-    fn dispatch(
+    #[inline]
+    fn dispatch(&mut self, now: SimTime, p: usize, hint: Option<u32>, q: &mut EventQueue<Event>) {
+        // Most agents come free with nobody waiting: no call for that.
+        let queue = &mut self.portals[p].queue;
+        if queue.waiting == 0 {
+            queue.clear_line();
+            return;
+        }
+        self.dispatch_waiting(now, p, hint, q);
+    }
+
+    fn dispatch_waiting(
         &mut self,
         now: SimTime,
         p: usize,

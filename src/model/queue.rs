@@ -131,6 +131,14 @@ impl PortalQueue {
         })
     }
 
+    /// Drops the line's entries once nobody waits (they are all calls that
+    /// left; removal is lazy).
+    #[inline]
+    pub fn clear_line(&mut self) {
+        debug_assert_eq!(self.waiting, 0);
+        self.line.clear();
+    }
+
     pub fn push_back(&mut self, c: CallRef) {
         self.line.push_back(c);
         self.waiting += 1;
@@ -152,7 +160,7 @@ impl PortalQueue {
     /// Pops entries until `is_waiting` accepts one (stale ones are dropped).
     pub fn pop_waiting(&mut self, mut is_waiting: impl FnMut(CallRef) -> bool) -> Option<CallRef> {
         if self.waiting == 0 {
-            self.line.clear();
+            self.clear_line();
             return None;
         }
         while let Some(c) = self.line.pop_front() {
