@@ -150,7 +150,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Files a key under its bucket: the heap, the ring or the overflow.
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, key: u128) {
         let n = bucket_of(key);
         if n <= self.cur {

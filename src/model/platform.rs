@@ -960,7 +960,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// Gives free agents to waiting calls, head of the line first, until one
     /// side runs out.
-    #[inline]
+    #[inline(always)]
     fn dispatch(&mut self, now: SimTime, p: usize, hint: Option<u32>, q: &mut EventQueue<Event>) {
         // Most agents come free with nobody waiting: no call for that.
         let queue = &mut self.portals[p].queue;
