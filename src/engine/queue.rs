@@ -177,9 +177,17 @@ impl<E: Copy> EventQueue<E> {
         if !self.heap.is_empty() {
             self.heap.push(Reverse(key));
         } else if self.sorted.len() < SORTED_LIMIT {
-            // Keys are unique (the sequence), so no two compare equal.
-            let at = self.sorted.partition_point(|&k| k > key);
-            self.sorted.insert(at, key);
+            // From the end, the next key's side: most new keys are due soon
+            // after the now and pass few (keys are unique, the sequence breaks
+            // ties), which beats a binary search and a `memmove` call.
+            let v = &mut self.sorted;
+            v.push(key);
+            let mut i = v.len() - 1;
+            while i > 0 && v[i - 1] < key {
+                v[i] = v[i - 1];
+                i -= 1;
+            }
+            v[i] = key;
         } else {
             self.heap.extend(self.sorted.drain(..).map(Reverse));
             self.heap.push(Reverse(key));
