@@ -4,8 +4,10 @@ Run through bench/compare.sh (which builds telsim and prepares the virtualenv).
 Each tool runs the same model (scenarios/bench_simpy.ron, bench/mmc_simpy.py,
 bench/mmc_ciw.py) as separate whole processes with seeds 1..R, each process
 one independent replication for the statistical check. The tools take turns
-(telsim seed 1, SimPy seed 1, Ciw seed 1, telsim seed 2, ...) so that a change
-in the machine's load touches all of them alike. Each tool's first run goes
+in rounds, each tool's runs spread evenly over the session (with 100 telsim,
+10 SimPy and 3 Ciw runs: 10 rounds of 10 telsim runs, a SimPy run and, every
+third or fourth round, a Ciw run), so that a change in the machine's speed
+touches all of them alike. Each tool's first run goes
 under GNU time for its peak RSS; the other runs are children of this script
 directly, timed by the wall clock and getrusage (CPU), without GNU time's own
 fork and exec in the figure. telsim writes calls.csv in every run; the SimPy
@@ -124,16 +126,24 @@ def main():
                 ("SimPy 4.1", args.simpy_reps,
                  lambda s, rss: run_python("mmc_simpy.py", s, rss)),
                 ("Ciw 3.2", args.ciw_reps, lambda s, rss: run_python("mmc_ciw.py", s, rss))]
+        # Rounds as many as the slowest tool's runs; each tool's runs are
+        # spread evenly over them, so every tool is timed across the whole
+        # session (telsim's 100 runs are not all taken after SimPy's).
+        rounds = max(max(reps for _, reps, _ in plan), 1)
+        next_seed = {}
         for name, _, _ in plan:
             results[name] = []
-        for seed in range(1, max(reps for _, reps, _ in plan) + 1):
+            next_seed[name] = 1
+        for r in range(1, rounds + 1):
             for name, reps, run in plan:
-                if seed > reps:
-                    continue
-                row = run(seed, seed == 1)
-                results[name].append(row)
-                print(f"  {name} seed {seed}: {row[0][0]:.3f} s wall, "
-                      f"{row[0][1]:.2f} s CPU", file=sys.stderr)
+                due = math.ceil(reps * r / rounds)
+                while next_seed[name] <= due:
+                    seed = next_seed[name]
+                    row = run(seed, seed == 1)
+                    results[name].append(row)
+                    next_seed[name] += 1
+                    print(f"  {name} seed {seed}: {row[0][0]:.3f} s wall, "
+                          f"{row[0][1]:.2f} s CPU", file=sys.stderr)
 
     def timing_rows(rows):
         """The runs timed directly (all but the first, unless it is alone)."""
