@@ -67,10 +67,15 @@ fn warn_if_long(est: &telsim::robustness::Estimate) {
 
 /// The resource limits from the command line, defaults for the rest.
 fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
-    let d = Limits::default();
+    // Not `Limits::default()`: its job count asks the OS (cgroup files) for
+    // the cores, which `jobs` already says.
     Limits {
-        max_events: args.max_events.unwrap_or(d.max_events),
-        max_memory: args.max_memory.unwrap_or(d.max_memory),
+        max_events: args
+            .max_events
+            .unwrap_or(telsim::robustness::budget::DEFAULT_MAX_EVENTS),
+        max_memory: args
+            .max_memory
+            .unwrap_or(telsim::robustness::budget::DEFAULT_MAX_MEMORY),
         jobs,
     }
 }

@@ -154,6 +154,7 @@ fn replicate(
     cancel: &AtomicBool,
     progress: &Progress,
     trace: Option<model::TraceFilter>,
+    defer_close: Option<&mut Option<(PathBuf, CallsCsv)>>,
 ) -> Result<Result<ReplicationResult, Cancelled>, RunError> {
     if cancel.load(Ordering::Relaxed) {
         announce_interrupt();
@@ -178,7 +179,14 @@ fn replicate(
             else {
                 return Ok(Err(Cancelled));
             };
-            sink.close().map_err(io_err(path))?;
+            match defer_close {
+                // The writer finishes the last rows while the caller writes
+                // the other files (`write_outputs` closes it).
+                Some(slot) => *slot = Some((path.to_path_buf(), sink)),
+                None => {
+                    sink.close().map_err(io_err(path))?;
+                }
+            }
             Ok(Ok(result))
         }
         None => Ok(
@@ -215,6 +223,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     let staging = StagingDir::create(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let jobs = opts.jobs.max(1);
     let progress = Arc::new(Progress::new(&model, opts.progress));
+    let mut deferred: Option<(PathBuf, CallsCsv)> = None;
     let part = |rep: u32| {
         opts.write_calls
             .then(|| staging.path().join(format!("calls.{rep}.csv")))
@@ -226,6 +235,9 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
             (0..model.replications)
                 .map(|rep| {
                     let trace = opts.trace.clone().filter(|_| rep == 0);
+                    // The last replication's writer is closed only by
+                    // `write_outputs`; earlier ones before the next starts.
+                    let defer = (rep + 1 == model.replications).then_some(&mut deferred);
                     let run = || {
                         replicate(
                             &model,
@@ -234,6 +246,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                             &opts.cancel,
                             &progress,
                             trace,
+                            defer,
                         )
                     };
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
@@ -255,7 +268,15 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                         let part = part(rep);
                         let trace = opts.trace.clone().filter(|_| rep == 0);
                         tokio::task::spawn_blocking(move || {
-                            replicate(&model, rep, part.as_deref(), &cancel, &progress, trace)
+                            replicate(
+                                &model,
+                                rep,
+                                part.as_deref(),
+                                &cancel,
+                                &progress,
+                                trace,
+                                None,
+                            )
                         })
                     })
                     .collect();
@@ -287,7 +308,15 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         let files = if completed.is_empty() {
             Vec::new()
         } else {
-            write_outputs(&model, opts, &staging, &completed, PARTIAL_SUFFIX)?.files
+            write_outputs(
+                &model,
+                opts,
+                &staging,
+                &completed,
+                PARTIAL_SUFFIX,
+                &mut deferred,
+            )?
+            .files
         };
         let mut files = files;
         // Partial files of an earlier interrupted run that this one did not
@@ -306,7 +335,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         }));
     }
     let results = completed;
-    let written = write_outputs(&model, opts, &staging, &results, "")?;
+    let written = write_outputs(&model, opts, &staging, &results, "", &mut deferred)?;
     // An earlier interrupted run's partial files do not belong to these
     // results.
     for name in ["calls", "intervals", "links", "summary"] {
@@ -364,6 +393,7 @@ fn write_outputs(
     staging: &StagingDir,
     results: &[ReplicationResult],
     suffix: &str,
+    deferred: &mut Option<(PathBuf, CallsCsv)>,
 ) -> Result<Written, RunError> {
     let name = |base: &str| opts.out_dir.join(format!("{base}{suffix}.csv"));
     let mut scope_names = vec!["platform".to_string()];
@@ -375,34 +405,6 @@ fn write_outputs(
 
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
-    if opts.write_calls {
-        // Replication 0's part starts with the header and becomes the file
-        // itself (a rename, no copy); the other parts are appended. An
-        // interrupted run may lack replication 0: then a fresh file gets the
-        // header and every kept part.
-        let path = name("calls");
-        let reps: Vec<u32> = results.iter().map(|r| r.replication).collect();
-        let (mut f, rest) = if reps.first() == Some(&0) {
-            let first = staging.path().join("calls.0.csv");
-            (
-                AtomicFile::adopt(&first, &path).map_err(io_err(&path))?,
-                &reps[1..],
-            )
-        } else {
-            let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-            f.writer()
-                .write_all(crate::output::CALLS_HEADER.as_bytes())
-                .map_err(io_err(&path))?;
-            (f, &reps[..])
-        };
-        for &rep in rest {
-            let part = staging.path().join(format!("calls.{rep}.csv"));
-            let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
-            io::copy(&mut r, f.writer()).map_err(io_err(&path))?;
-        }
-        f.finish().map_err(io_err(&path))?;
-        staged.push(f);
-    }
     let path = name("intervals");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
     write_intervals(f.writer(), model, results).map_err(io_err(&path))?;
@@ -449,6 +451,40 @@ fn write_outputs(
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 
+    // The last replication's rows may still be on their way to its part
+    // (see `replicate`): the files above were written meanwhile.
+    if let Some((part, sink)) = deferred.take() {
+        sink.close().map_err(io_err(&part))?;
+    }
+    if opts.write_calls {
+        // Replication 0's part starts with the header and becomes the file
+        // itself (a rename, no copy); the other parts are appended. An
+        // interrupted run may lack replication 0: then a fresh file gets the
+        // header and every kept part.
+        let path = name("calls");
+        let reps: Vec<u32> = results.iter().map(|r| r.replication).collect();
+        let (mut f, rest) = if reps.first() == Some(&0) {
+            let first = staging.path().join("calls.0.csv");
+            (
+                AtomicFile::adopt(&first, &path).map_err(io_err(&path))?,
+                &reps[1..],
+            )
+        } else {
+            let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+            f.writer()
+                .write_all(crate::output::CALLS_HEADER.as_bytes())
+                .map_err(io_err(&path))?;
+            (f, &reps[..])
+        };
+        for &rep in rest {
+            let part = staging.path().join(format!("calls.{rep}.csv"));
+            let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
+            io::copy(&mut r, f.writer()).map_err(io_err(&path))?;
+        }
+        f.finish().map_err(io_err(&path))?;
+        // Renamed into place first, as when it was staged first.
+        staged.insert(0, f);
+    }
     let mut files = Vec::new();
     for f in staged {
         let target = f.target().to_path_buf();
