@@ -121,7 +121,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at absolute time `at`. Scheduling in the past is a
     /// logic error in the caller; it is clamped to `now` so time never runs
     /// backwards.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let at = at.max(self.now);
         let slot = match self.free_slots.pop() {
@@ -172,7 +172,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Adds a key of the current bucket to whichever order holds it.
-    #[inline]
+    #[inline(always)]
     fn insert_current(&mut self, key: u128) {
         if !self.heap.is_empty() {
             self.heap.push(Reverse(key));
