@@ -1000,11 +1000,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.servers[s as usize].release();
             self.in_system[1 + np + s as usize].dec(now);
         }
-        let (pdd, media) = if self.net.is_some() {
-            self.finish_network(now, c, &call)
-        } else {
-            (None, None)
-        };
         // Waits count from queue entry (or a targeted ring); calls that ended
         // in the steps never waited for an agent.
         let xfer = if self.xfers.is_empty() {
@@ -1022,7 +1017,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
             _ => 0,
         };
-        let rec = CallRecord {
+        let mut rec = CallRecord {
             call_id: call.id,
             portal: call.portal,
             arrival: call.arrival,
@@ -1034,14 +1029,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             agent: xfer.map(|x| x.from).or(call.agent),
             server: call.server,
             media_server: call.media_server,
-            pdd,
-            media,
+            pdd: None,
+            media: None,
             direction: call.direction,
             steps: call.queued_at.min(now) - call.arrival,
             destination: (call.direction == Direction::Outbound).then_some(call.target),
             charge,
             transfer: self.transfer_record(&call, xfer, now),
         };
+        if self.net.is_some() {
+            // Filled in place: plain runs do not move an empty media record.
+            (rec.pdd, rec.media) = self.finish_network(now, c, &call);
+        }
         if self.trace.is_some() {
             self.trace_end(&rec);
         }
