@@ -1637,12 +1637,13 @@ fn media_quality(
             let jb = JitterBufferCfg {
                 depth_ms: netspec.jitter_buffer_ms,
             };
-            StreamModel::new(&q.media(), codec, &jb)
+            std::borrow::Cow::Owned(StreamModel::new(&q.media(), codec, &jb))
         })
     } else {
         net.class_model(flow.class, cn.epoch, segs, codec_name)
     };
-    let Some(model) = model else {
+    // Borrowed, not moved: the model is a few hundred bytes.
+    let Some(model) = model.as_deref() else {
         // Never had a path: everything sent was lost.
         let sent = codec.packets_in(talk_s);
         return MediaRecord {
