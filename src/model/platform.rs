@@ -779,8 +779,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 // Count the flow on its links. Over capacity, the excess is
                 // dropped in proportion (a fluid model): a link loaded to
                 // ratio x > 1 loses 1 − 1/x of every flow's packets.
-                let worst = net.carry_class(now, &flow_of(self.m, call), cn.epoch, true);
+                let flow = flow_of(self.m, call);
+                let worst = net.carry_class(now, &flow, cn.epoch, true);
                 cn.carried = true;
+                cn.flow = Some(flow);
                 cn.extra_loss = overload_loss(worst);
             } else {
                 cn.silence(now, SimTime::MAX);
@@ -1066,8 +1068,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let mut cn = self.call_net[c.slot as usize];
         // The call's flow, worked out once for the link count and the media.
         let flow = flow_of(self.m, call);
-        if cn.carried {
-            net.carry_class(now, &flow, cn.epoch, false);
+        if let (true, Some(carried)) = (cn.carried, cn.flow) {
+            net.carry_class(now, &carried, cn.epoch, false);
         }
         // Charge only the silence the caller heard: up to now for media still
         // lost, and not beyond the hang-up for a gap still running.
@@ -1276,6 +1278,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     k.resume(now);
                     k.epoch = new_epoch;
                     k.carried = true;
+                    k.flow = Some(flow);
                     k.extra_loss = k.extra_loss.max(overload_loss(worst));
                 }
                 continue;
@@ -1295,11 +1298,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
                     let mut overload = 0.0;
-                    if cn.carried {
+                    if let (true, Some(carried)) = (cn.carried, cn.flow) {
                         // The flow moves to the new path, whose links may
                         // be busier.
-                        net.carry_class(now, &flow, cn.epoch, false);
-                        overload = net.carry_class(now, &flow, new_epoch, true);
+                        net.carry_class(now, &carried, cn.epoch, false);
+                        overload = net.carry_class(now, &carried, new_epoch, true);
                     }
                     let k = &mut self.call_net[slot];
                     k.extra_loss = k.extra_loss.max(overload_loss(overload));
@@ -1310,8 +1313,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     // Media stops: the flow leaves the links, and the call is
                     // dropped once the silence (which may have begun with an
                     // earlier gap) has lasted drop_gap_s.
-                    if cn.carried {
-                        net.carry_class(now, &flow, cn.epoch, false);
+                    if let (true, Some(carried)) = (cn.carried, cn.flow) {
+                        net.carry_class(now, &carried, cn.epoch, false);
                     }
                     let k = &mut self.call_net[slot];
                     k.carried = false;
