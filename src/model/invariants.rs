@@ -35,6 +35,9 @@ pub enum Invariant {
     BalanceConservation,
     /// RTP packets received never exceed packets sent.
     PacketsReceivedAtMostSent,
+    /// Counted quantities (calls in the system, waiting, agents busy, flows
+    /// and bandwidth on each link) never go below zero.
+    LevelNeverNegative,
 }
 
 impl Invariant {
@@ -45,6 +48,7 @@ impl Invariant {
             Invariant::TimeNeverGoesBackwards => "time never goes backwards",
             Invariant::BalanceConservation => "balance conservation per currency",
             Invariant::PacketsReceivedAtMostSent => "packets received <= sent",
+            Invariant::LevelNeverNegative => "counts never below zero",
         }
     }
 }
@@ -202,6 +206,14 @@ impl Invariants {
         }
     }
 
+    /// At the end of a replication: no counted level was ever decremented
+    /// below zero; `first` names the first that was.
+    pub fn levels(&mut self, now: SimTime, first: Option<String>) {
+        self.check(now, Invariant::LevelNeverNegative, first.is_none(), || {
+            format!("{} was decremented below zero", first.unwrap_or_default())
+        });
+    }
+
     /// At the end of a replication: calls generated = records + still live.
     pub fn conservation(&mut self, now: SimTime, generated: u64, live: u64) {
         let records = self.records;
@@ -229,6 +241,19 @@ mod tests {
             None,
             Outcome::Answered,
         )
+    }
+
+    #[test]
+    fn a_level_below_zero_is_reported_by_name() {
+        let mut inv = Invariants::new(5, 1);
+        inv.levels(SimTime(3), None);
+        assert!(!inv.violated());
+        inv.levels(SimTime(3), Some("the load of link 2".into()));
+        let v = inv.violation().unwrap();
+        assert_eq!(v.invariant, Invariant::LevelNeverNegative);
+        assert!(v
+            .to_string()
+            .contains("the load of link 2 was decremented below zero"));
     }
 
     #[test]

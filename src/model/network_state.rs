@@ -128,6 +128,12 @@ pub struct LinkRow {
 }
 
 impl<'m> NetworkState<'m> {
+    /// The first link whose flow or bandwidth count went below zero.
+    pub fn underflowed_link(&self) -> Option<usize> {
+        (0..self.link_flows.len())
+            .find(|&l| self.link_flows[l].underflowed() || self.link_kbps[l].underflowed())
+    }
+
     pub fn new(spec: &'m NetworkSpec) -> Self {
         let failures = Failures::none(&spec.topology);
         let routes = Routes::compute(&spec.topology, &failures);

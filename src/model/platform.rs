@@ -333,6 +333,23 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.start_devices(q);
     }
 
+    /// The first counted level (scope or link) that went below zero.
+    fn underflowed_level(&self) -> Option<String> {
+        let scopes = [
+            ("calls in the system", &self.in_system),
+            ("calls waiting", &self.waiting),
+            ("agents busy", &self.busy),
+        ];
+        for (what, levels) in scopes {
+            if let Some(i) = levels.iter().position(|l| l.underflowed()) {
+                return Some(format!("{what} (scope {i})"));
+            }
+        }
+        let net = self.net.as_ref()?;
+        net.underflowed_link()
+            .map(|l| format!("the load of link {l}"))
+    }
+
     pub fn sink(&self) -> &S {
         &self.sink
     }
@@ -1755,6 +1772,8 @@ fn run<S: RecordSink>(
         let generated = platform.next_call_id;
         let live = platform.calls.live() as u64;
         platform.inv.conservation(q.now(), generated, live);
+        let first = platform.underflowed_level();
+        platform.inv.levels(q.now(), first);
         platform.check_money(q.now());
     }
     let mut result = platform.result(replication, q.processed());

@@ -19,6 +19,10 @@ pub struct Level {
     /// F at the window's opening, then the window's integral once closed.
     window_base: i128,
     window_area: i128,
+    /// A decrement found the level at zero (a bookkeeping bug: something
+    /// left that never came). Kept, not panicked on, so the replication's
+    /// invariants report it with its seed (`Invariant::LevelNeverNegative`).
+    underflow: bool,
 }
 
 impl Level {
@@ -37,9 +41,7 @@ impl Level {
 
     #[inline]
     pub fn dec(&mut self, now: SimTime) {
-        debug_assert!(self.value > 0, "level below zero");
-        self.acc += now.micros() as i128;
-        self.value -= 1;
+        self.sub(now, 1);
     }
 
     /// Raises the level by `n` at once (a flow's bandwidth, say).
@@ -52,9 +54,18 @@ impl Level {
 
     #[inline]
     pub fn sub(&mut self, now: SimTime, n: u32) {
-        debug_assert!(self.value >= n, "level below zero");
-        self.acc += now.micros() as i128 * n as i128;
-        self.value -= n;
+        match self.value.checked_sub(n) {
+            Some(v) => {
+                self.acc += now.micros() as i128 * n as i128;
+                self.value = v;
+            }
+            None => self.underflow = true,
+        }
+    }
+
+    /// Whether a decrement ever found the level too low.
+    pub fn underflowed(&self) -> bool {
+        self.underflow
     }
 
     pub fn value(&self) -> u32 {
@@ -94,6 +105,24 @@ impl Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Taking away more than there is leaves the level (and its integral)
+    /// as it was and flags the bug instead of wrapping round to 4 × 10⁹.
+    #[test]
+    fn a_decrement_below_zero_is_flagged_not_wrapped() {
+        let mut l = Level::default();
+        l.add(SimTime(0), 3);
+        l.sub(SimTime(1_000_000), 2);
+        assert!(!l.underflowed());
+        l.sub(SimTime(2_000_000), 2);
+        assert!(l.underflowed());
+        assert_eq!(l.value(), 1);
+        let (mean, max) = l.close_interval(SimTime(2_000_000), SimTime(2_000_000));
+        assert_eq!((mean, max), (2.0, 3));
+        let mut z = Level::default();
+        z.dec(SimTime(5));
+        assert!(z.underflowed() && z.value() == 0);
+    }
 
     #[test]
     fn time_average_and_window() {
