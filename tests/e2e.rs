@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::*;
 
 const CALLS_PREFIX: &str =
     "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent";
@@ -43,35 +46,6 @@ const OUTCOMES: [&str; 13] = [
     "credit_ended",
 ];
 const SCENARIOS: [&str; 3] = ["call_centre", "erlang_b", "erlang_c"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scenario(name: &str) -> String {
-    root()
-        .join("scenarios")
-        .join(format!("{name}.ron"))
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn telsim<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the telsim binary runs")
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

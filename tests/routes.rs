@@ -20,31 +20,13 @@ use std::process::{Command, Output};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+mod common;
+use common::*;
+
 const HEADER: &str = "src,dst,cost,next_hop,path,lfa,lfa_node_protecting";
 const INF: u64 = u64::MAX;
 /// Costs are compared in integer millionths (exact for the values used).
 const UNIT: f64 = 1e6;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn telsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the telsim binary runs")
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A topology as the test knows it: names in file order, links with costs
 /// in millionths.

@@ -6,34 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scenario(name: &str) -> String {
-    root()
-        .join("scenarios")
-        .join(format!("{name}.ron"))
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn telsim<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_telsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the telsim binary runs")
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+mod common;
+use common::*;
 
 fn expect(out: Output, code: i32, what: &str) -> String {
     assert_eq!(out.status.code(), Some(code), "{what}\n{}", describe(&out));
