@@ -185,13 +185,12 @@ pub struct CallNet {
     /// Media is lost because no path exists (a recovery can restore it), as
     /// opposed to a gap longer than `drop_gap_s` on a path that exists.
     pub no_path: bool,
-    /// The call's media flows are counted on the links of its path.
-    pub carried: bool,
-    /// The flow counted there (class, codec, bandwidth as at answer): what
-    /// leaves the links at hang-up or a failure. A transfer to an agent with
-    /// another codec does not change it; recomputing it then took a flow
-    /// off the links that was never put on (link load below zero).
-    pub flow: Option<super::network_state::Flow>,
+    /// The flow counted on the links of the call's path, if it is (class,
+    /// codec, bandwidth as at answer): what leaves the links at hang-up or a
+    /// failure. A transfer to an agent with another codec does not change
+    /// it; recomputing it then took a flow off the links that was never put
+    /// on (link load below zero).
+    pub carried: Option<super::network_state::Flow>,
     /// Extra random loss from links loaded beyond capacity at answer.
     pub extra_loss: f32,
 }

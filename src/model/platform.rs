@@ -798,8 +798,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 // ratio x > 1 loses 1 − 1/x of every flow's packets.
                 let flow = flow_of(self.m, call);
                 let worst = net.carry_class(now, &flow, cn.epoch, true);
-                cn.carried = true;
-                cn.flow = Some(flow);
+                cn.carried = Some(flow);
                 cn.extra_loss = overload_loss(worst);
             } else {
                 cn.silence(now, SimTime::MAX);
@@ -1085,7 +1084,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let mut cn = self.call_net[c.slot as usize];
         // The call's flow, worked out once for the link count and the media.
         let flow = flow_of(self.m, call);
-        if let (true, Some(carried)) = (cn.carried, cn.flow) {
+        if let Some(carried) = cn.carried {
             net.carry_class(now, &carried, cn.epoch, false);
         }
         // Charge only the silence the caller heard: up to now for media still
@@ -1294,8 +1293,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     let k = &mut self.call_net[slot];
                     k.resume(now);
                     k.epoch = new_epoch;
-                    k.carried = true;
-                    k.flow = Some(flow);
+                    k.carried = Some(flow);
                     k.extra_loss = k.extra_loss.max(overload_loss(worst));
                 }
                 continue;
@@ -1315,7 +1313,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
                     let mut overload = 0.0;
-                    if let (true, Some(carried)) = (cn.carried, cn.flow) {
+                    if let Some(carried) = cn.carried {
                         // The flow moves to the new path, whose links may
                         // be busier.
                         net.carry_class(now, &carried, cn.epoch, false);
@@ -1330,11 +1328,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     // Media stops: the flow leaves the links, and the call is
                     // dropped once the silence (which may have begun with an
                     // earlier gap) has lasted drop_gap_s.
-                    if let (true, Some(carried)) = (cn.carried, cn.flow) {
+                    if let Some(carried) = cn.carried {
                         net.carry_class(now, &carried, cn.epoch, false);
                     }
                     let k = &mut self.call_net[slot];
-                    k.carried = false;
+                    k.carried = None;
                     k.no_path = worst == Repair::Lost;
                     k.silence(now, SimTime::MAX);
                     let drop_at = (k.silent_from + drop_gap).max(now);
