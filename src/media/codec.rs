@@ -242,7 +242,10 @@ impl CodecCfg {
             return 0;
         }
         let n = duration_s * 1000.0 / self.ptime_ms;
-        (n + 1e-9).floor().min(u64::MAX as f64) as u64
+        // Truncation is ⌊·⌋ for a non-negative value and saturates at
+        // u64::MAX; `floor` is a library call on baseline x86-64 (1% of a
+        // media run).
+        (n + 1e-9) as u64
     }
 }
 

@@ -74,11 +74,8 @@ pub struct NetworkState<'m> {
     /// Prepared media models per (epoch, callers, relay, agents, codec), so
     /// a call's media costs a lookup and a few draws.
     streams: HashMap<StreamKey, Option<StreamModel>>,
-    /// Media flows on each link (one per call, both directions) and their
-    /// load per direction in kbit/s, as time-integrated levels.
-    link_flows: Vec<Level>,
-    link_kbps: Vec<Level>,
-    capacity_kbps: Vec<f64>,
+    /// Media load of each link (see `LinkLoad`), by link index.
+    loads: Vec<LinkLoad>,
     /// Per route class (a portal and its media server, chosen by the
     /// platform), for one epoch: the links the media crosses and the
     /// prepared media model. Most calls hit this: no hashing, no path walk.
@@ -114,6 +111,18 @@ struct ClassRoute {
 
 type StreamKey = (u16, u32, u32, u32, Codec);
 
+/// Media flows on a link (one per call, both directions) and their load per
+/// direction in kbit/s, as time-integrated levels, beside the capacity the
+/// load is compared with. Kept together because every call changes both
+/// levels of each link it crosses: one bounds check and one cache line
+/// region per link instead of three vectors.
+#[derive(Debug, Clone)]
+struct LinkLoad {
+    flows: Level,
+    kbps: Level,
+    capacity_kbps: f64,
+}
+
 /// One row of `links.csv`.
 #[derive(Debug, Clone)]
 pub struct LinkRow {
@@ -130,26 +139,28 @@ pub struct LinkRow {
 impl<'m> NetworkState<'m> {
     /// The first link whose flow or bandwidth count went below zero.
     pub fn underflowed_link(&self) -> Option<usize> {
-        (0..self.link_flows.len())
-            .find(|&l| self.link_flows[l].underflowed() || self.link_kbps[l].underflowed())
+        self.loads
+            .iter()
+            .position(|l| l.flows.underflowed() || l.kbps.underflowed())
     }
 
     pub fn new(spec: &'m NetworkSpec) -> Self {
         let failures = Failures::none(&spec.topology);
         let routes = Routes::compute(&spec.topology, &failures);
-        let links = spec.topology.link_count();
         NetworkState {
             spec,
             failures,
             epochs: vec![routes],
             quality: HashMap::new(),
             streams: HashMap::new(),
-            link_flows: vec![Level::default(); links],
-            link_kbps: vec![Level::default(); links],
-            capacity_kbps: spec
+            loads: spec
                 .topology
                 .links()
-                .map(|(_, l)| l.capacity_mbps * 1000.0)
+                .map(|(_, l)| LinkLoad {
+                    flows: Level::default(),
+                    kbps: Level::default(),
+                    capacity_kbps: l.capacity_mbps * 1000.0,
+                })
                 .collect(),
             classes: Vec::new(),
             sip_classes: Vec::new(),
@@ -198,40 +209,19 @@ impl<'m> NetworkState<'m> {
 
     /// Adds or removes a call's media flow (`kbps` per direction) on the
     /// links of its route class in `epoch`; when adding, returns the worst
-    /// load / capacity ratio on them, for the overload loss model.
+    /// load / capacity ratio on them if above 1 (else 0), for the overload
+    /// loss model.
     pub fn carry_class(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
-        let class = flow.class;
-        // Fast path: borrow the cached links without cloning them.
-        let cached = matches!(self.classes.get(class), Some(Some(r)) if r.epoch == epoch && r.codec == flow.codec);
-        if !cached {
-            let route = self.class_route(class, epoch, flow.segs, flow.codec);
-            return self.carry_links(now, &route.links, flow.kbps, add);
-        }
-        let links = std::mem::take(&mut self.classes[class].as_mut().expect("cached").links);
-        let worst = self.carry_links(now, &links, flow.kbps, add);
-        self.classes[class].as_mut().expect("cached").links = links;
-        worst
-    }
-
-    fn carry_links(&mut self, now: SimTime, links: &[u32], kbps: u32, add: bool) -> f64 {
-        let mut worst: f64 = 0.0;
-        for &i in links {
-            let i = i as usize;
-            if add {
-                self.link_flows[i].inc(now);
-                self.link_kbps[i].add(now, kbps);
-                let capacity_kbps = self.capacity_kbps(i);
-                worst = worst.max(self.link_kbps[i].value() as f64 / capacity_kbps);
-            } else {
-                self.link_flows[i].dec(now);
-                self.link_kbps[i].sub(now, kbps);
+        // Fast path: the cached links, borrowed beside the loads they change.
+        match self.classes.get(flow.class) {
+            Some(Some(r)) if r.epoch == epoch && r.codec == flow.codec => {
+                carry_links(&mut self.loads, now, &r.links, flow.kbps, add)
+            }
+            _ => {
+                let route = self.class_route(flow.class, epoch, flow.segs, flow.codec);
+                carry_links(&mut self.loads, now, &route.links, flow.kbps, add)
             }
         }
-        worst
-    }
-
-    fn capacity_kbps(&self, link: usize) -> f64 {
-        self.capacity_kbps[link]
     }
 
     /// The media model of a route class in `epoch` (cached for the current
@@ -290,9 +280,9 @@ impl<'m> NetworkState<'m> {
     /// Closes the interval `[start, now]` for every link.
     pub fn close_interval(&mut self, start: SimTime, now: SimTime, rows: &mut Vec<LinkRow>) {
         let len = now - start;
-        for i in 0..self.link_flows.len() {
-            let (mean_flows, max_flows) = self.link_flows[i].close_interval(now, len);
-            let (mean_kbps, max_kbps) = self.link_kbps[i].close_interval(now, len);
+        for (i, load) in self.loads.iter_mut().enumerate() {
+            let (mean_flows, max_flows) = load.flows.close_interval(now, len);
+            let (mean_kbps, max_kbps) = load.kbps.close_interval(now, len);
             let e = petgraph::graph::EdgeIndex::new(i);
             rows.push(LinkRow {
                 start,
@@ -454,4 +444,36 @@ impl<'m> NetworkState<'m> {
             Repair::Lost
         }
     }
+}
+
+/// Adds (`add`) or removes a flow of `kbps` on `links`; when adding, returns
+/// the worst load / capacity ratio on them if it is above 1, else 0 — all the
+/// overload loss model needs. A division per link (its latency on the
+/// critical path was a quarter of this function's time) is paid only when
+/// some link is overloaded: `load > capacity` is exactly `load / capacity >
+/// 1` for the correctly rounded quotient, so the result is the same.
+#[inline]
+fn carry_links(loads: &mut [LinkLoad], now: SimTime, links: &[u32], kbps: u32, add: bool) -> f64 {
+    if !add {
+        for &i in links {
+            let l = &mut loads[i as usize];
+            l.flows.dec(now);
+            l.kbps.sub(now, kbps);
+        }
+        return 0.0;
+    }
+    let mut over = false;
+    for &i in links {
+        let l = &mut loads[i as usize];
+        l.flows.inc(now);
+        l.kbps.add(now, kbps);
+        over |= l.kbps.value() as f64 > l.capacity_kbps;
+    }
+    if !over {
+        return 0.0;
+    }
+    links.iter().fold(0.0, |worst: f64, &i| {
+        let l = &loads[i as usize];
+        worst.max(l.kbps.value() as f64 / l.capacity_kbps)
+    })
 }

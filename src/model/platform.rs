@@ -1082,8 +1082,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return (None, None);
         };
         let mut cn = self.call_net[c.slot as usize];
-        // The call's flow, worked out once for the link count and the media.
-        let flow = flow_of(self.m, call);
+        // The call's flow for its media: the one it put on the links unless a
+        // transfer handed it to an agent with another codec (the flow is a
+        // function of portal, media server and codec, fixed after answer
+        // but for that codec).
+        let flow = match cn.carried {
+            Some(f) if f.codec == call_codec(self.m, call) => f,
+            _ => flow_of(self.m, call),
+        };
         if let Some(carried) = cn.carried {
             net.carry_class(now, &carried, cn.epoch, false);
         }
