@@ -10,7 +10,7 @@ mod rng;
 mod sampler;
 mod time;
 
-pub use queue::{EventQueue, Handler};
+pub use queue::{prefetch, EventQueue, Handler};
 pub use rng::{stream, StreamRng};
 pub use sampler::{Sampler, SamplerError};
 pub use time::SimTime;

@@ -227,6 +227,15 @@ impl CallTable {
     }
 
     /// The live call an event refers to, or `None` if the event is stale.
+    /// Starts loading the call's slot into the cache (see
+    /// [`crate::engine::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, r: CallRef) {
+        if let Some(s) = self.slots.get(r.slot as usize) {
+            crate::engine::prefetch(s);
+        }
+    }
+
     pub fn get(&self, r: CallRef) -> Option<&Call> {
         let s = self.slots.get(r.slot as usize)?;
         if s.gen == r.gen {

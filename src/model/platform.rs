@@ -1507,6 +1507,18 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             self.flush_deferred(q);
         }
     }
+
+    #[inline]
+    fn prefetch(&self, next: &Event) {
+        if let Event::TalkEnd(c)
+        | Event::Patience(c)
+        | Event::MaxWait(c)
+        | Event::RingAnswer { call: c, .. }
+        | Event::RingTimeout(c) = *next
+        {
+            self.calls.prefetch(c);
+        }
+    }
 }
 
 /// Days of spending the wallet remembers: the adaptive rule's window (7 by
