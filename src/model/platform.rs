@@ -1693,10 +1693,11 @@ fn media_quality(
             media_gap: cn.gap,
         };
     };
-    // The caller sends one packet per ptime: that count needs no draw. What
-    // the caller hears is the agent → caller stream over the same path.
-    let rtp_sent = codec.packets_in(talk_s);
+    // What the caller hears is the agent → caller stream over the same
+    // path. Both sides send one packet per ptime for the same talk time, so
+    // the caller's count is the stream's (no second division by ptime).
     let mut heard = model.simulate(netspec.media_model, talk_s, rng);
+    let rtp_sent = heard.sent;
     let gap_packets = codec.packets_in(cn.gap.as_secs_f64()).min(heard.sent);
     let mut rtp_received = heard.received;
     if gap_packets > 0 && heard.sent > 0 {
