@@ -1517,6 +1517,11 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
         | Event::RingTimeout(c) = *next
         {
             self.calls.prefetch(c);
+            // With a topology the call's network state too (answer and
+            // hang-up read it); empty without one.
+            if let Some(cn) = self.call_net.get(c.slot as usize) {
+                crate::engine::prefetch(cn);
+            }
         }
     }
 }
