@@ -98,7 +98,7 @@ impl BinomialSampler {
                 if x >= n {
                     return n;
                 }
-                r *= a / x as f64 - s;
+                r *= a * recip(x) - s;
                 if r <= 0.0 {
                     // Rounding left u above the total mass; the tail beyond
                     // is below 1e-300.
@@ -114,6 +114,28 @@ impl BinomialSampler {
             let x = nf * self.p + sd * (z + skew * (z * z - 1.0) / 6.0);
             round_count(x, nf)
         }
+    }
+}
+
+/// 1/x from a table of correctly rounded reciprocals for the first steps
+/// of the BINV walk (its mean is n·p < 10 steps): each step's factor is on
+/// the walk's dependency chain, where a division's latency is three times a
+/// multiplication's. `a · (1/x)` may differ from `a / x` in the last bit.
+#[inline]
+fn recip(x: u64) -> f64 {
+    const N: usize = 64;
+    const TABLE: [f64; N] = {
+        let mut t = [f64::INFINITY; N];
+        let mut i = 1;
+        while i < N {
+            t[i] = 1.0 / i as f64;
+            i += 1;
+        }
+        t
+    };
+    match TABLE.get(x as usize) {
+        Some(&r) => r,
+        None => 1.0 / x as f64,
     }
 }
 
