@@ -12,6 +12,7 @@ mod call;
 pub mod controller;
 mod event;
 mod invariants;
+mod link_loads;
 pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;

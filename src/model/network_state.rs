@@ -12,8 +12,8 @@ use petgraph::graph::NodeIndex;
 use crate::engine::SimTime;
 use crate::media::{Codec, CodecCfg, JitterBufferCfg, LossModel, PathMedia, StreamModel};
 use crate::network::{compose_loss, path_metrics, Failures, Loss, Routes};
-use crate::stats::Level;
 
+use super::link_loads::LinkLoads;
 use super::spec::{NetEvent, NetworkSpec};
 
 /// How a call's media segment fares when an element on its path fails.
@@ -74,8 +74,9 @@ pub struct NetworkState<'m> {
     /// Prepared media models per (epoch, callers, relay, agents, codec), so
     /// a call's media costs a lookup and a few draws.
     streams: HashMap<StreamKey, Option<StreamModel>>,
-    /// Media load of each link (see `LinkLoad`), by link index.
-    loads: Vec<LinkLoad>,
+    /// Media load of the links, kept per group of links that every route
+    /// crosses alike (see `LinkLoads`).
+    loads: LinkLoads,
     /// Per route class (a portal and its media server, chosen by the
     /// platform), for one epoch: the links the media crosses and the
     /// prepared media model. Most calls hit this: no hashing, no path walk.
@@ -106,22 +107,14 @@ struct ClassRoute {
     codec: Codec,
     /// Link indices of every segment's path, in order.
     links: Vec<u32>,
+    /// The link groups a flow on this route updates, valid while the
+    /// loads' generation is `groups_gen`.
+    groups: Vec<u32>,
+    groups_gen: u64,
     model: Option<StreamModel>,
 }
 
 type StreamKey = (u16, u32, u32, u32, Codec);
-
-/// Media flows on a link (one per call, both directions) and their load per
-/// direction in kbit/s, as time-integrated levels, beside the capacity the
-/// load is compared with. Kept together because every call changes both
-/// levels of each link it crosses: one bounds check and one cache line
-/// region per link instead of three vectors.
-#[derive(Debug, Clone)]
-struct LinkLoad {
-    flows: Level,
-    kbps: Level,
-    capacity_kbps: f64,
-}
 
 /// One row of `links.csv`.
 #[derive(Debug, Clone)]
@@ -139,9 +132,7 @@ pub struct LinkRow {
 impl<'m> NetworkState<'m> {
     /// The first link whose flow or bandwidth count went below zero.
     pub fn underflowed_link(&self) -> Option<usize> {
-        self.loads
-            .iter()
-            .position(|l| l.flows.underflowed() || l.kbps.underflowed())
+        self.loads.underflowed_link()
     }
 
     pub fn new(spec: &'m NetworkSpec) -> Self {
@@ -153,15 +144,12 @@ impl<'m> NetworkState<'m> {
             epochs: vec![routes],
             quality: HashMap::new(),
             streams: HashMap::new(),
-            loads: spec
-                .topology
-                .links()
-                .map(|(_, l)| LinkLoad {
-                    flows: Level::default(),
-                    kbps: Level::default(),
-                    capacity_kbps: l.capacity_mbps * 1000.0,
-                })
-                .collect(),
+            loads: LinkLoads::new(
+                spec.topology
+                    .links()
+                    .map(|(_, l)| l.capacity_mbps * 1000.0)
+                    .collect(),
+            ),
             classes: Vec::new(),
             sip_classes: Vec::new(),
         }
@@ -192,10 +180,13 @@ impl<'m> NetworkState<'m> {
                 );
             }
         }
+        let groups = self.loads.register(&links);
         let route = ClassRoute {
             epoch,
             codec,
             links,
+            groups,
+            groups_gen: self.loads.generation(),
             model: self.stream_model(epoch, segs, codec),
         };
         if epoch == self.epoch() {
@@ -212,14 +203,21 @@ impl<'m> NetworkState<'m> {
     /// load / capacity ratio on them if above 1 (else 0), for the overload
     /// loss model.
     pub fn carry_class(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
-        // Fast path: the cached links, borrowed beside the loads they change.
-        match self.classes.get(flow.class) {
+        // Fast path: the cached route's groups, borrowed beside the loads
+        // they change.
+        match self.classes.get_mut(flow.class) {
             Some(Some(r)) if r.epoch == epoch && r.codec == flow.codec => {
-                carry_links(&mut self.loads, now, &r.links, flow.kbps, add)
+                if r.groups_gen != self.loads.generation() {
+                    // Another route split some of its groups since.
+                    r.groups = self.loads.register(&r.links);
+                    r.groups_gen = self.loads.generation();
+                }
+                self.loads.carry(now, &r.groups, flow.kbps, add)
             }
             _ => {
                 let route = self.class_route(flow.class, epoch, flow.segs, flow.codec);
-                carry_links(&mut self.loads, now, &route.links, flow.kbps, add)
+                let groups = self.loads.register(&route.links);
+                self.loads.carry(now, &groups, flow.kbps, add)
             }
         }
     }
@@ -280,9 +278,9 @@ impl<'m> NetworkState<'m> {
     /// Closes the interval `[start, now]` for every link.
     pub fn close_interval(&mut self, start: SimTime, now: SimTime, rows: &mut Vec<LinkRow>) {
         let len = now - start;
-        for (i, load) in self.loads.iter_mut().enumerate() {
-            let (mean_flows, max_flows) = load.flows.close_interval(now, len);
-            let (mean_kbps, max_kbps) = load.kbps.close_interval(now, len);
+        let (failures, topology) = (&self.failures, &self.spec.topology);
+        self.loads.close_interval(now, len, |i, figures| {
+            let ((mean_flows, max_flows), (mean_kbps, max_kbps)) = figures;
             let e = petgraph::graph::EdgeIndex::new(i);
             rows.push(LinkRow {
                 start,
@@ -292,9 +290,9 @@ impl<'m> NetworkState<'m> {
                 max_flows,
                 mean_load_mbps: mean_kbps / 1000.0,
                 max_load_mbps: max_kbps as f64 / 1000.0,
-                failed: !self.failures.link_usable(&self.spec.topology, e),
+                failed: !failures.link_usable(topology, e),
             });
-        }
+        });
     }
 
     /// The prepared media model of a call's path (both segments), cached.
@@ -444,36 +442,4 @@ impl<'m> NetworkState<'m> {
             Repair::Lost
         }
     }
-}
-
-/// Adds (`add`) or removes a flow of `kbps` on `links`; when adding, returns
-/// the worst load / capacity ratio on them if it is above 1, else 0 — all the
-/// overload loss model needs. A division per link (its latency on the
-/// critical path was a quarter of this function's time) is paid only when
-/// some link is overloaded: `load > capacity` is exactly `load / capacity >
-/// 1` for the correctly rounded quotient, so the result is the same.
-#[inline]
-fn carry_links(loads: &mut [LinkLoad], now: SimTime, links: &[u32], kbps: u32, add: bool) -> f64 {
-    if !add {
-        for &i in links {
-            let l = &mut loads[i as usize];
-            l.flows.dec(now);
-            l.kbps.sub(now, kbps);
-        }
-        return 0.0;
-    }
-    let mut over = false;
-    for &i in links {
-        let l = &mut loads[i as usize];
-        l.flows.inc(now);
-        l.kbps.add(now, kbps);
-        over |= l.kbps.value() as f64 > l.capacity_kbps;
-    }
-    if !over {
-        return 0.0;
-    }
-    links.iter().fold(0.0, |worst: f64, &i| {
-        let l = &loads[i as usize];
-        worst.max(l.kbps.value() as f64 / l.capacity_kbps)
-    })
 }
