@@ -226,7 +226,6 @@ impl CallTable {
         }
     }
 
-    /// The live call an event refers to, or `None` if the event is stale.
     /// Starts loading the call's slot into the cache (see
     /// [`crate::engine::prefetch`]).
     #[inline]
@@ -236,6 +235,7 @@ impl CallTable {
         }
     }
 
+    /// The live call an event refers to, or `None` if the event is stale.
     pub fn get(&self, r: CallRef) -> Option<&Call> {
         let s = self.slots.get(r.slot as usize)?;
         if s.gen == r.gen {

@@ -38,6 +38,8 @@ pub type LinkInterval = ((f64, u32), (f64, u32));
 pub struct LinkLoads {
     capacity_kbps: Vec<f64>,
     group_of: Vec<u32>,
+    /// Each link's index in its group's member list (for O(1) moves).
+    pos: Vec<u32>,
     members: Vec<Vec<u32>>,
     groups: Vec<GroupLoad>,
     /// Bumped at every split: a route's cached group list is valid while
@@ -65,6 +67,7 @@ impl LinkLoads {
         LinkLoads {
             capacity_kbps,
             group_of: vec![0; n],
+            pos: (0..n as u32).collect(),
             members,
             groups,
             generation: 0,
@@ -83,52 +86,89 @@ impl LinkLoads {
     /// group as many times as the route crosses its links, in the order of
     /// first appearance. Call again when [`generation`](Self::generation)
     /// has changed since (later splits may have divided its groups).
+    ///
+    /// Costs O(L log L) for a route of L links, whatever the size of the
+    /// groups it splits: only the route's links move (to new groups), the
+    /// rest stay; the smallest capacity is recomputed only for the route's
+    /// own groups, the only ones a flow on it touches.
     pub fn register(&mut self, links: &[u32]) -> Vec<u32> {
-        let count = |l: u32| links.iter().filter(|&&x| x == l).count();
-        let mut touched: Vec<u32> = Vec::new();
-        for &l in links {
-            let g = self.group_of[l as usize];
-            if !touched.contains(&g) {
-                touched.push(g);
+        // The route's distinct links with their crossing counts, by group
+        // then count, so that each (group, count) class is a run.
+        let mut crossed: Vec<(u32, u32)> = links.iter().map(|&l| (l, 0)).collect();
+        crossed.sort_unstable();
+        crossed.dedup_by(|next, first| {
+            let same = next.0 == first.0;
+            first.1 += same as u32;
+            same
+        });
+        let mut classes: Vec<(u32, u32, u32)> = crossed
+            .iter()
+            .map(|&(l, extra)| (self.group_of[l as usize], extra + 1, l))
+            .collect();
+        classes.sort_unstable();
+        let mut start = 0;
+        while start < classes.len() {
+            let g = classes[start].0;
+            let mut end = start;
+            while end < classes.len() && classes[end].0 == g {
+                end += 1;
             }
-        }
-        for g in touched {
-            let members = std::mem::take(&mut self.members[g as usize]);
-            // Classes of members by crossing count, in order of appearance.
-            let mut classes: Vec<(usize, Vec<u32>)> = Vec::new();
-            for &m in &members {
-                let k = count(m);
-                match classes.iter_mut().find(|(c, _)| *c == k) {
-                    Some((_, v)) => v.push(m),
-                    None => classes.push((k, vec![m])),
+            // The route's links in group g, as runs of equal count.
+            let whole = end - start == self.members[g as usize].len();
+            let mut run = start;
+            let mut first_run = true;
+            while run < end {
+                let count = classes[run].1;
+                let mut run_end = run;
+                while run_end < end && classes[run_end].1 == count {
+                    run_end += 1;
                 }
-            }
-            let mut classes = classes.into_iter();
-            let (_, first) = classes.next().expect("groups are never empty");
-            for (_, part) in classes {
-                let id = self.groups.len() as u32;
-                let mut load = self.groups[g as usize].clone();
-                load.min_capacity_kbps = min_capacity(&self.capacity_kbps, &part);
-                for &m in &part {
-                    self.group_of[m as usize] = id;
+                // When the route covers the whole group, its first count
+                // class keeps the group; every other class moves out.
+                if !(whole && first_run) {
+                    let id = self.groups.len() as u32;
+                    self.groups.push(self.groups[g as usize].clone());
+                    self.members.push(Vec::with_capacity(run_end - run));
+                    for &(_, _, l) in &classes[run..run_end] {
+                        self.move_link(l, id);
+                    }
+                    self.generation += 1;
                 }
-                self.groups.push(load);
-                self.members.push(part);
-                self.generation += 1;
+                first_run = false;
+                run = run_end;
             }
-            self.groups[g as usize].min_capacity_kbps = min_capacity(&self.capacity_kbps, &first);
-            self.members[g as usize] = first;
+            start = end;
         }
-        let mut visits = Vec::new();
+        // One visit per crossing, groups in order of first appearance.
+        let mut visits: Vec<u32> = Vec::new();
         let mut seen: Vec<u32> = Vec::new();
         for &l in links {
             let g = self.group_of[l as usize];
-            if !seen.contains(&g) {
-                seen.push(g);
-                visits.extend(std::iter::repeat_n(g, count(l)));
+            if let Err(at) = seen.binary_search(&g) {
+                seen.insert(at, g);
+                let (_, extra) =
+                    crossed[crossed.binary_search_by_key(&l, |c| c.0).expect("crossed")];
+                visits.extend(std::iter::repeat_n(g, extra as usize + 1));
+                self.groups[g as usize].min_capacity_kbps =
+                    min_capacity(&self.capacity_kbps, &self.members[g as usize]);
             }
         }
         visits
+    }
+
+    /// Moves link `l` from its group to group `to` (a swap-remove).
+    fn move_link(&mut self, l: u32, to: u32) {
+        let from = self.group_of[l as usize] as usize;
+        let at = self.pos[l as usize] as usize;
+        let members = &mut self.members[from];
+        members.swap_remove(at);
+        if let Some(&moved) = members.get(at) {
+            self.pos[moved as usize] = at as u32;
+        }
+        let dest = &mut self.members[to as usize];
+        self.pos[l as usize] = dest.len() as u32;
+        dest.push(l);
+        self.group_of[l as usize] = to;
     }
 
     /// Adds (`add`) or removes a flow of `kbps` on the groups of a route (as

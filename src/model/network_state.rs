@@ -215,9 +215,10 @@ impl<'m> NetworkState<'m> {
                 self.loads.carry(now, &r.groups, flow.kbps, add)
             }
             _ => {
+                // Built just now (registered with the loads: its groups are
+                // current).
                 let route = self.class_route(flow.class, epoch, flow.segs, flow.codec);
-                let groups = self.loads.register(&route.links);
-                self.loads.carry(now, &groups, flow.kbps, add)
+                self.loads.carry(now, &route.groups, flow.kbps, add)
             }
         }
     }
