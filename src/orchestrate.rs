@@ -348,6 +348,8 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     if marker.exists() {
         fs::remove_file(&marker).map_err(io_err(&marker))?;
     }
+    // Nor do the temporaries of runs killed outright.
+    crate::output::sweep_stale(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
 
     Ok(RunReport {
         events: results.iter().map(|r| r.events).sum(),

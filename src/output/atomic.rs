@@ -115,9 +115,98 @@ impl Drop for StagingDir {
     }
 }
 
+/// Removes what runs killed outright (`kill -9`, a second Ctrl-C, a power
+/// cut) left in `out_dir`: hidden temporaries `.NAME.partial-PID` and
+/// staging folders `.telsim-staging-PID` of processes that no longer exist.
+/// Those of live processes (another run writing to the same folder) are
+/// kept, as is everything when liveness cannot be told (no `/proc`). Returns
+/// what was removed. Called once a run has written its outputs.
+pub fn sweep_stale(out_dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let own = std::process::id();
+    for entry in fs::read_dir(out_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(pid) = leftover_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        if pid == own || process_may_live(pid) {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(&path)?;
+        } else {
+            fs::remove_file(&path)?;
+        }
+        removed.push(path);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// The PID in the name of a temporary of [`AtomicFile`] or a
+/// [`StagingDir`], if it is one.
+fn leftover_pid(name: &str) -> Option<u32> {
+    let pid = if let Some(rest) = name.strip_prefix(".telsim-staging-") {
+        rest
+    } else if name.starts_with('.') {
+        name.rsplit_once(".partial-")?.1
+    } else {
+        return None;
+    };
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` may exist: false only when `/proc` exists and has
+/// no entry for it.
+fn process_may_live(pid: u32) -> bool {
+    let proc_fs = Path::new("/proc");
+    !proc_fs.join("self").exists() || proc_fs.join(pid.to_string()).exists()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Leftovers of a dead process go; a live process's temporaries, other
+    /// hidden files and the outputs stay.
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Above Linux's largest PID (2^22): never a live process.
+        let dead = 4_194_999u32;
+        let own = std::process::id();
+        fs::write(d.join(format!(".calls.csv.partial-{dead}")), "half").unwrap();
+        fs::write(d.join(format!(".summary.csv.partial-{own}")), "mine").unwrap();
+        fs::create_dir(d.join(format!(".telsim-staging-{dead}"))).unwrap();
+        fs::write(d.join(format!(".telsim-staging-{dead}/calls-1.csv")), "x").unwrap();
+        fs::write(d.join("calls.csv"), "done").unwrap();
+        fs::write(d.join(".keep.partial-12ab"), "not a pid").unwrap();
+        let removed = sweep_stale(d).unwrap();
+        if !Path::new("/proc/self").exists() {
+            assert!(removed.is_empty(), "liveness unknown: keep everything");
+            return;
+        }
+        let names: Vec<String> = removed
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                format!(".calls.csv.partial-{dead}"),
+                format!(".telsim-staging-{dead}")
+            ]
+        );
+        assert!(d.join(format!(".summary.csv.partial-{own}")).exists());
+        assert!(d.join("calls.csv").exists());
+        assert!(d.join(".keep.partial-12ab").exists());
+    }
 
     #[test]
     fn uncommitted_files_leave_nothing_behind() {
