@@ -177,7 +177,7 @@ impl LinkLoads {
     /// else 0 — all the overload loss model needs. The division is paid
     /// only then: `load > capacity` is exactly `load / capacity > 1` for
     /// the correctly rounded quotient.
-    #[inline]
+    #[inline(always)]
     pub fn carry(&mut self, now: SimTime, groups: &[u32], kbps: u32, add: bool) -> f64 {
         if !add {
             for &g in groups {

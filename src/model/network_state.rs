@@ -205,22 +205,34 @@ impl<'m> NetworkState<'m> {
     pub fn carry_class(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
         // Fast path: the cached route's groups, borrowed beside the loads
         // they change.
-        match self.classes.get_mut(flow.class) {
-            Some(Some(r)) if r.epoch == epoch && r.codec == flow.codec => {
-                if r.groups_gen != self.loads.generation() {
-                    // Another route split some of its groups since.
-                    r.groups = self.loads.register(&r.links);
-                    r.groups_gen = self.loads.generation();
-                }
+        match self.classes.get(flow.class) {
+            Some(Some(r))
+                if r.epoch == epoch
+                    && r.codec == flow.codec
+                    && r.groups_gen == self.loads.generation() =>
+            {
                 self.loads.carry(now, &r.groups, flow.kbps, add)
             }
-            _ => {
-                // Built just now (registered with the loads: its groups are
-                // current).
-                let route = self.class_route(flow.class, epoch, flow.segs, flow.codec);
-                self.loads.carry(now, &route.groups, flow.kbps, add)
+            _ => self.carry_class_slow(now, flow, epoch, add),
+        }
+    }
+
+    /// [`carry_class`](Self::carry_class) when the class's route is not
+    /// cached for `epoch`, or its groups were split by another route since.
+    #[cold]
+    #[inline(never)]
+    fn carry_class_slow(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
+        if let Some(Some(r)) = self.classes.get_mut(flow.class) {
+            if r.epoch == epoch && r.codec == flow.codec {
+                // Another route split some of its groups since.
+                r.groups = self.loads.register(&r.links);
+                r.groups_gen = self.loads.generation();
+                return self.loads.carry(now, &r.groups, flow.kbps, add);
             }
         }
+        // Built just now (registered with the loads: its groups are current).
+        let route = self.class_route(flow.class, epoch, flow.segs, flow.codec);
+        self.loads.carry(now, &route.groups, flow.kbps, add)
     }
 
     /// The media model of a route class in `epoch` (cached for the current
