@@ -111,6 +111,9 @@ struct ClassRoute {
     /// loads' generation is `groups_gen`.
     groups: Vec<u32>,
     groups_gen: u64,
+    /// Every segment has a path in the current epoch (false for a route
+    /// built for an older epoch, which is never asked).
+    routed: bool,
     model: Option<StreamModel>,
 }
 
@@ -181,12 +184,15 @@ impl<'m> NetworkState<'m> {
             }
         }
         let groups = self.loads.register(&links);
+        let routed =
+            epoch == self.epoch() && segs.iter().flatten().all(|&(a, b)| self.reachable(a, b));
         let route = ClassRoute {
             epoch,
             codec,
             links,
             groups,
             groups_gen: self.loads.generation(),
+            routed,
             model: self.stream_model(epoch, segs, codec),
         };
         if epoch == self.epoch() {
@@ -214,6 +220,33 @@ impl<'m> NetworkState<'m> {
                 self.loads.carry(now, &r.groups, flow.kbps, add)
             }
             _ => self.carry_class_slow(now, flow, epoch, add),
+        }
+    }
+
+    /// A new call's media in the current epoch: adds the flow to its links
+    /// and returns the worst load ratio as [`carry_class`](Self::carry_class)
+    /// does, or `None` (nothing added) when a segment has no path. The
+    /// class's cached route knows, so most calls skip the reachability
+    /// look-ups.
+    pub fn carry_if_routed(&mut self, now: SimTime, flow: &Flow) -> Option<f64> {
+        let epoch = self.epoch();
+        match self.classes.get(flow.class) {
+            Some(Some(r))
+                if r.epoch == epoch
+                    && r.codec == flow.codec
+                    && r.groups_gen == self.loads.generation() =>
+            {
+                r.routed
+                    .then(|| self.loads.carry(now, &r.groups, flow.kbps, true))
+            }
+            _ => {
+                let routed = flow
+                    .segs
+                    .iter()
+                    .flatten()
+                    .all(|&(a, b)| self.reachable(a, b));
+                routed.then(|| self.carry_class(now, flow, epoch, true))
+            }
         }
     }
 

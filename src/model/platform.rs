@@ -790,14 +790,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             let call = self.calls.get(c).expect("live");
             let cn = &mut self.call_net[c.slot as usize];
             cn.epoch = net.epoch();
-            let segs = media_segments(self.m, call);
-            let routed = segs.iter().flatten().all(|&(a, b)| net.reachable(a, b));
-            if routed {
-                // Count the flow on its links. Over capacity, the excess is
-                // dropped in proportion (a fluid model): a link loaded to
-                // ratio x > 1 loses 1 − 1/x of every flow's packets.
-                let flow = flow_of(self.m, call);
-                let worst = net.carry_class(now, &flow, cn.epoch, true);
+            // Count the flow on its links if every segment has a path. Over
+            // capacity, the excess is dropped in proportion (a fluid model):
+            // a link loaded to ratio x > 1 loses 1 − 1/x of every flow's
+            // packets.
+            let flow = flow_of(self.m, call);
+            if let Some(worst) = net.carry_if_routed(now, &flow) {
                 cn.carried = Some(flow);
                 cn.extra_loss = overload_loss(worst);
             } else {
