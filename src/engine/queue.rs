@@ -354,8 +354,10 @@ impl<E: Copy> EventQueue<E> {
         self.events.get((key & SLOT_MASK) as usize)
     }
 
-    /// Removes the next event and advances the clock to it.
-    #[inline]
+    /// Removes the next event and advances the clock to it. Always inlined:
+    /// when the compiler once left it out of `run_until` (a change elsewhere
+    /// shifted its size estimates) bench_mmc ran 4% slower.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let key = match self.sorted.pop() {
             Some(k) => k,
