@@ -595,6 +595,70 @@ mod tests {
         assert_eq!(h.hits, 49);
     }
 
+    /// Any interleaving of schedules (now, within the current bucket,
+    /// across the ring, beyond it) and pops, with the sequence renumbered
+    /// mid-way or not, pops exactly what a sorted reference pops: time
+    /// first, then scheduling order.
+    mod differential {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeSet;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Schedule(u64),
+            Pop,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let bucket = 1u64 << BUCKET_SHIFT;
+            let ring = bucket * RING as u64;
+            prop_oneof![
+                1 => Just(Op::Schedule(0)),
+                3 => (0..bucket).prop_map(Op::Schedule),
+                3 => (0..bucket * 200).prop_map(Op::Schedule),
+                1 => (ring - bucket..ring + bucket).prop_map(Op::Schedule),
+                1 => (0..ring * 3).prop_map(Op::Schedule),
+                5 => Just(Op::Pop),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn pops_like_a_sorted_reference(
+                ops in prop::collection::vec(op(), 0..600),
+                renumber_soon in any::<bool>(),
+            ) {
+                let mut q: EventQueue<u32> = EventQueue::with_capacity(4);
+                if renumber_soon {
+                    q.next_seq = (1 << SEQ_BITS) - 50;
+                }
+                // (time, scheduling order) → event.
+                let mut reference = BTreeSet::new();
+                for (i, op) in ops.into_iter().enumerate() {
+                    match op {
+                        Op::Schedule(ahead) => {
+                            let at = q.now().0 + ahead;
+                            q.schedule_at(SimTime(at), i as u32);
+                            reference.insert((at, i as u32));
+                        }
+                        Op::Pop => {
+                            let want = reference.pop_first();
+                            let got = q.pop().map(|(t, e)| (t.0, e));
+                            prop_assert_eq!(got, want);
+                        }
+                    }
+                    prop_assert_eq!(q.pending(), reference.len());
+                    prop_assert_eq!(q.peek_time().map(|t| t.0), reference.first().map(|k| k.0));
+                }
+                while let Some(want) = reference.pop_first() {
+                    prop_assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some(want));
+                }
+                prop_assert!(q.pop().is_none());
+            }
+        }
+    }
+
     #[test]
     fn run_until_stops_before_later_events_and_never_goes_back() {
         let mut q = EventQueue::with_capacity(8);
