@@ -1,5 +1,8 @@
 //! Command-line definitions. Parsed into plain structs that `main` hands to
 //! the library; nothing here runs a simulation.
+// The doc comments below are clap's `--help` text, plain text rather than
+// Markdown: `<scenario name>` and `[:STEP]` are meant literally.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@
 //! every number is brought to one form before rating: E.164 digits without
 //! `+` (ITU-T E.164: country code + national significant number, 7 to 15
 //! digits). On the way out some trunks want another form, which
-//! [`format`] writes from those digits.
+//! [`format()`] writes from those digits.
 //!
 //! # Reading a number ([`normalise`])
 //!
@@ -41,7 +41,7 @@
 //! assigned international numbers, e.g. Niue's, have 7) and not start with 0
 //! (no country code does).
 //!
-//! # Writing a number ([`format`])
+//! # Writing a number ([`format()`])
 //!
 //! See [`TrunkFormat`]. For every style, `normalise(format(d, style), home)`
 //! gives `d` back when `home` is the style's own country (any home for

@@ -13,7 +13,7 @@ use super::ron_path::{line_col, resolve, scan, Kind, Node, Target};
 const MAX_PROBLEMS: usize = 200;
 
 /// Collects every problem rather than stopping at the first, so a user fixes
-/// a file in one pass (up to [`MAX_PROBLEMS`], then one line saying more
+/// a file in one pass (up to `MAX_PROBLEMS`, then one line saying more
 /// were left out).
 pub struct Diagnostics<'a> {
     text: &'a str,
