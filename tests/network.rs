@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, StudentsT};
 use telsim::engine::SimTime;
@@ -905,25 +906,19 @@ fn mean_mos_on_a_fixed_path_equals_the_e_model() {
 // 7: the shipped scenario through the binary
 // ---------------------------------------------------------------------------
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn telsim_run(out: &Path, jobs: &str) {
-    let o = Command::new(env!("CARGO_BIN_EXE_telsim"))
-        .current_dir(root())
-        .args(["run", "scenarios/link_failure.ron", "--out"])
-        .arg(out)
-        .args(["--jobs", jobs, "--replications", "2"])
-        .output()
-        .expect("telsim runs");
-    assert!(
-        o.status.code() == Some(0),
-        "exit {:?}\n{}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = out.to_string_lossy();
+    let o = common::telsim(&[
+        "run",
+        "scenarios/link_failure.ron",
+        "--out",
+        &out,
+        "--jobs",
+        jobs,
+        "--replications",
+        "2",
+    ]);
+    assert!(o.status.code() == Some(0), "{}", common::describe(&o));
 }
 
 /// `scenarios/link_failure.ron` run with `--jobs 1` and `--jobs 2` gives
@@ -1109,16 +1104,20 @@ fn conservation_holds_with_failures() {
 #[test]
 fn a_busy_link_degrades_mos_and_a_lighter_codec_fixes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/busy_uplink.ron");
+    let scenario = common::scenario("busy_uplink");
     let run = |out: &Path, extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_telsim"))
-            .arg("run")
-            .arg(&scenario)
-            .args(["--replications", "2", "--quiet", "--out"])
-            .arg(out)
-            .args(extra)
-            .output()
-            .unwrap()
+        let out = out.to_string_lossy();
+        let mut args = vec![
+            "run",
+            &scenario,
+            "--replications",
+            "2",
+            "--quiet",
+            "--out",
+            &out,
+        ];
+        args.extend_from_slice(extra);
+        common::telsim(&args)
     };
     let g711 = dir.path().join("g711");
     let out = run(&g711, &[]);
@@ -1192,19 +1191,19 @@ fn a_busy_link_degrades_mos_and_a_lighter_codec_fixes_it() {
 #[test]
 fn transfers_to_agents_with_other_codecs_keep_link_loads_sane() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_telsim"))
-        .current_dir(root())
-        .args(["run", "scenarios/link_failure.ron", "--quiet", "--out"])
-        .arg(dir.path())
-        .args([
-            "--set",
-            "portals.moscow.transfers=Some(Transfers(share: 0.5, attended_share: 0.5, \
-             after_s: Exp(mean: 60.0), consult_s: Exp(mean: 20.0), target_talk_s: Exp(mean: 120.0)))",
-            "--set",
-            r#"portals.moscow.agent_codecs={"agent-1": G729, "agent-2": G729, "agent-3": G729, "agent-4": G729, "agent-5": Opus, "agent-6": Opus}"#,
-        ])
-        .output()
-        .expect("telsim runs");
+    let out = dir.path().to_string_lossy();
+    let o = common::telsim(&[
+        "run",
+        "scenarios/link_failure.ron",
+        "--quiet",
+        "--out",
+        &out,
+        "--set",
+        "portals.moscow.transfers=Some(Transfers(share: 0.5, attended_share: 0.5, \
+         after_s: Exp(mean: 60.0), consult_s: Exp(mean: 20.0), target_talk_s: Exp(mean: 120.0)))",
+        "--set",
+        r#"portals.moscow.agent_codecs={"agent-1": G729, "agent-2": G729, "agent-3": G729, "agent-4": G729, "agent-5": Opus, "agent-6": Opus}"#,
+    ]);
     // The scenario's checks may pass or fail; only a clean run matters here.
     assert!(
         matches!(o.status.code(), Some(0 | 1)),
