@@ -337,21 +337,23 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the next pending event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        let key = match self.sorted.last() {
-            Some(&k) => k,
-            None => self.heap.peek()?.0,
-        };
-        Some(SimTime((key >> 64) as u64))
+        Some(SimTime((self.peek_key()? >> 64) as u64))
     }
 
     /// The next pending event, if any.
     #[inline]
     fn peek_event(&self) -> Option<&E> {
-        let key = match self.sorted.last() {
-            Some(&k) => k,
-            None => self.heap.peek()?.0,
-        };
-        self.events.get((key & SLOT_MASK) as usize)
+        self.events.get((self.peek_key()? & SLOT_MASK) as usize)
+    }
+
+    /// The next pending key: the current bucket is never empty unless the
+    /// whole queue is.
+    #[inline(always)]
+    fn peek_key(&self) -> Option<u128> {
+        match self.sorted.last() {
+            Some(&k) => Some(k),
+            None => self.heap.peek().map(|r| r.0),
+        }
     }
 
     /// Removes the next event and advances the clock to it. Always inlined:

@@ -119,6 +119,27 @@ struct ClassRoute {
 
 type StreamKey = (u16, u32, u32, u32, Codec);
 
+/// The cached route of a flow's class when it is for `epoch` and the flow's
+/// codec and its link groups are current (`generation` of the loads): the
+/// case of nearly every call. A free function so that the caller can borrow
+/// the route beside the loads it changes.
+#[inline]
+fn ready_route<'a>(
+    classes: &'a [Option<ClassRoute>],
+    flow: &Flow,
+    epoch: u16,
+    generation: u64,
+) -> Option<&'a ClassRoute> {
+    match classes.get(flow.class) {
+        Some(Some(r))
+            if r.epoch == epoch && r.codec == flow.codec && r.groups_gen == generation =>
+        {
+            Some(r)
+        }
+        _ => None,
+    }
+}
+
 /// One row of `links.csv`.
 #[derive(Debug, Clone)]
 pub struct LinkRow {
@@ -211,15 +232,9 @@ impl<'m> NetworkState<'m> {
     pub fn carry_class(&mut self, now: SimTime, flow: &Flow, epoch: u16, add: bool) -> f64 {
         // Fast path: the cached route's groups, borrowed beside the loads
         // they change.
-        match self.classes.get(flow.class) {
-            Some(Some(r))
-                if r.epoch == epoch
-                    && r.codec == flow.codec
-                    && r.groups_gen == self.loads.generation() =>
-            {
-                self.loads.carry(now, &r.groups, flow.kbps, add)
-            }
-            _ => self.carry_class_slow(now, flow, epoch, add),
+        match ready_route(&self.classes, flow, epoch, self.loads.generation()) {
+            Some(r) => self.loads.carry(now, &r.groups, flow.kbps, add),
+            None => self.carry_class_slow(now, flow, epoch, add),
         }
     }
 
@@ -230,16 +245,11 @@ impl<'m> NetworkState<'m> {
     /// look-ups.
     pub fn carry_if_routed(&mut self, now: SimTime, flow: &Flow) -> Option<f64> {
         let epoch = self.epoch();
-        match self.classes.get(flow.class) {
-            Some(Some(r))
-                if r.epoch == epoch
-                    && r.codec == flow.codec
-                    && r.groups_gen == self.loads.generation() =>
-            {
-                r.routed
-                    .then(|| self.loads.carry(now, &r.groups, flow.kbps, true))
-            }
-            _ => {
+        match ready_route(&self.classes, flow, epoch, self.loads.generation()) {
+            Some(r) => r
+                .routed
+                .then(|| self.loads.carry(now, &r.groups, flow.kbps, true)),
+            None => {
                 let routed = flow
                     .segs
                     .iter()
