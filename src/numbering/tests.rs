@@ -107,18 +107,27 @@ fn precedence_between_rules() {
     // 810 is international in zone 7 even though it starts with the trunk 8:
     // zone 7 numbers never start with 1.
     assert_eq!(ok("810 1 212 555 0123", "7"), "12125550123");
-    // 8 + 10 digits starting 2–9 is national in zone 7 ...
+    // 8 + a valid zone 7 NSN is national in zone 7 ...
     assert_eq!(ok("84954451120", "7"), "74954451120");
-    // ... but 8 + another length is an international number starting with 8
-    // (China here), written without +.
+    // ... but 8 + digits that are no zone 7 number is an international
+    // number starting with 8 (China here), written without +.
     assert_eq!(ok("86 138 1234 5678", "7"), "8613812345678");
-    // 810 means nothing special outside zone 7: 8 10… is read as written.
-    assert_eq!(ok("810 44 20 7946 0000", "49"), "810442079460000");
-    // 10 digits in zone 7 are a national number, even where they could be a
-    // foreign number written without + (Estonia's 372 here).
-    assert_eq!(ok("3726123456", "7"), "73726123456");
+    // 810 means nothing special outside zone 7: 8 10… is read as written;
+    // 81 0442079460000 is no Japanese number (it would be a German one with
+    // its trunk 0, says libphonenumber).
+    assert!(matches!(
+        err("810 44 20 7946 0000", "49"),
+        NumberError::MissingTrunkPrefix { .. }
+    ));
+    // Ten digits in zone 7 are a national number when they are a valid one
+    // there ...
+    assert_eq!(ok("4912345678", "7"), "74912345678");
+    // ... and not otherwise: 7 372… is no number of zone 7 (libphonenumber),
+    // so these are Estonia's 372 written without +.
+    assert_eq!(ok("3726123456", "7"), "3726123456");
     assert_eq!(ok("+3726123456", "7"), "3726123456");
-    // Likewise 8 + 10 digits: a Vietnamese 84… number needs its +.
+    // Likewise 8 + 10 digits: a Vietnamese 84… number written without + is
+    // read as the valid Ryazan number 8 491… in zone 7 and needs its +.
     assert_eq!(ok("84912345678", "7"), "74912345678");
     assert_eq!(ok("+84912345678", "7"), "84912345678");
     // A plus is never second-guessed: +8 495… is Vietnam.
@@ -129,6 +138,13 @@ fn precedence_between_rules() {
     assert_eq!(ok("442079460000", "7"), "442079460000");
     assert_eq!(ok("74954451120", "1"), "74954451120");
     assert_eq!(ok("74954451120", "380"), "74954451120");
+    // In a country with a trunk prefix, bare digits are international even
+    // where they are also a national number (Germany takes 4420… too).
+    assert_eq!(ok("442079460000", "49"), "442079460000");
+    // Countries without a trunk prefix write national numbers bare, the
+    // Italian leading 0 included.
+    assert_eq!(ok("06 1234 5678", "39"), "390612345678");
+    assert_eq!(ok("71 234 56 78", "998"), "998712345678");
 }
 
 #[test]
@@ -275,31 +291,49 @@ fn plus_only_before_the_first_digit() {
     );
 }
 
+fn short(code: &str, digits: usize, lengths: &str) -> NumberError {
+    NumberError::TooShort {
+        code: code.to_owned(),
+        digits,
+        lengths: lengths.to_owned(),
+    }
+}
+
+fn long(code: &str, digits: usize, lengths: &str) -> NumberError {
+    NumberError::TooLong {
+        code: code.to_owned(),
+        digits,
+        lengths: lengths.to_owned(),
+    }
+}
+
 #[test]
-fn lengths_outside_e164_are_rejected() {
-    assert_eq!(err("12345", "49"), NumberError::TooShort { digits: 5 });
-    assert_eq!(err("+44 20", "7"), NumberError::TooShort { digits: 4 });
-    // 0 + a short NSN: 49 + 4 digits.
-    assert_eq!(err("030 12", "49"), NumberError::TooShort { digits: 6 });
+fn lengths_outside_the_plan_are_rejected() {
+    // Read as international: 1 and 2345.
+    assert_eq!(err("12345", "49"), short("1", 4, "10 digits"));
+    assert_eq!(err("+44 20", "7"), short("44", 2, "7, 9 or 10 digits"));
+    // 0 + a short NSN (German pager numbers have 4 digits, so 3).
+    assert_eq!(err("030 1", "49"), short("49", 3, "4 to 15 digits"));
     assert_eq!(
         err("+7 495 445 11 20 123 45", "7"),
-        NumberError::TooLong { digits: 16 }
+        long("7", 15, "10 or 14 digits")
     );
     assert_eq!(
         err("810 44 20 7946 0000 1234", "7"),
-        NumberError::TooLong { digits: 16 }
+        long("44", 14, "7, 9 or 10 digits")
     );
     assert_eq!(
         err("12345", "49").to_string(),
-        "5 digits: too short for an international number (at least 7)"
+        "too short: 4 digit(s) after country code 1, whose numbers have 10 digits"
     );
-    assert_eq!(
-        NumberError::TooLong { digits: 16 }.to_string(),
-        "16 digits: too long for an international number (E.164 allows at most 15)"
-    );
-    // The bounds themselves are fine.
+    // The shortest numbers in service are valid (Niue: 683 + 4 digits) ...
     assert_eq!(ok("+6834002", "7"), "6834002");
-    assert_eq!(ok("+123456789012345", "7"), "123456789012345");
+    // ... but 15 digits are not enough: +1 with 14 is no NANP number.
+    assert_eq!(err("+123456789012345", "7"), long("1", 14, "10 digits"));
+    assert_eq!(
+        err(&"1".repeat(21), "7"),
+        NumberError::TooManyDigits { digits: 21 }
+    );
 }
 
 #[test]
@@ -315,28 +349,28 @@ fn a_zero_where_a_country_code_should_start_is_rejected() {
         err("0495 445 11 20", "7").to_string(),
         "starts with 0, which is neither an international prefix nor the start of a national number in country 7"
     );
-    // Ukraine: 0 must be followed by exactly 9 digits.
+    // Ukraine: 0 must be followed by 9 digits.
     assert_eq!(
         err("044 123 45 6", "380"),
-        NumberError::LeadingZero {
-            home: "380".to_owned()
-        }
+        short("380", 8, "9 or 10 digits")
     );
     assert_eq!(
         err("000 44 20 7946 0000", "49"),
-        NumberError::ZeroAfterInternationalPrefix { prefix: "00" }
+        NumberError::ZeroAfterInternationalPrefix {
+            prefix: "00".to_owned()
+        }
     );
     assert_eq!(
         err("+0 44 20 7946 0000", "49"),
-        NumberError::LeadingZero {
-            home: "49".to_owned()
+        NumberError::ZeroAfterInternationalPrefix {
+            prefix: "+".to_owned()
         }
     );
 }
 
 #[test]
 fn home_country_must_be_a_calling_code() {
-    for home in ["", "0", "74", "+7", "4", "RU", "3800"] {
+    for home in ["", "0", "74", "+7", "4", "RU", "3800", "800"] {
         assert_eq!(
             err("+7 495 445 11 20", home),
             NumberError::HomeCountry {
@@ -363,54 +397,196 @@ fn scenarios_name_trunk_formats_in_ron() {
     assert!(parse("E164").is_err());
 }
 
-/// International digits with a home country: either a number of the home
-/// country (a valid NSN for its plan) or a foreign one.
+#[test]
+fn a_trunk_prefix_after_the_country_code_is_reported_with_the_number_meant() {
+    let kyiv = NumberError::TrunkPrefixAfterCode {
+        code: "380".to_owned(),
+        prefix: "0".to_owned(),
+        nsn: "441234567".to_owned(),
+    };
+    // Not 3800441234567, not a UK number behind 00.
+    assert_eq!(err("+380 044 123 45 67", "380"), kyiv);
+    assert_eq!(err("00 380 044 123 45 67", "49"), kyiv);
+    assert_eq!(
+        kyiv.to_string(),
+        "national trunk prefix 0 after country code 380: with the country code it is left out; the number is +380 441234567"
+    );
+    // Not 784954451120.
+    assert_eq!(
+        err("+7 8 (495) 445-11-20", "7"),
+        NumberError::TrunkPrefixAfterCode {
+            code: "7".to_owned(),
+            prefix: "8".to_owned(),
+            nsn: "4954451120".to_owned(),
+        }
+    );
+    assert!(matches!(
+        err("+49 030 1234567", "49"),
+        NumberError::TrunkPrefixAfterCode { ref prefix, .. } if prefix == "0"
+    ));
+    // A number that starts with the trunk digit and is valid as written is
+    // left alone: 8-800 is zone 7's toll-free range (the phonenumber crate
+    // strips the 8 here and gets an invalid number).
+    assert_eq!(ok("+7 800 555 35 35", "7"), "78005553535");
+    assert!(phonenumber::parse(None, "+7 800 555 35 35").is_ok_and(|n| !n.is_valid()));
+    // The bracketed (0) convention is the one way to show it.
+    assert_eq!(ok("+380 (0)44 123 45 67", "49"), "380441234567");
+}
+
+#[test]
+fn national_numbers_with_a_wrong_or_missing_trunk_prefix_say_so() {
+    // The former USSR's trunk 8 before Ukraine's 0: not 80441234567.
+    assert_eq!(
+        err("8 044 123 45 67", "380"),
+        NumberError::BeforeTrunkPrefix {
+            written: "8".to_owned(),
+            home: "380".to_owned(),
+            prefix: "0".to_owned(),
+            nsn: "441234567".to_owned(),
+        }
+    );
+    assert_eq!(
+        err("8 044 123 45 67", "380").to_string(),
+        "8 before the trunk prefix 0 of country 380: without the 8 it is +380 441234567"
+    );
+    // A German area number without its 0 is no international number.
+    assert_eq!(
+        err("30 1234567", "49"),
+        NumberError::MissingTrunkPrefix {
+            home: "49".to_owned(),
+            prefix: "0".to_owned(),
+            nsn: "301234567".to_owned(),
+        }
+    );
+}
+
+#[test]
+fn too_short_and_unassigned_numbers_are_rejected_with_the_reason() {
+    assert_eq!(
+        err("+7 495 445 11 2", "7"),
+        short("7", 9, "10 or 14 digits")
+    );
+    assert_eq!(err("8 495 445 11", "7"), short("7", 8, "10 or 14 digits"));
+    assert_eq!(
+        err("+380 44 123 45", "7"),
+        short("380", 7, "9 or 10 digits")
+    );
+    assert_eq!(err("044 123 45", "380"), short("380", 7, "9 or 10 digits"));
+    // Seven digits in NANP are a local number; trunks need the area code.
+    assert_eq!(err("+1 555 0123", "1"), short("1", 7, "10 digits"));
+    // The right length, but in no range of the plan: zone 7 numbers do not
+    // start with 1.
+    assert_eq!(
+        err("+7 100 123 45 67", "7"),
+        NumberError::NotInPlan {
+            code: "7".to_owned(),
+            nsn: "1001234567".to_owned()
+        }
+    );
+    // 28x is a spare zone of E.164.
+    assert_eq!(
+        err("+28 1234 5678", "7"),
+        NumberError::UnknownCountryCode {
+            tried: "2, 28 or 281".to_owned()
+        }
+    );
+    assert_eq!(
+        err("+28 1234 5678", "7").to_string(),
+        "no country calling code is 2, 28 or 281"
+    );
+}
+
+/// libphonenumber's example number of every type of every region, as
+/// international digits.
+fn example_numbers() -> Vec<String> {
+    metadata::REGIONS
+        .iter()
+        .flat_map(|r| {
+            r.types
+                .iter()
+                .filter_map(|d| Some([r.code, d.example?].concat()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_example_number_of_the_metadata_is_valid_and_reads_back_from_plus() {
+    let examples = example_numbers();
+    assert!(examples.len() > 1000, "{}", examples.len());
+    for digits in &examples {
+        assert!(is_valid(digits), "{digits}");
+        assert_eq!(
+            normalise(&["+", digits].concat(), "49").as_ref(),
+            Ok(digits)
+        );
+        // Iran's 4-digit UAN numbers make the shortest: 98 9601.
+        assert!((6..=17).contains(&digits.len()), "{digits}");
+    }
+}
+
+#[test]
+fn validity_agrees_with_the_phonenumber_crate_where_its_parser_keeps_the_digits() {
+    // The crate strips a trunk prefix after the country code whenever the
+    // rest is not too short (so +7 800… loses its 8) and matches patterns at
+    // the start only; on the numbers it reads as written, both must agree.
+    let mut compared = 0;
+    for digits in example_numbers() {
+        let Ok(parsed) = phonenumber::parse(None, ["+", &digits].concat()) else {
+            continue;
+        };
+        let theirs = format!("{}{}", parsed.code().value(), parsed.national());
+        if theirs == digits {
+            compared += 1;
+            assert!(parsed.is_valid() || digits.starts_with("39"), "{digits}");
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+    // And on invalid numbers, read both ways.
+    for digits in ["74951234", "3804412345678", "12125550", "4420794600001"] {
+        assert!(!is_valid(digits), "{digits}");
+        let parsed = phonenumber::parse(None, ["+", digits].concat());
+        assert!(parsed.map_or(true, |n| !n.is_valid()), "{digits}");
+    }
+}
+
+/// An example number of the metadata with a home country: the homes are the
+/// main countries of every calling code that has countries.
 fn number_and_home() -> impl Strategy<Value = (String, String)> {
-    let homes = prop::sample::select(vec!["7", "1", "380", "49", "44", "33", "998"]);
-    let foreign_codes =
-        prop::sample::select(vec!["1", "7", "20", "44", "49", "86", "380", "371", "998"]);
-    (homes, foreign_codes, any::<bool>(), "[2-9][0-9]{14}").prop_flat_map(
-        |(home, foreign, domestic, pool)| {
-            let code = if domestic || foreign == home {
-                home
-            } else {
-                foreign
-            };
-            // NSN lengths: fixed in the plans with a row, anything that keeps
-            // the number within E.164 elsewhere.
-            let nsn_len = match (code, domestic || foreign == home) {
-                ("7" | "1", true) => 10..=10,
-                ("380", true) => 9..=9,
-                _ => (MIN_DIGITS - code.len())..=(MAX_DIGITS - code.len()),
-            };
-            nsn_len.prop_map(move |len| (format!("{code}{}", &pool[..len]), home.to_owned()))
-        },
+    let homes: Vec<&str> = metadata::codes().filter(|c| is_country_code(c)).collect();
+    (
+        prop::sample::select(example_numbers()),
+        prop::sample::select(homes),
     )
+        .prop_map(|(digits, home)| (digits, home.to_owned()))
 }
 
 proptest! {
     #[test]
-    fn normalise_never_panics_and_returns_e164_digits(input in any::<String>(), home in "[0-9]{0,4}") {
+    fn normalise_never_panics_and_returns_valid_numbers(input in any::<String>(), home in "[0-9]{0,4}") {
         if let Ok(digits) = normalise(&input, &home) {
             prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{digits}");
-            prop_assert!((MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()), "{digits}");
+            prop_assert!(is_valid(&digits), "{digits}");
         }
     }
 
     #[test]
-    fn phone_like_text_normalises_to_e164_digits(
+    fn phone_like_text_normalises_to_valid_numbers_that_read_back(
         input in "[+]?[0-9 ()./-]{0,24}",
-        home in prop::sample::select(vec!["7", "1", "380", "49", "44"]),
+        home in prop::sample::select(vec!["7", "1", "380", "49", "44", "39"]),
     ) {
         if let Ok(digits) = normalise(&input, home) {
             prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{digits}");
-            prop_assert!((MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()), "{digits}");
+            prop_assert!(is_valid(&digits), "{digits}");
             prop_assert!(!digits.starts_with('0'), "{digits}");
+            let plus = format(&digits, &TrunkFormat::Plus);
+            for other in ["7", "1", "380", "49"] {
+                prop_assert_eq!(normalise(&plus, other), Ok(digits.clone()));
+            }
         }
     }
 
     #[test]
-    fn every_style_round_trips_through_the_home_plan((digits, home) in number_and_home()) {
+    fn every_style_round_trips_through_the_home_country((digits, home) in number_and_home()) {
         let mut styles = vec![TrunkFormat::Plus, national(&home)];
         if home == "7" {
             styles.push(TrunkFormat::Kazakh);
@@ -418,6 +594,21 @@ proptest! {
         for style in &styles {
             let written = format(&digits, style);
             prop_assert_eq!(normalise(&written, &home), Ok(digits.clone()), "{:?} {}", style, written);
+        }
+    }
+
+    #[test]
+    fn a_valid_number_with_a_digit_dropped_or_added_is_not_read_as_itself(
+        digits in prop::sample::select(example_numbers()),
+        extra in 0u8..10,
+    ) {
+        let shorter = &digits[..digits.len() - 1];
+        let longer = format!("{digits}{extra}");
+        for wrong in [shorter, longer.as_str()] {
+            if let Ok(read) = normalise(&["+", wrong].concat(), "7") {
+                prop_assert_eq!(&read, wrong);
+                prop_assert!(is_valid(wrong));
+            }
         }
     }
 }
