@@ -124,11 +124,13 @@ pub fn set_path_bytes(data: &[u8]) {
 }
 
 /// Number normalisation and trunk formatting: never panic; a normalised
-/// number is 7–15 ASCII digits not starting with 0; every trunk style formats
-/// it; the `+` form reads back to the same digits from any home country.
+/// number is ASCII digits not starting with 0 that libphonenumber's metadata
+/// holds valid; every trunk style formats it; the `+` form reads back to the
+/// same digits from any home country, and the home's own national form from
+/// the home.
 /// Input: the home country's calling code on the first line, then the number.
 pub fn numbering_bytes(data: &[u8]) {
-    use crate::numbering::{format, normalise, TrunkFormat};
+    use crate::numbering::{format, is_valid, normalise, TrunkFormat};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -137,9 +139,7 @@ pub fn numbering_bytes(data: &[u8]) {
         return;
     };
     assert!(
-        (7..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0'),
+        is_valid(&digits) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0'),
         "normalise({number:?}, {home:?}) gave {digits:?}"
     );
     let styles = [
@@ -159,6 +159,17 @@ pub fn numbering_bytes(data: &[u8]) {
     for style in &styles {
         let _ = format(&digits, style);
     }
+    let own = format(
+        &digits,
+        &TrunkFormat::National {
+            country: home.into(),
+        },
+    );
+    assert_eq!(
+        normalise(&own, home).as_deref(),
+        Ok(digits.as_str()),
+        "{own} read from home {home}"
+    );
     let plus = format(&digits, &TrunkFormat::Plus);
     for other_home in ["7", "1", "380", "49"] {
         assert_eq!(

@@ -27,10 +27,10 @@ fn share(ck: &mut Diagnostics, path: &str, v: f64) -> f64 {
 pub fn country_of(ck: &mut Diagnostics, path: &str, p: &Portal) -> String {
     match &p.country {
         Some(c) => {
-            if c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            if !numbering::is_country_code(c) {
                 ck.problem(
                     format!("{path}.country"),
-                    format!("must be a country calling code of 1 to 3 digits (7, 380, 1, 49), got '{c}'"),
+                    format!("must be the calling code of a country (7, 380, 1, 49), got '{c}'"),
                 );
             }
             c.clone()
@@ -197,6 +197,16 @@ pub fn outbound(
             "needs at least one destination",
         );
     }
+    if let numbering::TrunkFormat::National { country: c } = &o.trunk {
+        if !numbering::is_country_code(c) {
+            ck.problem(
+                format!("{op}.trunk.country"),
+                format!("must be the calling code of a country (7, 380, 1, 49), got '{c}'"),
+            );
+        }
+    }
+    // A bad home country is reported once, at `country`, not per number.
+    let home_ok = numbering::is_country_code(country);
     let mut destinations = Vec::new();
     let mut cumulative = Vec::new();
     let mut total = 0.0;
@@ -206,6 +216,7 @@ pub fn outbound(
         total += w.max(0.0);
         cumulative.push(total);
         match numbering::normalise(&d.number, country) {
+            Err(numbering::NumberError::HomeCountry { .. }) if !home_ok => {}
             Err(e) => ck.problem(format!("{dp}.number"), format!("'{}': {e}", d.number)),
             Ok(digits) => match tariffs.rate(&digits) {
                 None => ck.problem(
