@@ -47,10 +47,9 @@ fn opt(value: Option<&str>) -> String {
 fn descriptor(out: &mut String, kind: &str, d: &Descriptor) {
     writeln!(
         out,
-        "        Desc {{ kind: Kind::{kind}, pattern: {:?}, lengths: &{:?}, local_lengths: &{:?}, example: {} }},",
+        "        Desc {{ kind: Kind::{kind}, pattern: {:?}, lengths: &{:?}, example: {} }},",
         compact(d.national_number().as_str()),
         d.possible_length(),
-        d.possible_local_length(),
         opt(d.example()),
     )
     .unwrap();

@@ -37,14 +37,13 @@ pub(super) enum Kind {
 /// One number type of one region.
 #[derive(Debug)]
 pub(super) struct Desc {
-    #[cfg_attr(not(test), allow(dead_code))] // tests and the reader
+    /// Which type the pattern is; nothing branches on it (validity takes any
+    /// type), it names the rows for the reader and in `Debug` output.
+    #[allow(dead_code)]
     pub kind: Kind,
     pub pattern: &'static str,
     /// NSN lengths of this type; empty means "as the pattern says".
     pub lengths: &'static [u16],
-    /// Lengths of numbers dialled locally, without their area code.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub local_lengths: &'static [u16],
     /// libphonenumber's example NSN of the type (what the tests read).
     #[cfg_attr(not(test), allow(dead_code))]
     pub example: Option<&'static str>,
