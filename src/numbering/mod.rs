@@ -54,9 +54,11 @@
 //!
 //! An invalid number says why: too short, too long or of a wrong length for
 //! its country, no such calling code, a trunk prefix after the code, a
-//! missing trunk prefix (`30 1234567` in Germany), another country's trunk
-//! prefix (`8 044 123 45 67` in Ukraine, whose trunk prefix is 0), or a
-//! number outside every range of its country's plan.
+//! missing trunk prefix (`30 1234567` in Germany), a digit before the trunk
+//! prefix (`8 044 123 45 67` in Ukraine: the former USSR's trunk 8 before
+//! today's 0), or a number outside every range of its country's plan. The
+//! home country must be a country's calling code (not a non-geographic one
+//! such as 800).
 //!
 //! # Writing a number ([`format()`])
 //!
