@@ -194,6 +194,9 @@ pub struct Platform<'m, S: RecordSink> {
     /// Whether any balance can move (see `Model::has_money`): plain runs
     /// skip billing altogether.
     money: bool,
+    /// Credit held by running prepaid calls by slot (empty until one
+    /// connects, so other scenarios pay nothing for it).
+    reservations: Vec<Option<crate::money::Minor>>,
     /// Transfers of live calls by slot (empty until a call transfers).
     xfers: Vec<Option<super::call::Xfer>>,
     /// SIP phones by global agent index (empty without devices).
@@ -299,6 +302,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             offline: vec![0; np],
             money: m.has_money(),
             xfers: Vec::new(),
+            reservations: Vec::new(),
             inv: Invariants::new(m.seed, replication),
         }
     }
@@ -1033,6 +1037,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
             _ => 0,
         };
+        if !self.reservations.is_empty() {
+            self.settle_reservation(c.slot, p, charge);
+        }
         let mut rec = CallRecord {
             call_id: call.id,
             portal: call.portal,
@@ -1851,5 +1858,33 @@ mod tests {
                 assert_eq!(fast_stats, rung_stats, "{policy}, replication {rep}");
             }
         }
+    }
+
+    /// The overdraft invariant reads what reserved calls did to the books:
+    /// a run keeps it, and books taken two increments below zero break it.
+    #[test]
+    fn prepaid_overdraft_is_an_invariant() {
+        let model = crate::model_from_str(
+            r#"Scenario(name: "t", duration_s: 3600.0, portals: [Portal(name: "p", currency: RUB,
+                balance: 10.0, agents: 20,
+                inbound: Traffic(arrivals: Poisson(per_hour: 0.001), talk_s: Exp(mean: 60.0)),
+                outbound: Some(Outbound(per_agent_per_hour: 30.0, talk_s: Exp(mean: 110.0),
+                    destinations: [Destination(number: "+7 495 445-11-20", share: 1.0)])),
+                tariffs: [Tariff(prefix: "7", per_min: 1.5)], cut_on_zero: true)])"#,
+            "t.ron",
+        )
+        .expect("valid");
+        let mut platform = Platform::new(&model, 0, Vec::new());
+        let mut q = EventQueue::with_capacity(64);
+        platform.start(&mut q);
+        q.run_until(&mut platform, model.duration + model.drain);
+        platform.check_money(q.now());
+        assert!(!platform.inv.violated(), "{:?}", platform.inv.violation());
+        let w = &platform.portals[0].wallet;
+        assert!(w.settled > 0 && w.lowest_cover >= -150, "{w:?}");
+        platform.portals[0].wallet.lowest_cover = -301;
+        platform.check_money(q.now());
+        let v = platform.inv.violation().expect("broken");
+        assert_eq!(v.invariant.name(), "prepaid credit never overdrawn");
     }
 }
