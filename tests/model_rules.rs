@@ -81,3 +81,128 @@ fn prepaid_calls_never_overdraw_the_balance() {
         assert!(r["outbound_answered"].parse::<u32>().unwrap() >= 1);
     }
 }
+
+/// A 30 s greeting to callers who wait 20 s at most: patience runs from the
+/// caller's first moment, so nearly all hang up during the greeting (counted
+/// as `abandoned`, `abandoned_in` = greeting); with `patience_from: Queue`
+/// the greeting does not use it up and nobody abandons there.
+#[test]
+fn callers_give_up_during_a_long_greeting() {
+    let scenario = |from: &str| {
+        format!(
+            r#"Scenario(name: "greeting", seed: 5, duration_s: 7200.0, portals: [Portal(
+                name: "p", agents: 30, greeting_s: Some(Const(30.0)),
+                inbound: Traffic(arrivals: Poisson(per_hour: 600.0), talk_s: Exp(mean: 60.0),
+                    patience_s: Some(Const(20.0)){from}))])"#
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = write(tmp.path(), "a.ron", &scenario(""));
+    let out = run(tmp.path(), &sc, &[]);
+    let calls = rows(&out.join("calls.csv"));
+    let n = calls.len();
+    let in_greeting = calls
+        .iter()
+        .filter(|r| r["outcome"] == "abandoned" && r["abandoned_in"] == "greeting")
+        .count();
+    assert!(n > 1000, "{n} calls");
+    assert!(
+        in_greeting as f64 >= 0.99 * n as f64,
+        "{in_greeting} of {n}"
+    );
+    assert!(calls
+        .iter()
+        .all(|r| (r["outcome"] == "abandoned") == !r["abandoned_in"].is_empty()));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = write(tmp.path(), "q.ron", &scenario(", patience_from: Queue"));
+    let out = run(tmp.path(), &sc, &[]);
+    let calls = rows(&out.join("calls.csv"));
+    assert!(calls.iter().all(|r| r["abandoned_in"] != "greeting"));
+    let answered = calls.iter().filter(|r| r["outcome"] == "answered").count();
+    assert!(answered as f64 > 0.9 * calls.len() as f64, "{answered}");
+}
+
+/// `share: 1.0` transfers every answered call unless it cannot: the talk
+/// ends before `after_s`, no agent is free, or the target does not answer.
+/// Every answered call is either transferred or counted under one reason,
+/// in calls.csv and summary.csv alike.
+#[test]
+fn transfers_that_could_not_happen_are_counted_by_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = write(
+        tmp.path(),
+        "t.ron",
+        r#"Scenario(name: "xfer", seed: 11, replications: 1, duration_s: 14400.0, warmup_s: 0.0, portals: [Portal(
+            name: "p", agents: 6,
+            queue: Queue(policy: Evenly, ring_time_s: 10.0),
+            transfers: Some(Transfers(share: 1.0, attended_share: 0.5, after_s: Exp(mean: 90.0),
+                consult_s: Exp(mean: 20.0), target_talk_s: Exp(mean: 60.0))),
+            inbound: Traffic(arrivals: Poisson(per_hour: 60.0), talk_s: Exp(mean: 120.0)),
+            agent: Agent(answer_prob: 0.8, answer_delay_s: Uniform(min: 1.0, max: 4.0)))])"#,
+    );
+    let out = run(tmp.path(), &sc, &[]);
+    let calls = rows(&out.join("calls.csv"));
+    let mut by = std::collections::HashMap::<String, u32>::new();
+    for r in calls.iter().filter(|r| !r["answer_s"].is_empty()) {
+        let key = if r["transfer_failed"].is_empty() {
+            assert!(
+                !r["transfer"].is_empty(),
+                "neither transferred nor failed: {r:?}"
+            );
+            "transferred".to_owned()
+        } else {
+            r["transfer_failed"].clone()
+        };
+        *by.entry(key).or_default() += 1;
+    }
+    for reason in ["transferred", "short_talk", "no_free_agent", "no_answer"] {
+        assert!(by.get(reason).copied().unwrap_or(0) > 0, "{reason}: {by:?}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    for (metric, key) in [
+        ("transferred", "transferred"),
+        ("transfer_failed_short_talk", "short_talk"),
+        ("transfer_failed_no_free_agent", "no_free_agent"),
+        ("transfer_failed_no_answer", "no_answer"),
+    ] {
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("p,{metric},")))
+            .unwrap_or_else(|| panic!("{metric} in summary.csv"));
+        let v: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert_eq!(v, f64::from(by[key]), "{metric}");
+    }
+}
+
+/// After sip-1's restart its phones re-register within 5 s; each refresh is
+/// then drawn in [0.5, 0.9] of the hour-long lifetime, so the refreshes of
+/// the next periods spread out instead of coming back as one burst (with a
+/// fixed 90% refresh the burst and its refusals repeat every 3 240 s).
+#[test]
+fn sip_refreshes_do_not_repeat_a_storm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(
+        tmp.path(),
+        &common::scenario("register_storm"),
+        &["--replications", "1", "--set", "portals.0.copies=20"],
+    );
+    let rows = rows(&out.join("intervals.csv"));
+    let sip1: Vec<_> = rows
+        .iter()
+        .filter(|r| r["scope"] == "sip-1")
+        .map(|r| {
+            let at: f64 = r["interval_start_s"].parse().unwrap();
+            let n: u32 = r["registers"].parse().unwrap();
+            let refused: u32 = r["register_rejects"].parse().unwrap();
+            (at, n, refused)
+        })
+        .collect();
+    let after: Vec<_> = sip1.iter().filter(|r| r.0 >= 4500.0).collect();
+    let total: u32 = after.iter().map(|r| r.1).sum();
+    let peak = after.iter().map(|r| r.1).max().unwrap();
+    let refused: u32 = after.iter().map(|r| r.2).sum();
+    assert!(total > 200, "{total} refreshes after the storm");
+    assert!(peak <= 40, "{peak} REGISTERs in one minute of {total}");
+    assert_eq!(refused, 0, "refusals after the storm");
+}

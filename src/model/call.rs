@@ -130,6 +130,9 @@ pub struct Xfer {
     pub remaining: SimTime,
     /// Talk of the caller with the target after completion.
     pub target_talk: SimTime,
+    /// The transfer could not happen (the call carries on, or ended in the
+    /// target's voicemail): why, for `transfer_failed`.
+    pub failed: Option<super::record::XferFail>,
 }
 
 impl CallNet {

@@ -80,6 +80,10 @@ struct PortalRuntime {
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
+    /// Patience starts at queue entry (`patience_from: Queue`, or a portal
+    /// without steps, where arrival is queue entry); otherwise it is drawn
+    /// at arrival.
+    patience_at_queue: bool,
     /// Agents always answer, at once (`answer_prob` 1, answer delay 0, a
     /// ring time): a rung agent is put straight through (see
     /// `Platform::connect_at_once`).
@@ -233,6 +237,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     agent_base,
                     plain: m.controller.is_none() && spec.steps.none(),
+                    patience_at_queue: (m.controller.is_none() && spec.steps.none())
+                        || spec.patience_from == crate::scenario::types::PatienceFrom::Queue,
                     answers_at_once: spec.answer_prob >= 1.0
                         && matches!(spec.answer_delay, Sampler::Const(d)
                             if SimTime::from_secs_f64(d) == SimTime::ZERO)
@@ -441,6 +447,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 destination: None,
                 charge: 0,
                 transfer: None,
+                abandoned_in: None,
+                transfer_failed: None,
             };
             if self.trace.as_ref().is_some_and(|t| t.wants(id, p as u16)) {
                 self.trace_end(&rec);
@@ -499,6 +507,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if plain {
             self.enter_queue(now, c, q);
         } else {
+            if !self.portals[p].patience_at_queue {
+                // Patience runs from the first moment in the platform.
+                if let Some(patience) = &self.m.portals[p].patience {
+                    let d = patience.sample(&mut self.portals[p].rng_patience);
+                    q.schedule_in(d, Event::Patience(c));
+                }
+            }
             self.advance(now, c, q);
         }
     }
@@ -515,8 +530,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let p = call.portal as usize;
         let spec = &self.m.portals[p];
         if let Some(patience) = &spec.patience {
-            let d = patience.sample(&mut self.portals[p].rng_patience);
-            q.schedule_in(d, Event::Patience(c));
+            if self.portals[p].patience_at_queue {
+                let d = patience.sample(&mut self.portals[p].rng_patience);
+                q.schedule_in(d, Event::Patience(c));
+            }
         }
         if let Some(max_wait) = spec.max_wait {
             q.schedule_in(max_wait, Event::MaxWait(c));
@@ -888,6 +905,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             CallState::Steps => {
                 // Outbound calls hold their agent from the start.
                 let call = *self.calls.get(c).expect("live");
+                if outcome == Outcome::Abandoned
+                    && matches!(call.step, Step::AfterHours | Step::Failing)
+                {
+                    // The call ends on its own when the after-hours message
+                    // or the failing set-up is over; patience does not
+                    // change how it is counted.
+                    return;
+                }
                 if let (Direction::Outbound, Some(agent)) = (call.direction, call.agent) {
                     self.finish(now, c, outcome);
                     self.agent_free(now, agent, q);
@@ -1059,6 +1084,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             destination: (call.direction == Direction::Outbound).then_some(call.target),
             charge,
             transfer: self.transfer_record(&call, xfer, now),
+            abandoned_in: (outcome == Outcome::Abandoned).then(|| place_of(&call)),
+            transfer_failed: xfer.and_then(|x| x.failed),
         };
         if self.net.is_some() {
             // Filled in place: plain runs do not move an empty media record.
@@ -1579,6 +1606,21 @@ fn plan_ring(
         }
     }
     plan
+}
+
+/// Where an unanswered call is, for `abandoned_in`. While a delay runs the
+/// call's step is the one that follows it (see `Platform::advance`): the
+/// greeting plays with the step at `Extension`, and the extension code is
+/// listened for with it at `Target` or `Crm`.
+fn place_of(call: &Call) -> super::record::Place {
+    use super::record::Place;
+    match (call.state, call.step) {
+        (CallState::Waiting, _) => Place::Queue,
+        (CallState::Ringing | CallState::Talking, _) => Place::Ringing,
+        (CallState::Steps, Step::Extension) => Place::Greeting,
+        (CallState::Steps, Step::Target | Step::Crm) => Place::Extension,
+        (CallState::Steps, _) => Place::Setup,
+    }
 }
 
 /// The agent after `local` in a ring of `n`, without an integer division
