@@ -206,3 +206,113 @@ fn sip_refreshes_do_not_repeat_a_storm() {
     assert!(peak <= 40, "{peak} REGISTERs in one minute of {total}");
     assert_eq!(refused, 0, "refusals after the storm");
 }
+
+/// `two_dc.ron` with media relayed by `media-fra` (on node fra) or
+/// `media-eu` (on eu), one SIP server on msk, and the timed events given.
+fn two_dc(events: &str) -> String {
+    format!(
+        r#"Scenario(name: "nodes", seed: 21, replications: 1, duration_s: 10800.0, warmup_s: 0.0,
+    topology: Some("{topo}"),
+    network: Network(media: Relayed, detection_s: 0.15, reconvergence_s: 5.0, drop_gap_s: 10.0),
+    events: [{events}],
+    servers: [
+        Server(name: "sip-msk", kind: Sip, node: "msk"),
+        Server(name: "media-fra", kind: Media, node: "fra"),
+        Server(name: "media-eu", kind: Media, node: "eu"),
+    ],
+    portals: [Portal(name: "moscow", node: "office", callers_node: "pstn", agents: 40,
+        inbound: Traffic(arrivals: Poisson(per_hour: 600.0), talk_s: Exp(mean: 180.0)))],
+)"#,
+        topo = common::root().join("topologies/two_dc.ron").display()
+    )
+}
+
+fn secs(r: &std::collections::HashMap<String, String>, col: &str) -> Option<f64> {
+    r[col].parse().ok()
+}
+
+/// FailNode on a media server's node takes the server out of service for
+/// as long as the node is down, exactly as FailServer does: its calls are
+/// dropped at the failure, new calls are relayed by the other media server
+/// (none sends packets into a dead node), and it serves again after.
+#[test]
+fn a_failed_node_takes_its_media_server_down() {
+    let (fail, back) = (3600.0, 5400.0);
+    for events in [
+        r#"FailNode(node: "fra", at_s: 3600.0), RecoverNode(node: "fra", at_s: 5400.0)"#,
+        r#"FailServer(server: "media-fra", at_s: 3600.0), RecoverServer(server: "media-fra", at_s: 5400.0)"#,
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let sc = write(tmp.path(), "n.ron", &two_dc(events));
+        let out = run(tmp.path(), &sc, &[]);
+        let calls = rows(&out.join("calls.csv"));
+        let on_fra =
+            |r: &&std::collections::HashMap<String, String>| r["media_server"] == "media-fra";
+        let mut cut = 0;
+        for r in calls.iter().filter(on_fra) {
+            let (arrival, end) = (secs(r, "arrival_s").unwrap(), secs(r, "end_s").unwrap());
+            assert!(
+                !(fail..back).contains(&arrival),
+                "{events}: a call arriving at {arrival} s was relayed by media-fra"
+            );
+            if arrival < fail && end >= fail {
+                assert_eq!(end, fail, "{events}: {r:?}");
+                assert_eq!(r["outcome"], "dropped", "{events}: {r:?}");
+                cut += 1;
+            }
+            if r["rtp_sent"] != "" && r["rtp_sent"] != "0" {
+                assert_ne!(
+                    r["rtp_received"], "0",
+                    "{events}: media into a dead node: {r:?}"
+                );
+            }
+        }
+        assert!(cut > 5, "{events}: {cut} calls cut");
+        let during = calls
+            .iter()
+            .filter(|r| (fail..back).contains(&secs(r, "arrival_s").unwrap()))
+            .filter(|r| r["outcome"] == "answered")
+            .count();
+        assert!(during > 100, "{events}: {during} calls answered while down");
+        assert!(
+            calls
+                .iter()
+                .filter(on_fra)
+                .any(|r| secs(r, "arrival_s").unwrap() > back),
+            "{events}: media-fra serves again"
+        );
+    }
+}
+
+/// FailNode on the SIP server's node takes the SIP server down, as
+/// FailServer does: calls in progress on it are dropped at once and calls
+/// arriving meanwhile are blocked (no INVITE sent into a dead node to time
+/// out 32 s later).
+#[test]
+fn a_failed_node_takes_its_sip_server_down() {
+    let (fail, back) = (3600.0, 4200.0);
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = write(
+        tmp.path(),
+        "s.ron",
+        &two_dc(r#"FailNode(node: "msk", at_s: 3600.0), RecoverNode(node: "msk", at_s: 4200.0)"#),
+    );
+    let out = run(tmp.path(), &sc, &[]);
+    let calls = rows(&out.join("calls.csv"));
+    let mut cut = 0;
+    for r in &calls {
+        let (arrival, end) = (secs(r, "arrival_s").unwrap(), secs(r, "end_s").unwrap());
+        if arrival < fail && end >= fail {
+            assert_eq!((end, r["outcome"].as_str()), (fail, "dropped"), "{r:?}");
+            cut += 1;
+        }
+        if (fail..back).contains(&arrival) {
+            assert_eq!(r["outcome"], "blocked", "{r:?}");
+        }
+        assert_ne!(r["outcome"], "failed", "{r:?}");
+    }
+    assert!(cut > 20, "{cut} calls cut");
+    assert!(calls
+        .iter()
+        .any(|r| secs(r, "arrival_s").unwrap() > back && r["outcome"] == "answered"));
+}

@@ -1271,34 +1271,67 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// A timed failure or recovery from the scenario's `events`.
     fn on_network_event(&mut self, now: SimTime, i: usize, q: &mut EventQueue<Event>) {
-        match self.m.events[i].1 {
-            NetEvent::FailServer(s) => {
-                self.servers[s as usize].failed = true;
-                // A failed server drops every call it carries: first those
-                // not yet answered, so that agents freed by the others do
-                // not pick them up in the same instant.
-                let on_it = |k: &Call| k.server == Some(s) || k.media_server == Some(s);
-                for talking in [false, true] {
-                    for c in self.calls.live_refs() {
-                        let hit = self.calls.get(c).is_some_and(|k| {
-                            on_it(k) && (k.state == CallState::Talking) == talking
-                        });
-                        if hit {
-                            self.drop_call(now, c, q);
-                        }
+        let ev = self.m.events[i].1;
+        match ev {
+            NetEvent::FailServer(s) => self.server_down(now, s, false, true, q),
+            NetEvent::RecoverServer(s) => self.server_down(now, s, false, false, q),
+            NetEvent::FailLink(_) | NetEvent::RecoverLink(_) => self.on_topology_change(now, ev, q),
+            NetEvent::FailNode(n) => {
+                // A failed node takes down every server placed on it, as a
+                // `FailServer` would (its calls dropped, its registrations
+                // lost), before the other calls are rerouted around it.
+                for s in 0..self.m.servers.len() as u16 {
+                    if self.m.servers[s as usize].node == Some(n) {
+                        self.server_down(now, s, true, true, q);
                     }
                 }
-                self.server_lost_registrations(now, s, q);
+                self.on_topology_change(now, ev, q);
             }
-            NetEvent::RecoverServer(s) => {
-                self.servers[s as usize].failed = false;
-                self.server_restart_burst(now, s, q);
+            NetEvent::RecoverNode(n) => {
+                self.on_topology_change(now, ev, q);
+                for s in 0..self.m.servers.len() as u16 {
+                    if self.m.servers[s as usize].node == Some(n) {
+                        self.server_down(now, s, true, false, q);
+                    }
+                }
             }
-            NetEvent::FailLink(_)
-            | NetEvent::RecoverLink(_)
-            | NetEvent::FailNode(_)
-            | NetEvent::RecoverNode(_) => self.on_topology_change(now, self.m.events[i].1, q),
         }
+    }
+
+    /// Server `s` goes down or comes back for one cause (its own failure,
+    /// or its node's); it is down while either holds. Going down drops every
+    /// call it carries and loses its registrations; coming back starts the
+    /// phones' re-registration burst.
+    fn server_down(
+        &mut self,
+        now: SimTime,
+        s: u16,
+        by_node: bool,
+        down: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.servers[s as usize].set_down(by_node, down) {
+            return;
+        }
+        if !down {
+            self.server_restart_burst(now, s, q);
+            return;
+        }
+        // First the calls not yet answered, so that agents freed by the
+        // others do not pick them up in the same instant.
+        let on_it = |k: &Call| k.server == Some(s) || k.media_server == Some(s);
+        for talking in [false, true] {
+            for c in self.calls.live_refs() {
+                let hit = self
+                    .calls
+                    .get(c)
+                    .is_some_and(|k| on_it(k) && (k.state == CallState::Talking) == talking);
+                if hit {
+                    self.drop_call(now, c, q);
+                }
+            }
+        }
+        self.server_lost_registrations(now, s, q);
     }
 
     /// A link or node fails or recovers: route anew (new calls use the new
