@@ -316,3 +316,65 @@ fn a_failed_node_takes_its_sip_server_down() {
         .iter()
         .any(|r| secs(r, "arrival_s").unwrap() > back && r["outcome"] == "answered"));
 }
+
+/// Two equal-cost ways between the callers' node `a` and the office `d`:
+/// the tie-break sends a → d over p–q and d → a over s–r, so failing r–s
+/// cuts only the agent → caller direction, and s has no loop-free
+/// alternate towards a (`telsim routes` says so). That direction's verdict
+/// is a reconvergence gap (5 s), and the call's `media_gap_s` is the longer
+/// of its two directions' gaps.
+#[test]
+fn each_media_direction_gets_its_own_repair_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let link = |a: &str, b: &str| {
+        format!(
+            r#"Link(a: "{a}", b: "{b}", delay_ms: 5.0, jitter_ms: 0.5, loss: 0.0, capacity_mbps: 1000.0),"#
+        )
+    };
+    let topo = format!(
+        r#"Topology(nodes: [Node(name: "a", kind: PstnGateway), Node(name: "p", kind: Region),
+            Node(name: "r", kind: Region), Node(name: "s", kind: Region), Node(name: "q", kind: Region),
+            Node(name: "d", kind: Office)],
+            links: [{}{}{}{}{}{}])"#,
+        link("a", "p"),
+        link("p", "q"),
+        link("q", "d"),
+        link("a", "r"),
+        link("r", "s"),
+        link("s", "d")
+    );
+    let topo_path = write(tmp.path(), "ring.ron", &topo);
+    let o = telsim(&["routes", &topo_path]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    for row in ["a,d,15,p,a|p|q|d,", "d,a,15,s,d|s|r|a,", "s,a,10,r,s|r|a,,"] {
+        assert!(table.contains(row), "{row} in\n{table}");
+    }
+    let sc = write(
+        tmp.path(),
+        "sc.ron",
+        r#"Scenario(name: "asym", seed: 4, replications: 1, duration_s: 7200.0, warmup_s: 0.0,
+            topology: Some("ring.ron"),
+            network: Network(media: Direct, detection_s: 0.15, reconvergence_s: 5.0, drop_gap_s: 10.0),
+            events: [FailLink(a: "r", b: "s", at_s: 3600.0)],
+            servers: [Server(name: "sip", kind: Sip, node: "a")],
+            portals: [Portal(name: "office", node: "d", callers_node: "a", agents: 30,
+                inbound: Traffic(arrivals: Poisson(per_hour: 400.0), talk_s: Exp(mean: 180.0)))])"#,
+    );
+    let out = run(tmp.path(), &sc, &[]);
+    let calls = rows(&out.join("calls.csv"));
+    let mut through = 0;
+    for r in &calls {
+        let (Some(answer), Some(end)) = (secs(r, "answer_s"), secs(r, "end_s")) else {
+            continue;
+        };
+        let gap = secs(r, "media_gap_s").unwrap();
+        if answer < 3600.0 && end > 3605.0 {
+            assert_eq!(gap, 5.0, "{r:?}");
+            through += 1;
+        } else if end < 3600.0 || answer > 3600.0 {
+            assert_eq!(gap, 0.0, "{r:?}");
+        }
+    }
+    assert!(through >= 5, "{through} calls through the failure");
+}

@@ -1047,10 +1047,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         // Waits count from queue entry (or a targeted ring); calls that ended
         // in the steps never waited for an agent.
-        let xfer = if self.xfers.is_empty() {
-            None
+        let (xfer, transfer_failed) = if self.xfers.is_empty() {
+            (None, None)
         } else {
-            self.take_xfer(c)
+            let x = self.take_xfer(c);
+            (x, x.and_then(|x| x.failed))
         };
         let reached_agent = call.step == Step::Done && call.direction == Direction::Inbound;
         let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
@@ -1085,7 +1086,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             charge,
             transfer: self.transfer_record(&call, xfer, now),
             abandoned_in: (outcome == Outcome::Abandoned).then(|| place_of(&call)),
-            transfer_failed: xfer.and_then(|x| x.failed),
+            transfer_failed,
         };
         if self.net.is_some() {
             // Filled in place: plain runs do not move an empty media record.
@@ -1372,14 +1373,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             if cn.lost() {
                 continue;
             }
-            let mut worst = Repair::Untouched;
+            // Each media direction has its own path and its own repair
+            // verdict (a loop-free alternate may exist one way only): the
+            // caller → agent stream crosses the segments forward, the
+            // agent → caller stream backward. The call's silence is their
+            // union (both start now, so the longer gap); a direction lost
+            // for good loses the call's media (RTP timeout drops it).
+            let (mut to_agent, mut to_caller) = (Repair::Untouched, Repair::Untouched);
             for &(a, b) in segs.iter().flatten() {
-                worst = match (worst, net.repair(cn.epoch, a, b)) {
-                    (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
-                    (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
-                    (Repair::Untouched, r) | (r, Repair::Untouched) => r,
-                };
+                to_agent = worse(to_agent, net.repair(cn.epoch, a, b));
+                to_caller = worse(to_caller, net.repair(cn.epoch, b, a));
             }
+            let worst = worse(to_agent, to_caller);
             match worst {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
@@ -1394,6 +1399,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     k.extra_loss = k.extra_loss.max(overload_loss(overload));
                     k.silence(now, g);
                     k.epoch = new_epoch;
+                    let heard = match to_caller {
+                        Repair::Gap(h) => h,
+                        _ => SimTime::ZERO,
+                    };
+                    k.heard_less = k.heard_less + (g - heard);
                 }
                 Repair::Gap(_) | Repair::Lost => {
                     // Media stops: the flow leaves the links, and the call is
@@ -1641,6 +1651,16 @@ fn plan_ring(
     plan
 }
 
+/// The worse of two repair verdicts: lost beats a gap, a longer gap a
+/// shorter one, any gap no cut.
+fn worse(a: Repair, b: Repair) -> Repair {
+    match (a, b) {
+        (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
+        (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
+        (Repair::Untouched, r) | (r, Repair::Untouched) => r,
+    }
+}
+
 /// Where an unanswered call is, for `abandoned_in`. While a delay runs the
 /// call's step is the one that follows it (see `Platform::advance`): the
 /// greeting plays with the step at `Extension`, and the extension code is
@@ -1783,7 +1803,9 @@ fn media_quality(
     // the caller's count is the stream's (no second division by ptime).
     let mut heard = model.simulate(netspec.media_model, talk_s, rng);
     let rtp_sent = heard.sent;
-    let gap_packets = codec.packets_in(cn.gap.as_secs_f64()).min(heard.sent);
+    // The caller hears their own direction's silence (see `CallNet`).
+    let heard_gap = cn.gap.saturating_sub(cn.heard_less);
+    let gap_packets = codec.packets_in(heard_gap.as_secs_f64()).min(heard.sent);
     let mut rtp_received = heard.received;
     if gap_packets > 0 && heard.sent > 0 {
         // The stream was drawn for the whole talk time; the gap's share of

@@ -162,15 +162,24 @@ impl ScopeTotals {
             self.pdd_calls += 1;
             self.pdd_us += pdd.micros() as u128;
         }
-        match rec.transfer_failed {
-            Some(f) => self.transfer_failed[f as usize] += 1,
-            None => self.transferred += rec.transfer.is_some() as u64,
+        if rec.transfer.is_some() || rec.transfer_failed.is_some() {
+            self.count_transfer(rec);
         }
         // Talk of calls cut by the drain limit is partial: leave it out.
         if rec.outcome == Outcome::Answered {
             if let Some(talk) = rec.talk() {
                 self.talk_us += talk.micros() as u128;
             }
+        }
+    }
+
+    /// Kept out of `record`: only runs with transfers get here.
+    #[cold]
+    #[inline(never)]
+    fn count_transfer(&mut self, rec: &CallRecord) {
+        match rec.transfer_failed {
+            Some(f) => self.transfer_failed[f as usize] += 1,
+            None => self.transferred += 1,
         }
     }
 
