@@ -130,6 +130,9 @@ pub struct Xfer {
     pub remaining: SimTime,
     /// Talk of the caller with the target after completion.
     pub target_talk: SimTime,
+    /// The transfer could not happen (the call carries on, or ended in the
+    /// target's voicemail): why, for `transfer_failed`.
+    pub failed: Option<super::record::XferFail>,
 }
 
 impl CallNet {
@@ -193,6 +196,11 @@ pub struct CallNet {
     pub carried: Option<super::network_state::Flow>,
     /// Extra random loss from links loaded beyond capacity at answer.
     pub extra_loss: f32,
+    /// How much shorter the caller's own silence (agent → caller) was than
+    /// the call's (either direction) over its repaired failures: each
+    /// direction has its own repair verdict, `gap` is their union and what
+    /// the caller hears is `gap` minus this.
+    pub heard_less: SimTime,
 }
 
 struct Slot {

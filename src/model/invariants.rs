@@ -38,6 +38,10 @@ pub enum Invariant {
     /// Counted quantities (calls in the system, waiting, agents busy, flows
     /// and bandwidth on each link) never go below zero.
     LevelNeverNegative,
+    /// A prepaid portal (`cut_on_zero`) is never overdrawn by its calls by
+    /// more than one billing increment of one call: running calls hold
+    /// credit, so concurrent calls cannot spend the same money.
+    CreditNeverOverdrawn,
 }
 
 impl Invariant {
@@ -49,6 +53,7 @@ impl Invariant {
             Invariant::BalanceConservation => "balance conservation per currency",
             Invariant::PacketsReceivedAtMostSent => "packets received <= sent",
             Invariant::LevelNeverNegative => "counts never below zero",
+            Invariant::CreditNeverOverdrawn => "prepaid credit never overdrawn",
         }
     }
 }

@@ -30,7 +30,7 @@ pub use platform::{
     run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow,
     ReplicationResult, TraceFilter,
 };
-pub use record::{CallRecord, MediaRecord, Outcome, RecordSink, TransferRecord};
+pub use record::{CallRecord, MediaRecord, Outcome, Place, RecordSink, TransferRecord, XferFail};
 pub use spec::{
     ArrivalSpec, CheckSpec, ControllerSpec, DestinationSpec, DevicesSpec, Model, MoneySpec,
     NetEvent, NetworkSpec, NoAnswerRule, OutboundSpec, PortalSpec, RolloutSpec, Scope, ServerSpec,

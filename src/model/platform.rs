@@ -80,6 +80,10 @@ struct PortalRuntime {
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
+    /// Patience starts at queue entry (`patience_from: Queue`, or a portal
+    /// without steps, where arrival is queue entry); otherwise it is drawn
+    /// at arrival.
+    patience_at_queue: bool,
     /// Agents always answer, at once (`answer_prob` 1, answer delay 0, a
     /// ring time): a rung agent is put straight through (see
     /// `Platform::connect_at_once`).
@@ -194,6 +198,9 @@ pub struct Platform<'m, S: RecordSink> {
     /// Whether any balance can move (see `Model::has_money`): plain runs
     /// skip billing altogether.
     money: bool,
+    /// Credit held by running prepaid calls by slot (empty until one
+    /// connects, so other scenarios pay nothing for it).
+    reservations: Vec<Option<crate::money::Minor>>,
     /// Transfers of live calls by slot (empty until a call transfers).
     xfers: Vec<Option<super::call::Xfer>>,
     /// SIP phones by global agent index (empty without devices).
@@ -230,6 +237,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     agent_base,
                     plain: m.controller.is_none() && spec.steps.none(),
+                    patience_at_queue: (m.controller.is_none() && spec.steps.none())
+                        || spec.patience_from == crate::scenario::types::PatienceFrom::Queue,
                     answers_at_once: spec.answer_prob >= 1.0
                         && matches!(spec.answer_delay, Sampler::Const(d)
                             if SimTime::from_secs_f64(d) == SimTime::ZERO)
@@ -299,6 +308,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             offline: vec![0; np],
             money: m.has_money(),
             xfers: Vec::new(),
+            reservations: Vec::new(),
             inv: Invariants::new(m.seed, replication),
         }
     }
@@ -437,6 +447,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 destination: None,
                 charge: 0,
                 transfer: None,
+                abandoned_in: None,
+                transfer_failed: None,
             };
             if self.trace.as_ref().is_some_and(|t| t.wants(id, p as u16)) {
                 self.trace_end(&rec);
@@ -495,6 +507,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if plain {
             self.enter_queue(now, c, q);
         } else {
+            if !self.portals[p].patience_at_queue {
+                // Patience runs from the first moment in the platform.
+                if let Some(patience) = &self.m.portals[p].patience {
+                    let d = patience.sample(&mut self.portals[p].rng_patience);
+                    q.schedule_in(d, Event::Patience(c));
+                }
+            }
             self.advance(now, c, q);
         }
     }
@@ -511,8 +530,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let p = call.portal as usize;
         let spec = &self.m.portals[p];
         if let Some(patience) = &spec.patience {
-            let d = patience.sample(&mut self.portals[p].rng_patience);
-            q.schedule_in(d, Event::Patience(c));
+            if self.portals[p].patience_at_queue {
+                let d = patience.sample(&mut self.portals[p].rng_patience);
+                q.schedule_in(d, Event::Patience(c));
+            }
         }
         if let Some(max_wait) = spec.max_wait {
             q.schedule_in(max_wait, Event::MaxWait(c));
@@ -884,6 +905,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             CallState::Steps => {
                 // Outbound calls hold their agent from the start.
                 let call = *self.calls.get(c).expect("live");
+                if outcome == Outcome::Abandoned
+                    && matches!(call.step, Step::AfterHours | Step::Failing)
+                {
+                    // The call ends on its own when the after-hours message
+                    // or the failing set-up is over; patience does not
+                    // change how it is counted.
+                    return;
+                }
                 if let (Direction::Outbound, Some(agent)) = (call.direction, call.agent) {
                     self.finish(now, c, outcome);
                     self.agent_free(now, agent, q);
@@ -1018,10 +1047,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         // Waits count from queue entry (or a targeted ring); calls that ended
         // in the steps never waited for an agent.
-        let xfer = if self.xfers.is_empty() {
-            None
+        let (xfer, transfer_failed) = if self.xfers.is_empty() {
+            (None, None)
         } else {
-            self.take_xfer(c)
+            let x = self.take_xfer(c);
+            (x, x.and_then(|x| x.failed))
         };
         let reached_agent = call.step == Step::Done && call.direction == Direction::Inbound;
         let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
@@ -1033,6 +1063,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
             _ => 0,
         };
+        if !self.reservations.is_empty() {
+            self.settle_reservation(c.slot, p, charge);
+        }
         let mut rec = CallRecord {
             call_id: call.id,
             portal: call.portal,
@@ -1052,6 +1085,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             destination: (call.direction == Direction::Outbound).then_some(call.target),
             charge,
             transfer: self.transfer_record(&call, xfer, now),
+            abandoned_in: (outcome == Outcome::Abandoned).then(|| place_of(&call)),
+            transfer_failed,
         };
         if self.net.is_some() {
             // Filled in place: plain runs do not move an empty media record.
@@ -1237,34 +1272,67 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// A timed failure or recovery from the scenario's `events`.
     fn on_network_event(&mut self, now: SimTime, i: usize, q: &mut EventQueue<Event>) {
-        match self.m.events[i].1 {
-            NetEvent::FailServer(s) => {
-                self.servers[s as usize].failed = true;
-                // A failed server drops every call it carries: first those
-                // not yet answered, so that agents freed by the others do
-                // not pick them up in the same instant.
-                let on_it = |k: &Call| k.server == Some(s) || k.media_server == Some(s);
-                for talking in [false, true] {
-                    for c in self.calls.live_refs() {
-                        let hit = self.calls.get(c).is_some_and(|k| {
-                            on_it(k) && (k.state == CallState::Talking) == talking
-                        });
-                        if hit {
-                            self.drop_call(now, c, q);
-                        }
+        let ev = self.m.events[i].1;
+        match ev {
+            NetEvent::FailServer(s) => self.server_down(now, s, false, true, q),
+            NetEvent::RecoverServer(s) => self.server_down(now, s, false, false, q),
+            NetEvent::FailLink(_) | NetEvent::RecoverLink(_) => self.on_topology_change(now, ev, q),
+            NetEvent::FailNode(n) => {
+                // A failed node takes down every server placed on it, as a
+                // `FailServer` would (its calls dropped, its registrations
+                // lost), before the other calls are rerouted around it.
+                for s in 0..self.m.servers.len() as u16 {
+                    if self.m.servers[s as usize].node == Some(n) {
+                        self.server_down(now, s, true, true, q);
                     }
                 }
-                self.server_lost_registrations(now, s, q);
+                self.on_topology_change(now, ev, q);
             }
-            NetEvent::RecoverServer(s) => {
-                self.servers[s as usize].failed = false;
-                self.server_restart_burst(now, s, q);
+            NetEvent::RecoverNode(n) => {
+                self.on_topology_change(now, ev, q);
+                for s in 0..self.m.servers.len() as u16 {
+                    if self.m.servers[s as usize].node == Some(n) {
+                        self.server_down(now, s, true, false, q);
+                    }
+                }
             }
-            NetEvent::FailLink(_)
-            | NetEvent::RecoverLink(_)
-            | NetEvent::FailNode(_)
-            | NetEvent::RecoverNode(_) => self.on_topology_change(now, self.m.events[i].1, q),
         }
+    }
+
+    /// Server `s` goes down or comes back for one cause (its own failure,
+    /// or its node's); it is down while either holds. Going down drops every
+    /// call it carries and loses its registrations; coming back starts the
+    /// phones' re-registration burst.
+    fn server_down(
+        &mut self,
+        now: SimTime,
+        s: u16,
+        by_node: bool,
+        down: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.servers[s as usize].set_down(by_node, down) {
+            return;
+        }
+        if !down {
+            self.server_restart_burst(now, s, q);
+            return;
+        }
+        // First the calls not yet answered, so that agents freed by the
+        // others do not pick them up in the same instant.
+        let on_it = |k: &Call| k.server == Some(s) || k.media_server == Some(s);
+        for talking in [false, true] {
+            for c in self.calls.live_refs() {
+                let hit = self
+                    .calls
+                    .get(c)
+                    .is_some_and(|k| on_it(k) && (k.state == CallState::Talking) == talking);
+                if hit {
+                    self.drop_call(now, c, q);
+                }
+            }
+        }
+        self.server_lost_registrations(now, s, q);
     }
 
     /// A link or node fails or recovers: route anew (new calls use the new
@@ -1305,14 +1373,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             if cn.lost() {
                 continue;
             }
-            let mut worst = Repair::Untouched;
+            // Each media direction has its own path and its own repair
+            // verdict (a loop-free alternate may exist one way only): the
+            // caller → agent stream crosses the segments forward, the
+            // agent → caller stream backward. The call's silence is their
+            // union (both start now, so the longer gap); a direction lost
+            // for good loses the call's media (RTP timeout drops it).
+            let (mut to_agent, mut to_caller) = (Repair::Untouched, Repair::Untouched);
             for &(a, b) in segs.iter().flatten() {
-                worst = match (worst, net.repair(cn.epoch, a, b)) {
-                    (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
-                    (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
-                    (Repair::Untouched, r) | (r, Repair::Untouched) => r,
-                };
+                to_agent = worse(to_agent, net.repair(cn.epoch, a, b));
+                to_caller = worse(to_caller, net.repair(cn.epoch, b, a));
             }
+            let worst = worse(to_agent, to_caller);
             match worst {
                 Repair::Untouched => {}
                 Repair::Gap(g) if g <= drop_gap => {
@@ -1327,6 +1399,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     k.extra_loss = k.extra_loss.max(overload_loss(overload));
                     k.silence(now, g);
                     k.epoch = new_epoch;
+                    let heard = match to_caller {
+                        Repair::Gap(h) => h,
+                        _ => SimTime::ZERO,
+                    };
+                    k.heard_less = k.heard_less + (g - heard);
                 }
                 Repair::Gap(_) | Repair::Lost => {
                     // Media stops: the flow leaves the links, and the call is
@@ -1574,6 +1651,31 @@ fn plan_ring(
     plan
 }
 
+/// The worse of two repair verdicts: lost beats a gap, a longer gap a
+/// shorter one, any gap no cut.
+fn worse(a: Repair, b: Repair) -> Repair {
+    match (a, b) {
+        (Repair::Lost, _) | (_, Repair::Lost) => Repair::Lost,
+        (Repair::Gap(x), Repair::Gap(y)) => Repair::Gap(x.max(y)),
+        (Repair::Untouched, r) | (r, Repair::Untouched) => r,
+    }
+}
+
+/// Where an unanswered call is, for `abandoned_in`. While a delay runs the
+/// call's step is the one that follows it (see `Platform::advance`): the
+/// greeting plays with the step at `Extension`, and the extension code is
+/// listened for with it at `Target` or `Crm`.
+fn place_of(call: &Call) -> super::record::Place {
+    use super::record::Place;
+    match (call.state, call.step) {
+        (CallState::Waiting, _) => Place::Queue,
+        (CallState::Ringing | CallState::Talking, _) => Place::Ringing,
+        (CallState::Steps, Step::Extension) => Place::Greeting,
+        (CallState::Steps, Step::Target | Step::Crm) => Place::Extension,
+        (CallState::Steps, _) => Place::Setup,
+    }
+}
+
 /// The agent after `local` in a ring of `n`, without an integer division
 /// (this runs for every call).
 #[inline]
@@ -1701,7 +1803,9 @@ fn media_quality(
     // the caller's count is the stream's (no second division by ptime).
     let mut heard = model.simulate(netspec.media_model, talk_s, rng);
     let rtp_sent = heard.sent;
-    let gap_packets = codec.packets_in(cn.gap.as_secs_f64()).min(heard.sent);
+    // The caller hears their own direction's silence (see `CallNet`).
+    let heard_gap = cn.gap.saturating_sub(cn.heard_less);
+    let gap_packets = codec.packets_in(heard_gap.as_secs_f64()).min(heard.sent);
     let mut rtp_received = heard.received;
     if gap_packets > 0 && heard.sent > 0 {
         // The stream was drawn for the whole talk time; the gap's share of
@@ -1851,5 +1955,33 @@ mod tests {
                 assert_eq!(fast_stats, rung_stats, "{policy}, replication {rep}");
             }
         }
+    }
+
+    /// The overdraft invariant reads what reserved calls did to the books:
+    /// a run keeps it, and books taken two increments below zero break it.
+    #[test]
+    fn prepaid_overdraft_is_an_invariant() {
+        let model = crate::model_from_str(
+            r#"Scenario(name: "t", duration_s: 3600.0, portals: [Portal(name: "p", currency: RUB,
+                balance: 10.0, agents: 20,
+                inbound: Traffic(arrivals: Poisson(per_hour: 0.001), talk_s: Exp(mean: 60.0)),
+                outbound: Some(Outbound(per_agent_per_hour: 30.0, talk_s: Exp(mean: 110.0),
+                    destinations: [Destination(number: "+7 495 445-11-20", share: 1.0)])),
+                tariffs: [Tariff(prefix: "7", per_min: 1.5)], cut_on_zero: true)])"#,
+            "t.ron",
+        )
+        .expect("valid");
+        let mut platform = Platform::new(&model, 0, Vec::new());
+        let mut q = EventQueue::with_capacity(64);
+        platform.start(&mut q);
+        q.run_until(&mut platform, model.duration + model.drain);
+        platform.check_money(q.now());
+        assert!(!platform.inv.violated(), "{:?}", platform.inv.violation());
+        let w = &platform.portals[0].wallet;
+        assert!(w.settled > 0 && w.lowest_cover >= -150, "{w:?}");
+        platform.portals[0].wallet.lowest_cover = -301;
+        platform.check_money(q.now());
+        let v = platform.inv.violation().expect("broken");
+        assert_eq!(v.invariant.name(), "prepaid credit never overdrawn");
     }
 }

@@ -69,6 +69,72 @@ impl Outcome {
     }
 }
 
+/// Where a caller was in the platform when they hung up unanswered: the
+/// `abandoned_in` column of `calls.csv` (snake_case names, a contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// Before the greeting: settings look-up, provisioning, upgrade.
+    Setup,
+    /// Listening to the greeting.
+    Greeting,
+    /// Listening for an extension code after the greeting.
+    Extension,
+    /// An agent was ringing (a targeted ring or one from the queue).
+    Ringing,
+    /// Waiting in the queue.
+    Queue,
+}
+
+impl Place {
+    pub const ALL: [Place; 5] = [
+        Place::Setup,
+        Place::Greeting,
+        Place::Extension,
+        Place::Ringing,
+        Place::Queue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Setup => "setup",
+            Place::Greeting => "greeting",
+            Place::Extension => "extension",
+            Place::Ringing => "ringing",
+            Place::Queue => "queue",
+        }
+    }
+}
+
+/// Why a transfer the agent meant to make did not happen: the
+/// `transfer_failed` column of `calls.csv` (snake_case names, a contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum XferFail {
+    /// The conversation ended before the transfer was due (`after_s`
+    /// drawn at least as long as the talk).
+    ShortTalk,
+    /// No agent of the portal was free to take the caller.
+    NoFreeAgent,
+    /// The target did not answer within the ring time (attended: back to
+    /// the transferor; blind: the target's voicemail).
+    NoAnswer,
+}
+
+impl XferFail {
+    pub const ALL: [XferFail; 3] = [
+        XferFail::ShortTalk,
+        XferFail::NoFreeAgent,
+        XferFail::NoAnswer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            XferFail::ShortTalk => "short_talk",
+            XferFail::NoFreeAgent => "no_free_agent",
+            XferFail::NoAnswer => "no_answer",
+        }
+    }
+}
+
 /// What the caller heard, for calls with media on a topology.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MediaRecord {
@@ -121,6 +187,10 @@ pub struct CallRecord {
     pub charge: crate::money::Minor,
     /// The transfer, when the call was transferred.
     pub transfer: Option<TransferRecord>,
+    /// Abandoned calls: where the caller hung up.
+    pub abandoned_in: Option<Place>,
+    /// A transfer drawn for this call that could not happen, and why.
+    pub transfer_failed: Option<XferFail>,
 }
 
 /// Talk accounted per leg of a transferred call.
@@ -167,6 +237,8 @@ impl CallRecord {
             destination: None,
             charge: 0,
             transfer: None,
+            abandoned_in: None,
+            transfer_failed: None,
         }
     }
 

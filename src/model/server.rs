@@ -10,8 +10,14 @@ pub struct ServerState {
     pub max_calls: u32,
     pub max_cps: u32,
     pub active: u32,
-    /// Down (a timed `FailServer`): refuses new calls until recovered.
+    /// Down: refuses new calls and registrations until recovered. It is
+    /// down while either cause below holds.
     pub failed: bool,
+    /// A timed `FailServer` took it down (until `RecoverServer`).
+    pub failed_itself: bool,
+    /// The topology node it is placed on is down (`FailNode` until
+    /// `RecoverNode`).
+    pub node_down: bool,
     window_s: u64,
     accepted_in_window: u32,
     pub max_registers_per_s: u32,
@@ -26,6 +32,8 @@ impl ServerState {
             max_cps: spec.max_cps.unwrap_or(u32::MAX),
             active: 0,
             failed: false,
+            failed_itself: false,
+            node_down: false,
             window_s: u64::MAX,
             accepted_in_window: 0,
             max_registers_per_s: spec.max_registers_per_s.unwrap_or(u32::MAX),
@@ -68,6 +76,19 @@ impl ServerState {
         }
         self.registers_in_window += 1;
         true
+    }
+
+    /// Sets one cause of being down; true when the server just went down
+    /// or came back (the other cause does not hold).
+    pub fn set_down(&mut self, by_node: bool, down: bool) -> bool {
+        if by_node {
+            self.node_down = down;
+        } else {
+            self.failed_itself = down;
+        }
+        let was = self.failed;
+        self.failed = self.failed_itself || self.node_down;
+        was != self.failed
     }
 
     pub fn release(&mut self) {

@@ -141,6 +141,7 @@ pub struct PortalSpec {
     pub arrivals: ArrivalSpec,
     pub talk: Sampler,
     pub patience: Option<Sampler>,
+    pub patience_from: crate::scenario::types::PatienceFrom,
     pub answer_prob: f64,
     pub answer_delay: Sampler,
     pub wrapup: Sampler,

@@ -40,6 +40,12 @@ impl Rate {
         self.connection + (billed * self.per_min / 60.0).round() as Minor
     }
 
+    /// The price of one billing increment (without the connection fee),
+    /// rounded up: the most a call cut at its credit's end can overshoot by.
+    pub fn increment_price(&self) -> Minor {
+        (self.per_min.max(0.0) * f64::from(self.increment_s.max(1)) / 60.0).ceil() as Minor
+    }
+
     /// The longest talk `balance` pays for, for a call cut when its credit
     /// ends: the last whole increment that stays within the balance.
     pub fn affordable(&self, balance: Minor) -> Option<SimTime> {

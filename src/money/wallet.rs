@@ -77,6 +77,16 @@ pub struct Wallet {
     zero_time: SimTime,
     zero_since: Option<SimTime>,
     pub spend: DailySpend,
+    /// Credit held for running calls of a prepaid portal (`cut_on_zero`):
+    /// each call reserves what its affordable talk costs when it connects and
+    /// settles at hang-up, so concurrent calls cannot spend the same money.
+    pub reserved: Minor,
+    /// Charges of calls that held a reservation, settled so far.
+    pub settled: Minor,
+    /// The lowest `start + topped_up - settled` seen at a settlement: how far
+    /// reserved calls alone took the books below zero (`Minor::MAX` until the
+    /// first settlement). The overdraft invariant reads it.
+    pub lowest_cover: Minor,
 }
 
 impl Wallet {
@@ -92,7 +102,30 @@ impl Wallet {
             zero_time: SimTime::ZERO,
             zero_since: (balance <= 0).then_some(SimTime::ZERO),
             spend: DailySpend::new(window_days),
+            reserved: 0,
+            settled: 0,
+            lowest_cover: Minor::MAX,
         }
+    }
+
+    /// The balance not held for running calls.
+    pub fn available(&self) -> Minor {
+        self.balance - self.reserved
+    }
+
+    /// Holds `amount` for a call that is connecting.
+    pub fn reserve(&mut self, amount: Minor) {
+        self.reserved += amount;
+    }
+
+    /// Releases a call's reservation `held`; `charged` is what the call was
+    /// actually charged (already taken by [`Wallet::charge`]).
+    pub fn settle(&mut self, held: Minor, charged: Minor) {
+        self.reserved -= held;
+        self.settled += charged;
+        self.lowest_cover = self
+            .lowest_cover
+            .min(self.start + self.topped_up - self.settled);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -168,6 +201,22 @@ mod tests {
         assert_eq!((w.charged, w.topped_up, w.exhaustions), (1110, 550, 1));
         let empty = Wallet::new(0, 7);
         assert_eq!(empty.zero_time_until(s(5.0)), s(5.0));
+    }
+
+    #[test]
+    fn reservations_hold_credit_until_settled() {
+        let mut w = Wallet::new(1000, 7);
+        w.reserve(600);
+        assert_eq!(w.available(), 400);
+        w.reserve(400);
+        assert_eq!(w.available(), 0);
+        w.charge(s(5.0), 0, 450);
+        w.settle(600, 450);
+        assert_eq!((w.balance, w.reserved, w.available()), (550, 400, 150));
+        w.charge(s(6.0), 0, 400);
+        w.settle(400, 400);
+        assert_eq!((w.balance, w.reserved, w.lowest_cover), (150, 0, 150));
+        assert!(w.conserved());
     }
 
     #[test]

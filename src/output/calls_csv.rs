@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::engine::SimTime;
-use crate::model::{CallRecord, Direction, Model, Outcome, RecordSink};
+use crate::model::{CallRecord, Direction, Model, Outcome, Place, RecordSink};
 
 use super::csv_text::quote;
 
 /// Header of `calls.csv` (contract: columns may be added, never renamed).
 pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,\
 sip_server,media_server,codec,pdd_ms,rtp_sent,rtp_received,loss_pct,jitter_ms,delay_ms,mos,media_gap_s,\
-steps_s,destination,charge,transfer,transfer_to,leg1_talk_s,consult_s,leg3_talk_s\n";
+steps_s,destination,charge,transfer,transfer_to,leg1_talk_s,consult_s,leg3_talk_s,abandoned_in,transfer_failed\n";
 
 /// Bytes of output gathered before one `write` to the file.
 const CHUNK: usize = 1 << 18;
@@ -121,9 +121,14 @@ struct Slim {
     portal: u16,
     server: u16,
     media_server: u16,
+    /// `Outcome::index` in the low four bits; above them `abandoned_in`
+    /// (0: none, else `Place` index + 1), so the row stays 72 bytes.
     outcome: u8,
     direction: u8,
 }
+
+// An outcome index fits the low four bits of `Slim::outcome`.
+const _: () = assert!(Outcome::ALL.len() <= 16);
 
 const NONE_64: u64 = u64::MAX;
 const NONE_32: u32 = u32::MAX;
@@ -159,6 +164,7 @@ impl Slim {
     fn of(r: &CallRecord) -> Option<Slim> {
         let fits = r.media.is_none()
             && r.transfer.is_none()
+            && r.transfer_failed.is_none()
             && r.pdd.is_none()
             && r.answer.is_none_or(|t| t.micros() != NONE_64)
             && r.wait.is_none_or(|t| t.micros() != NONE_64)
@@ -179,7 +185,7 @@ impl Slim {
             portal: r.portal,
             server: r.server.unwrap_or(NONE_16),
             media_server: r.media_server.unwrap_or(NONE_16),
-            outcome: r.outcome.index() as u8,
+            outcome: r.outcome.index() as u8 | r.abandoned_in.map_or(0, |pl| (pl as u8 + 1) << 4),
             direction: r.direction as u8,
         })
     }
@@ -193,7 +199,7 @@ impl Slim {
             answer: opt64(self.answer),
             end: SimTime(self.end),
             wait: opt64(self.wait),
-            outcome: Outcome::ALL[self.outcome as usize],
+            outcome: Outcome::ALL[(self.outcome & 0xf) as usize],
             agent: (self.agent != NONE_32).then_some(self.agent),
             server: (self.server != NONE_16).then_some(self.server),
             media_server: (self.media_server != NONE_16).then_some(self.media_server),
@@ -208,6 +214,11 @@ impl Slim {
             destination: (self.destination != NONE_32).then_some(self.destination),
             charge: self.charge,
             transfer: None,
+            abandoned_in: match self.outcome >> 4 {
+                0 => None,
+                k => Some(Place::ALL[k as usize - 1]),
+            },
+            transfer_failed: None,
         }
     }
 }
@@ -484,7 +495,9 @@ impl RowWriter {
             + 24
             + 12
             + longest(&agent_names).max(PAD)
-            + 8;
+            + 8
+            // abandoned_in and transfer_failed, with their commas.
+            + 32;
         let row_max = ROW_FIXED_MAX
             + row_platform
             + longest(&portal_names).max(PAD)
@@ -639,6 +652,16 @@ impl RowWriter {
             }
             None => p = put_bytes(b, p, b",,,,,"),
         }
+        b[p] = b',';
+        p += 1;
+        if let Some(place) = r.abandoned_in {
+            p = put_bytes(b, p, place.as_str().as_bytes());
+        }
+        b[p] = b',';
+        p += 1;
+        if let Some(f) = r.transfer_failed {
+            p = put_bytes(b, p, f.as_str().as_bytes());
+        }
         b[p] = b'\n';
         self.len = p + 1;
         if self.len >= self.flush_at {
@@ -784,6 +807,8 @@ mod tests {
                     r.direction = Direction::Outbound;
                     r.destination = Some(3);
                 }
+                7 => r.abandoned_in = Some(Place::ALL[i as usize % Place::ALL.len()]),
+                8 => r.transfer_failed = Some(crate::model::XferFail::NoFreeAgent),
                 _ => {}
             }
             records.push(r);

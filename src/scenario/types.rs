@@ -718,6 +718,22 @@ pub struct Traffic {
     pub talk_s: Dist,
     #[serde(default)]
     pub patience_s: Option<Dist>,
+    /// Where patience starts counting (see [`PatienceFrom`]).
+    #[serde(default)]
+    pub patience_from: PatienceFrom,
+}
+
+/// When a caller's patience (`patience_s`) starts running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum PatienceFrom {
+    /// From the caller's first moment in the platform: greeting, extension
+    /// code, targeted ring and queue all use it up, as callers experience
+    /// them. On a portal without steps arrival is queue entry.
+    #[default]
+    Arrival,
+    /// From queue entry only (the textbook queue's reading): greeting and
+    /// targeted rings do not count.
+    Queue,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -549,6 +549,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             arrivals,
             talk,
             patience,
+            patience_from: p.inbound.patience_from,
             answer_prob,
             answer_delay,
             wrapup,

@@ -47,9 +47,13 @@ pub enum Metric {
     CtrlMaxWaitMs,
     CacheHitRatio,
     Upgraded,
+    Transferred,
+    TransferFailedShortTalk,
+    TransferFailedNoFreeAgent,
+    TransferFailedNoAnswer,
 }
 
-pub const METRIC_COUNT: usize = 43;
+pub const METRIC_COUNT: usize = 47;
 
 /// One replication's values for one scope, indexed by `Metric as usize`.
 pub type MetricValues = [Option<f64>; METRIC_COUNT];
@@ -99,6 +103,10 @@ impl Metric {
         Metric::CtrlMaxWaitMs,
         Metric::CacheHitRatio,
         Metric::Upgraded,
+        Metric::Transferred,
+        Metric::TransferFailedShortTalk,
+        Metric::TransferFailedNoFreeAgent,
+        Metric::TransferFailedNoAnswer,
     ];
 
     pub fn name(self) -> &'static str {
@@ -146,6 +154,10 @@ impl Metric {
             Metric::CtrlMaxWaitMs => "ctrl_max_wait_ms",
             Metric::CacheHitRatio => "cache_hit_ratio",
             Metric::Upgraded => "upgraded",
+            Metric::Transferred => "transferred",
+            Metric::TransferFailedShortTalk => "transfer_failed_short_talk",
+            Metric::TransferFailedNoFreeAgent => "transfer_failed_no_free_agent",
+            Metric::TransferFailedNoAnswer => "transfer_failed_no_answer",
         }
     }
 

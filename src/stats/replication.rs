@@ -1,7 +1,7 @@
 use hdrhistogram::Histogram;
 
 use crate::engine::SimTime;
-use crate::model::{CallRecord, Outcome};
+use crate::model::{CallRecord, Outcome, XferFail};
 
 use super::metric::{Metric, MetricValues, METRIC_COUNT};
 
@@ -41,6 +41,11 @@ pub struct ScopeTotals {
     mos_counts: Option<Box<[u64; MOS_STEPS]>>,
     pdd_calls: u64,
     pdd_us: u128,
+    /// Calls handed to a transfer target (the `transfer` column set, the
+    /// transfer not failed), and transfers that could not happen by reason
+    /// (`XferFail` order).
+    transferred: u64,
+    transfer_failed: [u64; XferFail::ALL.len()],
 }
 
 impl Default for ScopeTotals {
@@ -81,6 +86,8 @@ impl ScopeTotals {
             mos_counts: None,
             pdd_calls: 0,
             pdd_us: 0,
+            transferred: 0,
+            transfer_failed: [0; XferFail::ALL.len()],
         }
     }
 }
@@ -155,11 +162,24 @@ impl ScopeTotals {
             self.pdd_calls += 1;
             self.pdd_us += pdd.micros() as u128;
         }
+        if rec.transfer.is_some() || rec.transfer_failed.is_some() {
+            self.count_transfer(rec);
+        }
         // Talk of calls cut by the drain limit is partial: leave it out.
         if rec.outcome == Outcome::Answered {
             if let Some(talk) = rec.talk() {
                 self.talk_us += talk.micros() as u128;
             }
+        }
+    }
+
+    /// Kept out of `record`: only runs with transfers get here.
+    #[cold]
+    #[inline(never)]
+    fn count_transfer(&mut self, rec: &CallRecord) {
+        match rec.transfer_failed {
+            Some(f) => self.transfer_failed[f as usize] += 1,
+            None => self.transferred += 1,
         }
     }
 
@@ -214,6 +234,10 @@ impl ScopeTotals {
         }
         self.pdd_calls += other.pdd_calls;
         self.pdd_us += other.pdd_us;
+        self.transferred += other.transferred;
+        for (a, b) in self.transfer_failed.iter_mut().zip(other.transfer_failed) {
+            *a += b;
+        }
     }
 
     pub fn count(&self, o: Outcome) -> u64 {
@@ -271,6 +295,17 @@ impl ScopeTotals {
         v[Metric::Events as usize] = events.map(|e| e as f64);
         v[Metric::Blacklisted as usize] = Some(self.count(Outcome::Blacklisted) as f64);
         v[Metric::AfterHours as usize] = Some(self.count(Outcome::AfterHours) as f64);
+        v[Metric::Transferred as usize] = Some(self.transferred as f64);
+        for (m, n) in [
+            Metric::TransferFailedShortTalk,
+            Metric::TransferFailedNoFreeAgent,
+            Metric::TransferFailedNoAnswer,
+        ]
+        .into_iter()
+        .zip(self.transfer_failed)
+        {
+            v[m as usize] = Some(n as f64);
+        }
         v
     }
 }

@@ -39,6 +39,20 @@ impl<S: RecordSink> Platform<'_, S> {
         amount
     }
 
+    /// Settles the credit a prepaid call held (see `Wallet::reserve`):
+    /// `charged` is what `bill` took.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn settle_reservation(&mut self, slot: u32, p: usize, charged: Minor) {
+        let held = self
+            .reservations
+            .get_mut(slot as usize)
+            .and_then(Option::take);
+        if let Some(h) = held {
+            self.portals[p].wallet.settle(h, charged);
+        }
+    }
+
     pub(super) fn rate_of(&self, p: usize, call: &Call) -> Rate {
         let spec = &self.m.portals[p];
         match (call.direction, &spec.outbound) {
@@ -328,6 +342,29 @@ impl<S: RecordSink> Platform<'_, S> {
                         w.start, w.charged, w.topped_up, w.balance
                     )
                 });
+            let spec = &self.m.portals[p];
+            if let (true, Some(o)) = (spec.money.cut_on_zero, &spec.outbound) {
+                // One increment of the dearest destination: what a call cut
+                // at its credit's end may overshoot by.
+                let slack = o
+                    .destinations
+                    .iter()
+                    .map(|d| d.rate.increment_price())
+                    .max()
+                    .unwrap_or(0);
+                let floor = w.start.min(0) - slack;
+                self.inv.check(
+                    now,
+                    Invariant::CreditNeverOverdrawn,
+                    w.lowest_cover == crate::money::Minor::MAX || w.lowest_cover >= floor,
+                    || {
+                        format!(
+                            "portal {name}: calls took the balance to {} (start {} + top-ups {} - charged {}), below the bound {floor}",
+                            w.lowest_cover, w.start, w.topped_up, w.settled
+                        )
+                    },
+                );
+            }
             let k = &mut by_currency[self.m.portals[p].currency as usize];
             k.0 += w.balance - w.start;
             k.1 += w.topped_up - w.charged;

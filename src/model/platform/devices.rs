@@ -1,6 +1,7 @@
 //! Agents' devices. Browser agents (WebRTC; signalling through the
 //! controller's WebSocket side) are always reachable. SIP phones register
-//! with a SIP server and re-register at 90% of the registration lifetime;
+//! with a SIP server and refresh the registration before it expires (at a
+//! random fraction of the lifetime, see [`REFRESH_FRACTION`]);
 //! a refused REGISTER (server down, or over its registrations per second)
 //! is retried after a delay, and a phone whose registration lapses cannot be
 //! rung. A failed server loses every registration on it; when it comes back
@@ -26,8 +27,20 @@ pub(super) struct Phone {
     pub offline_pending: bool,
 }
 
-/// Phones spread their first registration over this long after the start.
+/// Phones spread their first registration uniformly over this long after
+/// the start (desk phones booting as the day begins).
 const FIRST_REGISTER_SPREAD_S: f64 = 60.0;
+/// A phone refreshes its registration after a uniformly drawn fraction of
+/// the lifetime the server granted, in this range, drawn anew for every
+/// refresh. RFC 3261 §10.2.4 lets a user agent refresh at any time before
+/// the binding expires and only recommends not refreshing far ahead of it;
+/// widely used stacks (PJSIP, Linphone, many desk phones) refresh at a
+/// fraction of `expires` with jitter for the reason modelled here: phones
+/// that registered together (a boot, a server restart) would otherwise
+/// refresh together again every period, and a storm's echo would repeat
+/// forever. With the range below, phones that registered within seconds
+/// of each other refresh spread over 40% of the lifetime.
+pub(super) const REFRESH_FRACTION: (f64, f64) = (0.5, 0.9);
 /// After a server restart, phones re-register within this long.
 const RESTART_BURST_S: f64 = 5.0;
 
@@ -80,7 +93,10 @@ impl<S: RecordSink> Platform<'_, S> {
             self.iv[1 + np + s].registers += 1;
             let ph = self.phones[agent as usize].as_mut().expect("phone");
             ph.registered_until = now + expires;
-            self.next_register(agent, now + SimTime(expires.micros() / 10 * 9), q);
+            let (lo, hi) = REFRESH_FRACTION;
+            let u: f64 = self.portals[p].rng_steps.gen();
+            let after = SimTime((expires.micros() as f64 * (lo + (hi - lo) * u)) as u64);
+            self.next_register(agent, now + after, q);
             self.phone_online(now, p, agent, q);
         } else {
             self.iv[1 + np + s].register_rejects += 1;

@@ -132,11 +132,12 @@ impl<S: RecordSink> Platform<'_, S> {
         let o = self.m.portals[p].outbound.as_ref().expect("outbound call");
         let pr = &mut self.portals[p];
         // Refused at zero balance; with `cut_on_zero`, also when the money
-        // left would not pay for the connection and one billing increment.
+        // not held by running calls would not pay for the connection and
+        // one billing increment.
         let rate = o.destinations[call.target as usize].rate;
         let broke = pr.wallet.is_empty()
             || (self.m.portals[p].money.cut_on_zero
-                && rate.affordable(pr.wallet.balance) == Some(SimTime::ZERO));
+                && rate.affordable(pr.wallet.available()) == Some(SimTime::ZERO));
         if broke {
             let balance = crate::money::format_minor(pr.wallet.balance);
             self.trace_call(now, c, || {
@@ -167,21 +168,32 @@ impl<S: RecordSink> Platform<'_, S> {
         let mut talk = o.talk.sample(&mut pr.rng_outbound);
         let mut cut = false;
         if spec.money.cut_on_zero {
+            // Prepaid billing: the talk this call may have is what the
+            // balance pays for after the credit running calls hold, and it
+            // holds that much itself until it hangs up (settled in `finish`).
             let rate = o.destinations[call.target as usize].rate;
-            if rate.affordable(pr.wallet.balance) == Some(SimTime::ZERO) {
-                // Other calls spent the credit while this one rang: the
-                // platform cancels it rather than connect it for nothing.
+            let affordable = rate.affordable(pr.wallet.available());
+            if affordable == Some(SimTime::ZERO) {
+                // Other calls spent or hold the credit while this one rang:
+                // the platform cancels it rather than connect it for nothing.
                 self.trace_call(now, c, || {
                     "credit gone while ringing: cancelled (402 Payment Required)".into()
                 });
                 self.end_in_steps(now, c, Outcome::RejectedBalance, q);
                 return;
             }
-            if let Some(max) = rate.affordable(pr.wallet.balance) {
+            if let Some(max) = affordable {
                 if max < talk {
                     talk = max;
                     cut = true;
                 }
+                let held = rate.charge(talk);
+                pr.wallet.reserve(held);
+                let slot = c.slot as usize;
+                if self.reservations.len() <= slot {
+                    self.reservations.resize(slot + 1, None);
+                }
+                self.reservations[slot] = Some(held);
             }
         }
         let k = self.calls.get_mut(c).expect("live");

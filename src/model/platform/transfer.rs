@@ -12,7 +12,7 @@ use crate::engine::{EventQueue, SimTime};
 use crate::model::call::{CallState, Xfer, XferKind};
 use crate::model::event::{CallRef, Event};
 use crate::model::queue::AgentState;
-use crate::model::record::{Outcome, RecordSink, TransferRecord};
+use crate::model::record::{Outcome, RecordSink, TransferRecord, XferFail};
 
 use super::Platform;
 
@@ -34,7 +34,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let pr = &mut self.portals[p];
         let transfers = t.share > 0.0 && pr.rng_steps.gen::<f64>() < t.share;
         let after = t.after.sample(&mut pr.rng_steps);
-        if !transfers || after >= talk {
+        if !transfers {
+            q.schedule_in(talk, Event::TalkEnd(c));
+            return;
+        }
+        if after >= talk {
+            // The conversation is over before the transfer was due.
+            self.set_xfer(c, Some(failed_xfer(agent, XferFail::ShortTalk)));
             q.schedule_in(talk, Event::TalkEnd(c));
             return;
         }
@@ -55,6 +61,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 completed: None,
                 remaining: talk - after,
                 target_talk,
+                failed: None,
             }),
         );
         q.schedule_in(after, Event::TransferStart(c));
@@ -83,7 +90,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.trace_call(now, c, || {
                 "transfer: no free agent to transfer to, caller stays".into()
             });
-            self.set_xfer(c, None);
+            self.set_xfer(c, Some(failed_xfer(x.from, XferFail::NoFreeAgent)));
             q.schedule_in(x.remaining, Event::TalkEnd(c));
             return;
         };
@@ -204,7 +211,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             XferKind::Attended => {
                 // Back to the transferor, who is still on the line.
                 self.trace_call(now, c, || format!("{to_name} does not answer: transfer cancelled, caller back with the transferor"));
-                self.set_xfer(c, None);
+                self.set_xfer(c, Some(failed_xfer(x.from, XferFail::NoAnswer)));
                 q.schedule_in(x.remaining, Event::TalkEnd(c));
             }
             XferKind::Blind => {
@@ -214,6 +221,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 // The transferor has left; the call ends in the target's
                 // voicemail (answered by the transferor, transfer to the
                 // target with no third leg).
+                self.set_xfer(
+                    c,
+                    Some(Xfer {
+                        failed: Some(XferFail::NoAnswer),
+                        ..x
+                    }),
+                );
                 self.finish(now, c, Outcome::Voicemail);
             }
         }
@@ -305,5 +319,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let m: &'m crate::model::Model = self.m;
         let spec = &m.portals[p];
         &spec.agent_names[(agent - spec.first_agent) as usize]
+    }
+}
+
+/// The record of a transfer that did not happen: no target, so the call
+/// carries on as untransferred (its transfer events find nothing to do) and
+/// leaves only the reason in its record.
+fn failed_xfer(from: u32, why: XferFail) -> Xfer {
+    Xfer {
+        kind: XferKind::Blind,
+        from,
+        to: None,
+        started: SimTime::ZERO,
+        consult_from: None,
+        completed: None,
+        remaining: SimTime::ZERO,
+        target_talk: SimTime::ZERO,
+        failed: Some(why),
     }
 }
