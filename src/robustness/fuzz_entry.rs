@@ -173,8 +173,8 @@ pub fn numbering_bytes(data: &[u8]) {
 /// checked values, diffs against itself with no verdict but `same`,
 /// `untested` or uninformative rows, and renders in every format.
 pub fn summary_csv_bytes(data: &[u8]) {
-    use crate::workflow::diff::{diff, holm_family, render_diff, render_diff_json, DiffOptions};
     use crate::workflow::diff::DiffVerdict;
+    use crate::workflow::diff::{diff, holm_family, render_diff, render_diff_json, DiffOptions};
     use crate::workflow::summary_file::{parse_summary_from, MAX_REPLICATIONS};
     let Ok(rows) = parse_summary_from(data) else {
         return;
@@ -261,7 +261,11 @@ pub fn svg_scales_bytes(data: &[u8]) {
         }],
     });
     assert_svg_finite(&chart);
-    let ys: Vec<f64> = points.iter().map(|p| p.1).filter(|y| y.is_finite()).collect();
+    let ys: Vec<f64> = points
+        .iter()
+        .map(|p| p.1)
+        .filter(|y| y.is_finite())
+        .collect();
     let hist = svg::histogram(&svg::Histogram {
         title: "fuzz".into(),
         x_label: "x".into(),
@@ -281,4 +285,24 @@ fn assert_svg_finite(svg: &str) {
             "non-finite coordinate in <{attrs}>"
         );
     }
+}
+
+/// A sweep shard manifest: what parses is within the hard limits, and its
+/// fingerprint survives writing and reading back, equal to itself.
+pub fn shard_manifest_bytes(data: &[u8]) {
+    use crate::workflow::fingerprint::Fingerprint;
+    use crate::workflow::sweep::{parse_manifest, MAX_POINTS, MAX_SHARDS};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(m) = parse_manifest(text) else {
+        return;
+    };
+    assert!(m.shard.count <= MAX_SHARDS && m.shard.index < m.shard.count);
+    assert!((1..=MAX_POINTS).contains(&m.points));
+    let again = Fingerprint::parse(&m.fingerprint.to_lines())
+        .expect("written fingerprints parse")
+        .expect("and are found");
+    assert_eq!(again, m.fingerprint);
+    assert_eq!(m.fingerprint.first_difference(&again), None);
 }

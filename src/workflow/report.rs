@@ -14,9 +14,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::csv_input::{self, Problem};
 use super::summary_file::{read_summary, SummaryEntry};
 use super::svg::{self, escape, Histogram, LineChart, Series};
-use super::csv_input::{self, Problem};
 use super::{bad_csv, fmt_num, open_input, write_err, WorkflowError};
 
 /// Interval columns the charts use, averaged over replications.
@@ -122,10 +122,7 @@ pub(crate) fn parse_intervals(input: impl std::io::Read) -> Result<Intervals, Pr
             Some(&si) => si,
             None => {
                 if out.scopes.len() == MAX_SCOPES {
-                    return Err(Problem::at(
-                        line,
-                        format!("more than {MAX_SCOPES} scopes"),
-                    ));
+                    return Err(Problem::at(line, format!("more than {MAX_SCOPES} scopes")));
                 }
                 out.scopes.push(key.clone());
                 scope_at.insert(key, out.scopes.len() - 1);
@@ -222,7 +219,8 @@ fn summary_table(rows: &[SummaryEntry]) -> String {
         if seen_metrics.insert(&r.metric) {
             metrics.push(&r.metric);
         }
-        cell.entry((r.scope.as_str(), r.metric.as_str())).or_insert(r);
+        cell.entry((r.scope.as_str(), r.metric.as_str()))
+            .or_insert(r);
     }
     let hidden = scopes.len().saturating_sub(MAX_TABLE_SCOPES);
     scopes.truncate(MAX_TABLE_SCOPES);
@@ -241,23 +239,21 @@ fn summary_table(rows: &[SummaryEntry]) -> String {
     for m in &metrics {
         let cells: Vec<String> = scopes
             .iter()
-            .map(
-                |s| match cell.get(&(*s, *m)).copied() {
-                    Some(SummaryEntry {
-                        mean: Some(v),
-                        ci95_low: Some(lo),
-                        ci95_high: Some(hi),
-                        ..
-                    }) => format!(
-                        "{} <small>[{}, {}]</small>",
-                        fmt_num(*v),
-                        fmt_num(*lo),
-                        fmt_num(*hi)
-                    ),
-                    Some(SummaryEntry { mean: Some(v), .. }) => fmt_num(*v),
-                    _ => "–".into(),
-                },
-            )
+            .map(|s| match cell.get(&(*s, *m)).copied() {
+                Some(SummaryEntry {
+                    mean: Some(v),
+                    ci95_low: Some(lo),
+                    ci95_high: Some(hi),
+                    ..
+                }) => format!(
+                    "{} <small>[{}, {}]</small>",
+                    fmt_num(*v),
+                    fmt_num(*lo),
+                    fmt_num(*hi)
+                ),
+                Some(SummaryEntry { mean: Some(v), .. }) => fmt_num(*v),
+                _ => "–".into(),
+            })
             .collect();
         if cells.iter().all(|c| c == "–") {
             continue;
@@ -564,7 +560,11 @@ fn draw(
 /// code path as a real report, without writing files).
 pub(crate) fn fuzz_intervals(data: &[u8]) -> Vec<String> {
     match parse_intervals(data) {
-        Ok(iv) => draw(&iv, &[], &[], false).0.into_iter().map(|c| c.1).collect(),
+        Ok(iv) => draw(&iv, &[], &[], false)
+            .0
+            .into_iter()
+            .map(|c| c.1)
+            .collect(),
         Err(_) => Vec::new(),
     }
 }

@@ -413,9 +413,17 @@ mod tests {
         assert!(wide.len() <= MAX_TICKS && wide.iter().all(|t| t.is_finite()));
         assert!(ticks(0.0, 1.0, usize::MAX).len() <= MAX_TICKS);
         assert_eq!(ticks(1e300, 1e300 * (1.0 + f64::EPSILON), 5).len(), 2);
-        for (lo, hi) in [(0.0, 5e-324), (5.0, 5.0), (-f64::MAX, f64::MAX), (1e308, 1e308)] {
+        for (lo, hi) in [
+            (0.0, 5e-324),
+            (5.0, 5.0),
+            (-f64::MAX, f64::MAX),
+            (1e308, 1e308),
+        ] {
             let (a, b) = nice_range(lo, hi);
-            assert!(a.is_finite() && b.is_finite() && a < b, "{lo} {hi}: {a} {b}");
+            assert!(
+                a.is_finite() && b.is_finite() && a < b,
+                "{lo} {hi}: {a} {b}"
+            );
         }
         // A column holding 0 and 5e-324 draws.
         let svg = line_chart(&LineChart {
