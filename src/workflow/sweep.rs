@@ -14,8 +14,10 @@
 //! them), so a point's results do not depend on which shard ran it. Shard K
 //! of N runs the points with `point % N == K`, round robin, so that shards
 //! get a fair mix of cheap and expensive points; it writes its rows plus a
-//! `sweep-shard.txt` manifest, and [`merge`] reassembles the shards into the
-//! same bytes the unsharded sweep writes.
+//! `sweep-shard.txt` manifest carrying the sweep's
+//! [`Fingerprint`], and [`merge`]
+//! reassembles the shards into the same bytes the unsharded sweep writes,
+//! refusing shards whose fingerprints differ.
 
 use std::fs;
 use std::io::Write as _;
