@@ -11,11 +11,16 @@ use telsim::robustness::fuzz_entry;
 
 type Entry = fn(&[u8]);
 
-const TARGETS: [(&str, Entry); 4] = [
+const TARGETS: [(&str, Entry); 9] = [
     ("scenario", fuzz_entry::scenario_bytes),
     ("topology", fuzz_entry::topology_bytes),
     ("set_path", fuzz_entry::set_path_bytes),
     ("numbering", fuzz_entry::numbering_bytes),
+    ("summary_csv", fuzz_entry::summary_csv_bytes),
+    ("intervals_csv", fuzz_entry::intervals_csv_bytes),
+    ("calls_csv", fuzz_entry::calls_csv_bytes),
+    ("svg_scales", fuzz_entry::svg_scales_bytes),
+    ("shard_manifest", fuzz_entry::shard_manifest_bytes),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {

@@ -298,6 +298,101 @@ fn sharded_sweep_merges_byte_identical_to_the_unsharded_one() {
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
 }
 
+/// The case that once merged silently: shard 0 of one sweep (agents
+/// 48..54, 3 replications) with shards 1–3 of another (agents 40..46,
+/// seed 99, 5 replications). The fingerprints differ and merge says where.
+#[test]
+fn merge_refuses_shards_of_different_sweeps_naming_the_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shard = |dir: &Path, k: usize, extra: &[&str]| {
+        let mut args = vec![
+            "sweep".to_string(),
+            scenario("erlang_c"),
+            "--set".into(),
+            "duration_s=1800.0".into(),
+            "--set".into(),
+            "warmup_s=300.0".into(),
+            "--shard".into(),
+            format!("{k}/4"),
+            "--out".into(),
+            s(dir),
+            "-q".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        expect(telsim(&args), 0, "shard");
+        fs::read_to_string(dir.join("sweep-shard.txt")).unwrap()
+    };
+    let a = [
+        "--vary",
+        "portals.acme.agents=48..54",
+        "--set",
+        "replications=3",
+    ];
+    let b = [
+        "--vary",
+        "portals.acme.agents=40..46",
+        "--set",
+        "seed=99",
+        "--set",
+        "replications=5",
+    ];
+    let mut dirs = vec![tmp.path().join("a0")];
+    let manifest = shard(&dirs[0], 0, &a);
+    assert!(manifest.contains("fingerprint.seed=1\n"), "{manifest}");
+    assert!(
+        manifest.contains("fingerprint.replications=3\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("fingerprint.vary=portals.acme.agents=48,49,50,51,52,53,54\n"),
+        "{manifest}"
+    );
+    for k in 1..4 {
+        let d = tmp.path().join(format!("b{k}"));
+        shard(&d, k, &b);
+        dirs.push(d);
+    }
+    let out = tmp.path().join("merged");
+    let mut args: Vec<String> = dirs.iter().map(|d| s(d)).collect();
+    args.insert(0, "merge".into());
+    args.extend(["--out".into(), s(&out)]);
+    let o = telsim(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("shards of different sweeps: shard 0 ("),
+        "{err}"
+    );
+    assert!(err.contains(") has seed 1, shard 1 ("), "{err}");
+    assert!(err.trim_end().ends_with(") has seed 99"), "{err}");
+    assert!(!out.join("sweep.csv").exists());
+
+    // The same sweep with a different scenario file is caught by its hash.
+    let copy = tmp.path().join("erlang_c.ron");
+    let text = fs::read_to_string(scenario("erlang_c")).unwrap();
+    fs::write(&copy, format!("{text}\n// edited\n")).unwrap();
+    let mut args = vec![
+        "sweep".to_string(),
+        s(&copy),
+        "--set".into(),
+        "duration_s=1800.0".into(),
+        "--set".into(),
+        "warmup_s=300.0".into(),
+        "--shard".into(),
+        "1/4".into(),
+        "--out".into(),
+        s(&dirs[1]),
+        "-q".into(),
+    ];
+    args.extend(a.iter().map(|x| x.to_string()));
+    expect(telsim(&args), 0, "edited shard");
+    let o = telsim(&["merge", &s(&dirs[0]), &s(&dirs[1]), "--out", &s(&out)]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("has scenario_sha256 "), "{err}");
+}
+
 #[test]
 fn sweep_refuses_bad_values_before_running_anything() {
     let tmp = tempfile::tempdir().unwrap();

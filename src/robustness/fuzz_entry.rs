@@ -179,3 +179,141 @@ pub fn numbering_bytes(data: &[u8]) {
         );
     }
 }
+
+/// `summary.csv` as `diff` reads it: a summary that parses holds only
+/// checked values, diffs against itself with no verdict but `same`,
+/// `untested` or uninformative rows, and renders in every format.
+pub fn summary_csv_bytes(data: &[u8]) {
+    use crate::workflow::diff::DiffVerdict;
+    use crate::workflow::diff::{diff, holm_family, render_diff, render_diff_json, DiffOptions};
+    use crate::workflow::summary_file::{parse_summary_from, MAX_REPLICATIONS};
+    let Ok(rows) = parse_summary_from(data) else {
+        return;
+    };
+    for r in &rows {
+        assert!(r.n as u64 <= MAX_REPLICATIONS);
+        for v in [r.mean, r.ci95_low, r.ci95_high].into_iter().flatten() {
+            assert!(v.is_finite());
+        }
+    }
+    let all: Vec<String> = rows.iter().map(|r| r.metric.clone()).collect();
+    for opts in [
+        DiffOptions::default(),
+        DiffOptions {
+            metrics: all,
+            ..DiffOptions::default()
+        },
+    ] {
+        let out = diff(&rows, &rows, &opts).expect("names come from the file");
+        assert!(holm_family(&out) <= out.len());
+        for r in &out {
+            assert!(
+                matches!(
+                    r.verdict,
+                    DiffVerdict::Same | DiffVerdict::Untested | DiffVerdict::Changed
+                ) || r.is_uninformative(),
+                "a summary differs from itself: {r:?}"
+            );
+            if let Some(p) = r.p_holm {
+                assert!((0.0..=1.0).contains(&p), "{r:?}");
+            }
+        }
+        let _ = render_diff(&out, &opts, true);
+        let _ = render_diff(&out, &opts, false);
+        let _ = render_diff_json(&out, &opts);
+    }
+}
+
+/// `intervals.csv` as `report` reads it: what parses draws, with no `NaN`
+/// or infinite coordinate in the SVG.
+pub fn intervals_csv_bytes(data: &[u8]) {
+    for svg in crate::workflow::report::fuzz_intervals(data) {
+        assert_svg_finite(&svg);
+    }
+}
+
+/// `calls.csv` as `report` reads it (waits and MOS): what parses bins and
+/// draws as the report's histograms.
+pub fn calls_csv_bytes(data: &[u8]) {
+    for svg in crate::workflow::report::fuzz_calls(data) {
+        assert_svg_finite(&svg);
+    }
+}
+
+/// The SVG scales: the input is read as little-endian f64 values (two
+/// range ends, then (x, y) points) and one tick target byte; ticks stay
+/// bounded, sorted and finite, and any finite data draws.
+pub fn svg_scales_bytes(data: &[u8]) {
+    use crate::workflow::svg::{self, LineChart, Series, MAX_TICKS};
+    let Some((&target, rest)) = data.split_first() else {
+        return;
+    };
+    let v: Vec<f64> = rest
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    let (lo, hi) = (
+        v.first().copied().unwrap_or(0.0),
+        v.get(1).copied().unwrap_or(1.0),
+    );
+    let t = svg::ticks(lo, hi, target as usize);
+    assert!(t.len() <= MAX_TICKS, "{} ticks for {lo}..{hi}", t.len());
+    assert!(t.iter().all(|x| x.is_finite()));
+    assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+    let points: Vec<(f64, f64)> = v.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+    let chart = svg::line_chart(&LineChart {
+        title: "fuzz".into(),
+        x_label: "x".into(),
+        y_label: "y".into(),
+        series: vec![Series {
+            name: "s".into(),
+            points: points.clone(),
+            dashed: false,
+        }],
+    });
+    assert_svg_finite(&chart);
+    let ys: Vec<f64> = points
+        .iter()
+        .map(|p| p.1)
+        .filter(|y| y.is_finite())
+        .collect();
+    let hist = svg::histogram(&svg::Histogram {
+        title: "fuzz".into(),
+        x_label: "x".into(),
+        y_label: "n".into(),
+        bins: svg::bin(&ys, lo, hi, 1 + target as usize % 64),
+    });
+    assert_svg_finite(&hist);
+}
+
+/// No `NaN` or `inf` inside any tag (text content, such as a scope name
+/// in the legend, may say anything).
+fn assert_svg_finite(svg: &str) {
+    for tag in svg.split('<').skip(1) {
+        let attrs = tag.split('>').next().unwrap_or("");
+        assert!(
+            !attrs.contains("NaN") && !attrs.contains("inf"),
+            "non-finite coordinate in <{attrs}>"
+        );
+    }
+}
+
+/// A sweep shard manifest: what parses is within the hard limits, and its
+/// fingerprint survives writing and reading back, equal to itself.
+pub fn shard_manifest_bytes(data: &[u8]) {
+    use crate::workflow::fingerprint::Fingerprint;
+    use crate::workflow::sweep::{parse_manifest, MAX_POINTS, MAX_SHARDS};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(m) = parse_manifest(text) else {
+        return;
+    };
+    assert!(m.shard.count <= MAX_SHARDS && m.shard.index < m.shard.count);
+    assert!((1..=MAX_POINTS).contains(&m.points));
+    let again = Fingerprint::parse(&m.fingerprint.to_lines())
+        .expect("written fingerprints parse")
+        .expect("and are found");
+    assert_eq!(again, m.fingerprint);
+    assert_eq!(m.fingerprint.first_difference(&again), None);
+}

@@ -11,6 +11,7 @@
 //! every metric compared: with the default α = 0.05 the chance that two runs
 //! of the same system report any significant change stays at most 5%.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -137,25 +138,35 @@ impl DiffRow {
 }
 
 /// Welch's two-sample test of equal means from (mean, sd, n) of each sample:
-/// returns (difference b − a, its 95% interval, two-sided p-value).
-pub fn welch(a: (f64, f64, usize), b: (f64, f64, usize)) -> (f64, (f64, f64), f64) {
+/// returns (difference b − a, its 95% interval, two-sided p-value). `None`
+/// when the numbers are too large for the test to mean anything (the
+/// standard error overflows) or a sample has fewer than two values.
+pub fn welch(a: (f64, f64, usize), b: (f64, f64, usize)) -> Option<(f64, (f64, f64), f64)> {
     let (ma, sa, na) = a;
     let (mb, sb, nb) = b;
+    if na < 2 || nb < 2 {
+        return None;
+    }
     let d = mb - ma;
     let va = sa * sa / na as f64;
     let vb = sb * sb / nb as f64;
     let se = (va + vb).sqrt();
-    if se == 0.0 || !se.is_finite() {
+    if !se.is_finite() || !d.is_finite() {
+        return None;
+    }
+    if se == 0.0 {
         // No spread on either side: any difference is certain.
         let p = if d == 0.0 { 1.0 } else { 0.0 };
-        return (d, (d, d), p);
+        return Some((d, (d, d), p));
     }
-    // Welch–Satterthwaite degrees of freedom.
+    // Welch–Satterthwaite degrees of freedom, kept within what a run can
+    // have (an underflowing denominator must not give infinite or NaN df).
     let df = (va + vb).powi(2) / (va * va / (na - 1) as f64 + vb * vb / (nb - 1) as f64);
-    let t = StudentsT::new(0.0, 1.0, df.max(1.0)).expect("df ≥ 1 is valid");
+    let df = if df.is_nan() { 1.0 } else { df.clamp(1.0, 1e7) };
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
     let p = (2.0 * (1.0 - t.cdf((d / se).abs()))).clamp(0.0, 1.0);
     let half = t.inverse_cdf(0.975) * se;
-    (d, (d - half, d + half), p)
+    Some((d, (d - half, d + half), p))
 }
 
 /// Holm's step-down adjustment of a family of p-values (same order out).
@@ -172,77 +183,97 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
     adjusted
 }
 
+/// The first row of each (scope, metric).
+fn index(rows: &[SummaryEntry]) -> HashMap<(&str, &str), usize> {
+    let mut map = HashMap::with_capacity(rows.len());
+    for (i, e) in rows.iter().enumerate() {
+        map.entry((e.scope.as_str(), e.metric.as_str()))
+            .or_insert(i);
+    }
+    map
+}
+
 /// Compares `new` against `old`. Unknown `--metric` or `--scope` names are an
-/// error (a typo must not turn the gate green).
+/// error (a typo must not turn the gate green). Rows are matched by (scope,
+/// metric) through hash maps, so the time grows as rows · log rows.
 pub fn diff(
     old: &[SummaryEntry],
     new: &[SummaryEntry],
     opts: &DiffOptions,
 ) -> Result<Vec<DiffRow>, String> {
-    let known =
-        |name: &str, f: fn(&SummaryEntry) -> &str| old.iter().chain(new).any(|e| f(e) == name);
+    let metric_names: HashSet<&str> = old.iter().chain(new).map(|e| e.metric.as_str()).collect();
+    let scope_names: HashSet<&str> = old.iter().chain(new).map(|e| e.scope.as_str()).collect();
     for m in &opts.metrics {
-        if !known(m, |e| &e.metric) {
+        if !metric_names.contains(m.as_str()) {
             return Err(format!("no metric '{m}' in either summary"));
         }
     }
     for s in &opts.scopes {
-        if !known(s, |e| &e.scope) {
+        if !scope_names.contains(s.as_str()) {
             return Err(format!("no scope '{s}' in either summary"));
         }
     }
+    let metrics: HashSet<&str> = opts.metrics.iter().map(String::as_str).collect();
+    let scopes: HashSet<&str> = opts.scopes.iter().map(String::as_str).collect();
     let wanted = |e: &SummaryEntry| {
-        let metric_ok = if opts.metrics.is_empty() {
+        let metric_ok = if metrics.is_empty() {
             better(&e.metric) != Better::Neither
         } else {
-            opts.metrics.contains(&e.metric)
+            metrics.contains(e.metric.as_str())
         };
-        metric_ok && (opts.scopes.is_empty() || opts.scopes.contains(&e.scope))
+        metric_ok && (scopes.is_empty() || scopes.contains(e.scope.as_str()))
     };
+    let (old_at, new_at) = (index(old), index(new));
     // Baseline order first, then what only the candidate has.
-    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut listed: HashSet<(&str, &str)> = HashSet::new();
     for e in old.iter().chain(new).filter(|e| wanted(e)) {
-        let k = (e.scope.clone(), e.metric.clone());
-        if !keys.contains(&k) {
+        let k = (e.scope.as_str(), e.metric.as_str());
+        if listed.insert(k) {
             keys.push(k);
         }
     }
-    let find = |rows: &[SummaryEntry], k: &(String, String)| {
-        rows.iter()
-            .find(|e| e.scope == k.0 && e.metric == k.1)
-            .cloned()
+    // t(0.975, n − 1) for each distinct n, worked out once.
+    let mut t975: HashMap<usize, f64> = HashMap::new();
+    let mut sd = |e: &SummaryEntry| {
+        e.sd_with(|df| {
+            *t975
+                .entry(df)
+                .or_insert_with(|| crate::stats::student_t_975(df))
+        })
     };
-    let mut rows: Vec<DiffRow> = keys
-        .iter()
-        .map(|k| {
-            let (o, n) = (find(old, k), find(new, k));
-            let mut row = DiffRow {
-                scope: k.0.clone(),
-                metric: k.1.clone(),
-                change: None,
-                change_ci: None,
-                p: None,
-                p_holm: None,
-                verdict: DiffVerdict::Untested,
-                old: o.clone(),
-                new: n.clone(),
-            };
-            let (Some(o), Some(n)) = (o, n) else {
-                row.verdict = DiffVerdict::Missing;
-                return row;
-            };
-            if let (Some(mo), Some(mn)) = (o.mean, n.mean) {
-                row.change = Some(mn - mo);
-                if let (Some(so), Some(sn)) = (o.sd(), n.sd()) {
-                    let (d, ci, p) = welch((mo, so, o.n), (mn, sn, n.n));
+    let mut rows: Vec<DiffRow> = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let o = old_at.get(k).map(|&i| old[i].clone());
+        let n = new_at.get(k).map(|&i| new[i].clone());
+        let mut row = DiffRow {
+            scope: k.0.to_string(),
+            metric: k.1.to_string(),
+            change: None,
+            change_ci: None,
+            p: None,
+            p_holm: None,
+            verdict: DiffVerdict::Untested,
+            old: o,
+            new: n,
+        };
+        let (Some(o), Some(n)) = (&row.old, &row.new) else {
+            row.verdict = DiffVerdict::Missing;
+            rows.push(row);
+            continue;
+        };
+        if let (Some(mo), Some(mn)) = (o.mean, n.mean) {
+            row.change = Some(mn - mo).filter(|d| d.is_finite());
+            if let (Some(so), Some(sn)) = (sd(o), sd(n)) {
+                if let Some((d, ci, p)) = welch((mo, so, o.n), (mn, sn, n.n)) {
                     row.change = Some(d);
                     row.change_ci = Some(ci);
                     row.p = Some(p);
                 }
             }
-            row
-        })
-        .collect();
+        }
+        rows.push(row);
+    }
 
     let tested: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].p.is_some()).collect();
     let adjusted = holm(
@@ -375,15 +406,23 @@ pub fn render_diff(rows: &[DiffRow], opts: &DiffOptions, markdown: bool) -> Stri
     }
     let _ = writeln!(
         out,
-        "{} metric(s) compared: {worse} worse, {better} better (Welch t-test, Holm-corrected at α = {}; tolerance {}%).",
+        "{} metric(s) compared, {} with a p-value (the Holm family): {worse} worse, {better} better (Welch t-test, Holm-corrected at α = {}; tolerance {}%).",
         rows.len(),
+        holm_family(rows),
         opts.alpha,
         fmt_num(opts.tolerance * 100.0)
     );
     out
 }
 
-/// The diff as one JSON document for machines.
+/// How many rows had a p-value and so entered Holm's correction (rows with
+/// one replication, no value or only one side are compared but not tested).
+pub fn holm_family(rows: &[DiffRow]) -> usize {
+    rows.iter().filter(|r| r.p_holm.is_some()).count()
+}
+
+/// The diff as one JSON document for machines: `compared` rows, of which
+/// `holm_family` were tested.
 pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
     let entry = |e: &Option<SummaryEntry>| match e {
         None => "null".to_string(),
@@ -422,9 +461,11 @@ pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
         .filter(|r| r.verdict == DiffVerdict::Worse)
         .count();
     format!(
-        "{{\"alpha\":{},\"tolerance\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
+        "{{\"alpha\":{},\"tolerance\":{},\"compared\":{},\"holm_family\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
         json_num(Some(opts.alpha)),
         json_num(Some(opts.tolerance)),
+        rows.len(),
+        holm_family(rows),
         items.join(",\n")
     )
 }
@@ -460,7 +501,7 @@ mod tests {
             (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
         };
         let (ma, mb) = (ma.unwrap(), mb.unwrap());
-        let (d, (lo, hi), p) = welch((ma, sd(&a, ma), 5), (mb, sd(&b, mb), 5));
+        let (d, (lo, hi), p) = welch((ma, sd(&a, ma), 5), (mb, sd(&b, mb), 5)).unwrap();
         assert!((d - 4.2).abs() < 1e-12);
         assert!((p - 0.01946).abs() < 1e-4, "p = {p}");
         assert!(
@@ -590,7 +631,7 @@ mod snapshot {
 | platform | service_level | 0.642 [0.5874, 0.6966]  | 0.6601 [0.6101, 0.7101] | +0.0181 (+2.8%)  | [-0.0507, +0.0869] | 1.0000   | same        |
 
 1 more metric(s) not shown: no data in either run, or the same constant in both.
-3 metric(s) compared: 1 worse, 0 better (Welch t-test, Holm-corrected at α = 0.05; tolerance 5%).
+3 metric(s) compared, 3 with a p-value (the Holm family): 1 worse, 0 better (Welch t-test, Holm-corrected at α = 0.05; tolerance 5%).
 ";
         assert_eq!(got, want, "\n--- got\n{got}");
     }

@@ -9,7 +9,9 @@
 //! working whatever the platform learns to simulate. It does not print: the
 //! CLI edge renders what it returns.
 
+pub mod csv_input;
 pub mod diff;
+pub mod fingerprint;
 pub mod report;
 pub mod size;
 pub mod summary_file;
@@ -33,8 +35,14 @@ pub enum WorkflowError {
         #[source]
         source: io::Error,
     },
-    #[error("{}: {message}", path.display())]
-    BadFile { path: PathBuf, message: String },
+    /// A malformed file; `line` when the fault is on one line
+    /// (`summary.csv:7: column 'n': …`).
+    #[error("{}{}: {message}", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
+    BadFile {
+        path: PathBuf,
+        line: Option<u64>,
+        message: String,
+    },
     #[error("{0}")]
     BadInput(String),
     #[error(transparent)]
@@ -66,8 +74,32 @@ pub(crate) fn write_err(path: &Path) -> impl FnOnce(io::Error) -> WorkflowError 
 pub(crate) fn bad_file(path: &Path, message: impl Into<String>) -> WorkflowError {
     WorkflowError::BadFile {
         path: path.to_path_buf(),
+        line: None,
         message: message.into(),
     }
+}
+
+/// A located CSV problem of `path`.
+pub(crate) fn bad_csv(path: &Path, p: csv_input::Problem) -> WorkflowError {
+    WorkflowError::BadFile {
+        path: path.to_path_buf(),
+        line: Some(p.line),
+        message: p.to_string(),
+    }
+}
+
+/// Opens a file a verb reads back. Only a regular file (or a symlink to
+/// one) is opened: a FIFO would block and a device such as `/dev/zero`
+/// never ends.
+pub(crate) fn open_input(path: &Path) -> Result<std::fs::File, WorkflowError> {
+    let meta = std::fs::metadata(path).map_err(read_err(path))?;
+    if !meta.is_file() {
+        return Err(bad_file(
+            path,
+            "not a regular file (a folder, FIFO or device is never read)",
+        ));
+    }
+    std::fs::File::open(path).map_err(read_err(path))
 }
 
 /// A number for people: about five significant digits (at most four
@@ -76,7 +108,10 @@ pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
-    if v == 0.0 || (v.abs() >= 0.001 && v.abs() < 1e7) {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.abs() >= 0.001 && v.abs() < 1e7 {
         let decimals = (4 - v.abs().log10().floor() as i32).clamp(0, 4) as usize;
         let s = format!("{v:.decimals$}");
         let s = if s.contains('.') {
@@ -213,6 +248,9 @@ mod tests {
         assert_eq!(fmt_num(22.72431), "22.724");
         assert_eq!(fmt_num(0.612649), "0.6126");
         assert_eq!(fmt_num(1200.0), "1200");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(5e-324), "4.941e-324");
         assert_eq!(json_str("a\"b\n"), "\"a\\\"b\\n\"");
         assert_eq!(json_num(Some(f64::NAN)), "null");
         assert_eq!(json_num(Some(1.5)), "1.5");

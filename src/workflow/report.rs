@@ -9,14 +9,15 @@
 //! distribution when calls carry media; the balance per portal when the
 //! intervals carry a `balance` column (money on).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::csv_input::{self, Problem};
 use super::summary_file::{read_summary, SummaryEntry};
 use super::svg::{self, escape, Histogram, LineChart, Series};
-use super::{bad_file, fmt_num, read_err, write_err, WorkflowError};
+use super::{bad_csv, fmt_num, open_input, write_err, WorkflowError};
 
 /// Interval columns the charts use, averaged over replications.
 const COLUMNS: [&str; 10] = [
@@ -40,7 +41,7 @@ struct Acc {
 
 /// Per scope (in file order), per interval: (start_s, end_s, column means).
 #[derive(Debug, Default)]
-struct Intervals {
+pub(crate) struct Intervals {
     scopes: Vec<(String, String)>,
     rows: BTreeMap<(usize, u64), (f64, f64, Acc)>,
 }
@@ -78,52 +79,68 @@ impl Intervals {
 }
 
 fn read_intervals(path: &Path) -> Result<Intervals, WorkflowError> {
-    let text = fs::read_to_string(path).map_err(read_err(path))?;
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header = r
-        .headers()
-        .map_err(|e| bad_file(path, e.to_string()))?
-        .clone();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(start), Some(end), Some(scope), Some(kind)) = (
-        col("interval_start_s"),
-        col("interval_end_s"),
-        col("scope"),
-        col("kind"),
-    ) else {
-        return Err(bad_file(
-            path,
-            "not a telsim intervals.csv (no interval_start_s, interval_end_s, scope, kind)",
-        ));
-    };
-    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    let input = std::io::BufReader::new(open_input(path)?);
+    parse_intervals(input).map_err(|p| bad_csv(path, p))
+}
+
+/// Most distinct (scope, kind) pairs an intervals file may hold: one per
+/// portal plus the platform, far above any platform telsim simulates.
+pub const MAX_SCOPES: usize = 1_000_000;
+
+/// Parses an `intervals.csv`. Interval bounds must be finite with
+/// `0 ≤ start ≤ end`; the charted columns empty or finite numbers.
+pub(crate) fn parse_intervals(input: impl std::io::Read) -> Result<Intervals, Problem> {
+    let required = ["interval_start_s", "interval_end_s", "scope", "kind"];
+    let mut t = csv_input::open(input, "intervals.csv", &required)?;
+    let idx = |name: &str| t.column(name).expect("checked by open");
+    let (start, end, scope, kind) = (
+        idx("interval_start_s"),
+        idx("interval_end_s"),
+        idx("scope"),
+        idx("kind"),
+    );
+    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| t.column(c)).collect();
     let mut out = Intervals::default();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| bad_file(path, e.to_string()))?;
-        let num = |k: usize| rec.get(k).and_then(|s| s.parse::<f64>().ok());
-        let (Some(s), Some(e)) = (num(start), num(end)) else {
-            return Err(bad_file(
-                path,
-                format!("line {}: bad interval bounds", i + 2),
-            ));
+    let mut scope_at: HashMap<(String, String), usize> = HashMap::new();
+    while let Some((line, rec)) = t.next_row()? {
+        let bound = |k: usize, name: &str| match csv_input::finite(&rec[k], line, name)? {
+            Some(v) if v >= 0.0 => Ok(v),
+            Some(v) => Err(Problem::in_column(line, name, format!("{v} is negative"))),
+            None => Err(Problem::in_column(line, name, "empty")),
         };
-        let key = (
-            rec.get(scope).unwrap_or("").to_string(),
-            rec.get(kind).unwrap_or("").to_string(),
-        );
-        let si = match out.scopes.iter().position(|x| *x == key) {
-            Some(si) => si,
+        let s = bound(start, "interval_start_s")?;
+        let e = bound(end, "interval_end_s")?;
+        if e < s {
+            return Err(Problem::in_column(
+                line,
+                "interval_end_s",
+                format!("{e} is before interval_start_s {s}"),
+            ));
+        }
+        let key = (rec[scope].to_string(), rec[kind].to_string());
+        let si = match scope_at.get(&key) {
+            Some(&si) => si,
             None => {
-                out.scopes.push(key);
+                if out.scopes.len() == MAX_SCOPES {
+                    return Err(Problem::at(line, format!("more than {MAX_SCOPES} scopes")));
+                }
+                out.scopes.push(key.clone());
+                scope_at.insert(key, out.scopes.len() - 1);
                 out.scopes.len() - 1
             }
         };
+        let mut values = [None; COLUMNS.len()];
+        for (c, k) in cols.iter().enumerate() {
+            if let Some(k) = *k {
+                values[c] = csv_input::finite(&rec[k], line, COLUMNS[c])?;
+            }
+        }
         let entry = out
             .rows
             .entry((si, (s * 1000.0).round() as u64))
             .or_insert_with(|| (s, e, Acc::default()));
-        for (c, k) in cols.iter().enumerate() {
-            if let Some(v) = k.and_then(num).filter(|v| v.is_finite()) {
+        for (c, v) in values.into_iter().enumerate() {
+            if let Some(v) = v {
                 entry.2.sum[c] += v;
                 entry.2.n[c] += 1;
             }
@@ -134,30 +151,28 @@ fn read_intervals(path: &Path) -> Result<Intervals, WorkflowError> {
 
 /// Wait times of queued calls and MOS of calls with media, from calls.csv.
 fn read_calls(path: &Path) -> Result<(Vec<f64>, Vec<f64>), WorkflowError> {
-    let file = fs::File::open(path).map_err(read_err(path))?;
-    let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let header = r
-        .headers()
-        .map_err(|e| bad_file(path, e.to_string()))?
-        .clone();
-    let wait = header.iter().position(|h| h == "wait_s");
-    let mos = header.iter().position(|h| h == "mos");
+    let input = std::io::BufReader::new(open_input(path)?);
+    parse_calls(input).map_err(|p| bad_csv(path, p))
+}
+
+/// Parses the `wait_s` and `mos` columns of a `calls.csv` (either may be
+/// absent; empty cells are calls that did not queue or had no media).
+pub(crate) fn parse_calls(input: impl std::io::Read) -> Result<(Vec<f64>, Vec<f64>), Problem> {
+    let mut t = csv_input::open(input, "calls.csv", &[])?;
+    let wait = t.column("wait_s");
+    let mos = t.column("mos");
     let mut waits = Vec::new();
     let mut moses = Vec::new();
-    let mut rec = csv::StringRecord::new();
-    while r
-        .read_record(&mut rec)
-        .map_err(|e| bad_file(path, e.to_string()))?
-    {
-        let num = |k: Option<usize>| {
-            k.and_then(|k| rec.get(k))
-                .and_then(|s| s.parse::<f64>().ok())
-        };
-        if let Some(w) = num(wait) {
-            waits.push(w);
+    while let Some((line, rec)) = t.next_row()? {
+        if let Some(w) = wait {
+            if let Some(v) = csv_input::finite(&rec[w], line, "wait_s")? {
+                waits.push(v);
+            }
         }
-        if let Some(m) = num(mos) {
-            moses.push(m);
+        if let Some(m) = mos {
+            if let Some(v) = csv_input::finite(&rec[m], line, "mos")? {
+                moses.push(v);
+            }
         }
     }
     Ok((waits, moses))
@@ -187,18 +202,36 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
+/// Most scopes the summary table has columns for: the table is scopes ×
+/// metrics cells, and past a few dozen columns a page is unreadable anyway.
+const MAX_TABLE_SCOPES: usize = 50;
+
 fn summary_table(rows: &[SummaryEntry]) -> String {
     let mut scopes: Vec<&str> = Vec::new();
     let mut metrics: Vec<&str> = Vec::new();
+    let mut seen_scopes: std::collections::HashSet<&str> = Default::default();
+    let mut seen_metrics: std::collections::HashSet<&str> = Default::default();
+    let mut cell: HashMap<(&str, &str), &SummaryEntry> = HashMap::with_capacity(rows.len());
     for r in rows {
-        if !scopes.contains(&r.scope.as_str()) {
+        if seen_scopes.insert(&r.scope) {
             scopes.push(&r.scope);
         }
-        if !metrics.contains(&r.metric.as_str()) {
+        if seen_metrics.insert(&r.metric) {
             metrics.push(&r.metric);
         }
+        cell.entry((r.scope.as_str(), r.metric.as_str()))
+            .or_insert(r);
     }
-    let mut o = String::from("<table id=\"summary\">\n<thead><tr><th>metric</th>");
+    let hidden = scopes.len().saturating_sub(MAX_TABLE_SCOPES);
+    scopes.truncate(MAX_TABLE_SCOPES);
+    let mut o = String::new();
+    if hidden > 0 {
+        let _ = writeln!(
+            o,
+            "<p>{hidden} more scope(s) not shown here; summary.csv has them all.</p>"
+        );
+    }
+    o.push_str("<table id=\"summary\">\n<thead><tr><th>metric</th>");
     for s in &scopes {
         let _ = write!(o, "<th>{}</th>", escape(s));
     }
@@ -206,23 +239,21 @@ fn summary_table(rows: &[SummaryEntry]) -> String {
     for m in &metrics {
         let cells: Vec<String> = scopes
             .iter()
-            .map(
-                |s| match rows.iter().find(|r| r.scope == *s && r.metric == *m) {
-                    Some(SummaryEntry {
-                        mean: Some(v),
-                        ci95_low: Some(lo),
-                        ci95_high: Some(hi),
-                        ..
-                    }) => format!(
-                        "{} <small>[{}, {}]</small>",
-                        fmt_num(*v),
-                        fmt_num(*lo),
-                        fmt_num(*hi)
-                    ),
-                    Some(SummaryEntry { mean: Some(v), .. }) => fmt_num(*v),
-                    _ => "–".into(),
-                },
-            )
+            .map(|s| match cell.get(&(*s, *m)).copied() {
+                Some(SummaryEntry {
+                    mean: Some(v),
+                    ci95_low: Some(lo),
+                    ci95_high: Some(hi),
+                    ..
+                }) => format!(
+                    "{} <small>[{}, {}]</small>",
+                    fmt_num(*v),
+                    fmt_num(*lo),
+                    fmt_num(*hi)
+                ),
+                Some(SummaryEntry { mean: Some(v), .. }) => fmt_num(*v),
+                _ => "–".into(),
+            })
             .collect();
         if cells.iter().all(|c| c == "–") {
             continue;
@@ -251,6 +282,34 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
     let out = out_dir.map_or_else(|| run_dir.join("report"), Path::to_path_buf);
     fs::create_dir_all(&out).map_err(write_err(&out))?;
 
+    let (charts, skipped) = draw(&intervals, &waits, &moses, calls_path.exists());
+    for (c, body) in &charts {
+        let path = out.join(&c.file);
+        fs::write(&path, body).map_err(write_err(&path))?;
+    }
+    let index = out.join("index.html");
+    let html = index_html(
+        run_dir,
+        &summary,
+        &charts.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
+        &skipped,
+    );
+    fs::write(&index, html).map_err(write_err(&index))?;
+    Ok(ReportResult {
+        index,
+        charts: charts.into_iter().map(|c| c.0).collect(),
+        skipped,
+    })
+}
+
+/// Every chart of a report and the notes on charts left out, from what
+/// the run's files held (`calls_present`: whether calls.csv exists).
+fn draw(
+    intervals: &Intervals,
+    waits: &[f64],
+    moses: &[f64],
+    calls_present: bool,
+) -> (Vec<(Chart, String)>, Vec<String>) {
     let mut charts: Vec<(Chart, String)> = Vec::new();
     let mut skipped = Vec::new();
     let platform = intervals
@@ -420,13 +479,13 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
     ));
 
     if waits.is_empty() {
-        skipped.push(if calls_path.exists() {
+        skipped.push(if calls_present {
             "wait-time distribution: no call reached a queue".to_string()
         } else {
             "wait-time distribution: no calls.csv (the run used --no-calls)".to_string()
         });
     } else {
-        let mut sorted = waits.clone();
+        let mut sorted = waits.to_vec();
         sorted.sort_by(f64::total_cmp);
         let zero = sorted.iter().filter(|w| **w == 0.0).count();
         let hi = quantile(&sorted, 0.99).max(1.0);
@@ -455,7 +514,7 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
     if moses.is_empty() {
         skipped.push("MOS distribution: no call carried media (no topology)".into());
     } else {
-        let mut sorted = moses.clone();
+        let mut sorted = moses.to_vec();
         sorted.sort_by(f64::total_cmp);
         charts.push((
             Chart {
@@ -494,23 +553,32 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
         ));
     }
 
-    for (c, body) in &charts {
-        let path = out.join(&c.file);
-        fs::write(&path, body).map_err(write_err(&path))?;
+    (charts, skipped)
+}
+
+/// The charts `report` draws from an `intervals.csv` (fuzzing: the same
+/// code path as a real report, without writing files).
+pub(crate) fn fuzz_intervals(data: &[u8]) -> Vec<String> {
+    match parse_intervals(data) {
+        Ok(iv) => draw(&iv, &[], &[], false)
+            .0
+            .into_iter()
+            .map(|c| c.1)
+            .collect(),
+        Err(_) => Vec::new(),
     }
-    let index = out.join("index.html");
-    let html = index_html(
-        run_dir,
-        &summary,
-        &charts.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
-        &skipped,
-    );
-    fs::write(&index, html).map_err(write_err(&index))?;
-    Ok(ReportResult {
-        index,
-        charts: charts.into_iter().map(|c| c.0).collect(),
-        skipped,
-    })
+}
+
+/// The histograms `report` draws from a `calls.csv`.
+pub(crate) fn fuzz_calls(data: &[u8]) -> Vec<String> {
+    match parse_calls(data) {
+        Ok((w, m)) => draw(&Intervals::default(), &w, &m, true)
+            .0
+            .into_iter()
+            .map(|c| c.1)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 fn index_html(

@@ -1,9 +1,11 @@
 //! Reading a run's `summary.csv` back (DESIGN §4 contract:
 //! `scope,metric,mean,ci95_low,ci95_high,n`).
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::{bad_file, read_err, WorkflowError};
+use super::csv_input::{self, Problem};
+use super::{bad_csv, open_input, WorkflowError};
 
 /// One row of `summary.csv`. The metric stays a name: files written by other
 /// telsim versions may hold metrics this one does not know.
@@ -23,25 +25,31 @@ impl SummaryEntry {
     /// `s = half · √n / t(0.975, n−1)`. Exact up to the 17 significant digits
     /// the file keeps, so no per-replication file is needed.
     pub fn sd(&self) -> Option<f64> {
+        self.sd_with(crate::stats::student_t_975)
+    }
+
+    /// [`Self::sd`] with the quantile `t975(df)` given, so a caller that
+    /// needs thousands of rows can work each distinct `n` out once.
+    pub fn sd_with(&self, t975: impl FnOnce(usize) -> f64) -> Option<f64> {
         let (lo, hi) = (self.ci95_low?, self.ci95_high?);
         if self.n < 2 {
             return None;
         }
-        let half = (hi - lo) / 2.0;
-        Some(half.max(0.0) * (self.n as f64).sqrt() / crate::stats::student_t_975(self.n - 1))
+        // Halved before subtracting: the ends of an interval near ±f64::MAX
+        // must not overflow to infinity.
+        let half = hi / 2.0 - lo / 2.0;
+        let sd = half.max(0.0) * (self.n as f64).sqrt() / t975(self.n - 1);
+        sd.is_finite().then_some(sd)
     }
 }
 
-fn opt(field: &str) -> Result<Option<f64>, String> {
-    if field.is_empty() {
-        Ok(None)
-    } else {
-        field
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| format!("'{field}' is not a number"))
-    }
-}
+/// Most replications a summary row may count: the most a scenario may ask
+/// for. A larger `n` is a damaged file, and believing it would send the
+/// Student-t quantiles off to degrees of freedom no run has.
+pub const MAX_REPLICATIONS: u64 = 100_000;
+
+/// The columns a summary starts with, in this order.
+pub const SUMMARY_COLUMNS: [&str; 6] = ["scope", "metric", "mean", "ci95_low", "ci95_high", "n"];
 
 /// Reads `summary.csv` from a run folder (or the file itself).
 pub fn read_summary(path: &Path) -> Result<Vec<SummaryEntry>, WorkflowError> {
@@ -50,43 +58,75 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryEntry>, WorkflowError> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file).map_err(read_err(&file))?;
-    parse_summary(&text).map_err(|m| bad_file(&file, m))
+    let input = std::io::BufReader::new(open_input(&file)?);
+    parse_summary_from(input).map_err(|p| bad_csv(&file, p))
 }
 
 /// Parses the text of a `summary.csv`.
-pub fn parse_summary(text: &str) -> Result<Vec<SummaryEntry>, String> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let header = r.headers().map_err(|e| e.to_string())?.clone();
-    let want = ["scope", "metric", "mean", "ci95_low", "ci95_high", "n"];
-    if header.iter().take(6).collect::<Vec<_>>() != want {
-        return Err(format!(
-            "not a telsim summary: header is '{}', expected '{}'",
-            header.iter().collect::<Vec<_>>().join(","),
-            want.join(",")
+pub fn parse_summary(text: &str) -> Result<Vec<SummaryEntry>, Problem> {
+    parse_summary_from(text.as_bytes())
+}
+
+/// Parses a `summary.csv` from any reader. Every value is checked: names
+/// are non-empty, means and interval ends finite with `ci95_low ≤
+/// ci95_high`, `n` a whole number up to [`MAX_REPLICATIONS`], and no
+/// (scope, metric) pair twice.
+pub fn parse_summary_from(input: impl std::io::Read) -> Result<Vec<SummaryEntry>, Problem> {
+    let mut t = csv_input::open(input, "summary.csv", &SUMMARY_COLUMNS)?;
+    if t.header.iter().take(6).ne(SUMMARY_COLUMNS.iter()) {
+        let shown: String = t.header.join(",").chars().take(200).collect();
+        return Err(Problem::at(
+            1,
+            format!(
+                "not a telsim summary: header is '{shown}', expected '{}'",
+                SUMMARY_COLUMNS.join(",")
+            ),
         ));
     }
     let mut rows = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| e.to_string())?;
-        let line = i + 2;
-        let f = |k: usize| rec.get(k).unwrap_or("");
-        let row = (|| {
-            Ok::<_, String>(SummaryEntry {
-                scope: f(0).to_string(),
-                metric: f(1).to_string(),
-                mean: opt(f(2))?,
-                ci95_low: opt(f(3))?,
-                ci95_high: opt(f(4))?,
-                n: f(5)
-                    .parse()
-                    .map_err(|_| format!("n '{}' is not a count", f(5)))?,
-            })
-        })()
-        .map_err(|m| format!("line {line}: {m}"))?;
-        rows.push(row);
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    while let Some((line, rec)) = t.next_row()? {
+        let f = |k: usize| &rec[k];
+        for k in [0, 1] {
+            if f(k).is_empty() {
+                return Err(Problem::in_column(line, SUMMARY_COLUMNS[k], "empty name"));
+            }
+        }
+        let num = |k: usize| csv_input::finite(f(k), line, SUMMARY_COLUMNS[k]);
+        let (mean, lo, hi) = (num(2)?, num(3)?, num(4)?);
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo > hi {
+                return Err(Problem::in_column(
+                    line,
+                    "ci95_low",
+                    format!("{lo} is above ci95_high {hi}"),
+                ));
+            }
+        }
+        let n = csv_input::count(f(5), line, "n", MAX_REPLICATIONS, "replications")?;
+        let key = (f(0).to_string(), f(1).to_string());
+        if let Some(first) = seen.get(&key) {
+            return Err(Problem::at(
+                line,
+                format!(
+                    "duplicate row: scope '{}' metric '{}' is already on line {first}",
+                    csv_input::shorten(&key.0),
+                    csv_input::shorten(&key.1)
+                ),
+            ));
+        }
+        rows.push(SummaryEntry {
+            scope: key.0.clone(),
+            metric: key.1.clone(),
+            mean,
+            ci95_low: lo,
+            ci95_high: hi,
+            n: n as usize,
+        });
+        seen.insert(key, line);
+    }
+    if rows.is_empty() {
+        return Err(Problem::at(2, "no rows after the header"));
     }
     Ok(rows)
 }
@@ -121,11 +161,9 @@ mod tests {
         assert_eq!(rows[1].mean, None);
         assert!(parse_summary("x,y\n1,2\n")
             .unwrap_err()
-            .contains("not a telsim summary"));
-        assert!(
-            parse_summary("scope,metric,mean,ci95_low,ci95_high,n\np,m,zz,,,1\n")
-                .unwrap_err()
-                .contains("line 2")
-        );
+            .reason
+            .contains("not a telsim"));
+        let e = parse_summary("scope,metric,mean,ci95_low,ci95_high,n\np,m,zz,,,1\n").unwrap_err();
+        assert_eq!((e.line, e.column.as_deref()), (2, Some("mean")));
     }
 }

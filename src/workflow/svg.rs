@@ -52,21 +52,56 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Tick positions on [lo, hi]: about `target` ticks at 1, 2 or 5 × 10^k.
+/// Most ticks an axis gets, whatever the data: a bound on the work and on
+/// the SVG's size.
+pub const MAX_TICKS: usize = 50;
+
+/// Tick positions on [lo, hi]: about `target` ticks at 1, 2 or 5 × 10^k,
+/// never more than [`MAX_TICKS`]. Ranges where no round step exists (the
+/// span underflows, as for 0..5e-324, or is lost in the magnitude of the
+/// ends, as for 1e300..1e300·(1+ε)) get their two ends as ticks; non-finite
+/// ends are dropped.
 pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
-        return vec![lo];
+    let ends = || -> Vec<f64> {
+        let mut v: Vec<f64> = [lo, hi].into_iter().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return ends();
     }
-    let raw = (hi - lo) / target.max(1) as f64;
+    let target = target.clamp(1, MAX_TICKS / 2) as f64;
+    // Each end divided first, so that −f64::MAX..f64::MAX does not overflow.
+    let raw = hi / target - lo / target;
     let mag = 10f64.powf(raw.log10().floor());
+    if !raw.is_normal() || !mag.is_normal() {
+        return ends();
+    }
     let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step + 1e-9).floor() as i64;
-    (first..=last).map(|i| i as f64 * step).collect()
+    let first = (lo / step).ceil();
+    let last = (hi / step + 1e-9).floor();
+    if !(first.is_finite() && last.is_finite())
+        || last < first
+        || last - first >= MAX_TICKS as f64
+        || first.abs() > 2f64.powi(52)
+        || last.abs() > 2f64.powi(52)
+    {
+        return ends();
+    }
+    let t: Vec<f64> = (first as i64..=last as i64)
+        .map(|i| i as f64 * step)
+        .filter(|v| v.is_finite())
+        .collect();
+    if t.is_empty() {
+        ends()
+    } else {
+        t
+    }
 }
 
 fn tick_label(v: f64) -> String {
@@ -84,20 +119,43 @@ fn tick_label(v: f64) -> String {
     }
 }
 
-/// Extends [lo, hi] to whole ticks (and a zero-height range to a visible one).
+/// Extends [lo, hi] to whole ticks (and a zero-height range to a visible
+/// one). Always returns finite ends with `lo < hi`, so the frame's scale
+/// never divides by zero: a range too narrow or too wide for round ticks is
+/// kept as it is.
 fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
-    let (lo, hi) = if hi > lo {
-        (lo, hi)
-    } else {
-        (lo - 0.5, lo + 0.5)
-    };
+    let (lo, hi) = visible(lo, hi);
     let t = ticks(lo, hi, 5);
-    let step = if t.len() > 1 {
-        t[1] - t[0]
+    let step = if t.len() > 1 { t[1] - t[0] } else { 0.0 };
+    if !(step.is_normal() && step > 0.0) {
+        return (lo, hi);
+    }
+    let (a, b) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    if a.is_finite() && b.is_finite() && a < b {
+        (a, b)
     } else {
-        (hi - lo) / 5.0
+        (lo, hi)
+    }
+}
+
+/// A range the frame can scale: finite, and wide enough that `hi − lo` is
+/// a normal number (a zero-width range, or 0..5e-324, gets ±0.5 or a width
+/// relative to its magnitude).
+fn visible(lo: f64, hi: f64) -> (f64, f64) {
+    let clamp = |v: f64| {
+        if v.is_nan() {
+            0.0
+        } else {
+            v.clamp(-f64::MAX / 4.0, f64::MAX / 4.0)
+        }
     };
-    ((lo / step).floor() * step, (hi / step).ceil() * step)
+    let (lo, hi) = (clamp(lo), clamp(hi));
+    let (lo, hi) = if hi >= lo { (lo, hi) } else { (hi, lo) };
+    if (hi - lo).is_normal() && hi - lo > f64::EPSILON * lo.abs().max(hi.abs()) {
+        return (lo, hi);
+    }
+    let pad = (0.5f64).max(lo.abs().max(hi.abs()) * 1e-6);
+    (lo - pad, hi + pad)
 }
 
 struct Frame {
@@ -107,10 +165,23 @@ struct Frame {
 
 impl Frame {
     fn px(&self, x: f64) -> f64 {
-        LEFT + (x - self.x.0) / (self.x.1 - self.x.0) * (WIDTH - LEFT - RIGHT)
+        LEFT + share(x, self.x) * (WIDTH - LEFT - RIGHT)
     }
     fn py(&self, y: f64) -> f64 {
-        HEIGHT - BOTTOM - (y - self.y.0) / (self.y.1 - self.y.0) * (HEIGHT - TOP - BOTTOM)
+        HEIGHT - BOTTOM - share(y, self.y) * (HEIGHT - TOP - BOTTOM)
+    }
+}
+
+/// Where `v` lies in `range` (0 at the low end, 1 at the high end), halved
+/// before subtracting so that ends near ±f64::MAX cannot overflow; points
+/// far outside the frame are pinned a few frame widths away.
+fn share(v: f64, range: (f64, f64)) -> f64 {
+    let (lo, hi) = range;
+    let s = (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0);
+    if s.is_nan() {
+        0.0
+    } else {
+        s.clamp(-10.0, 10.0)
     }
 }
 
@@ -194,11 +265,7 @@ pub fn line_chart(c: &LineChart) -> String {
     // Time axes start at zero.
     let xmin = xmin.min(0.0);
     let f = Frame {
-        x: if xmax > xmin {
-            (xmin, xmax)
-        } else {
-            (xmin - 0.5, xmin + 0.5)
-        },
+        x: visible(xmin, xmax),
         y: nice_range(ymin, ymax),
     };
     axes(&mut o, &f, &c.x_label, &c.y_label);
@@ -277,11 +344,7 @@ pub fn histogram(h: &Histogram) -> String {
     let xmax = h.bins.last().unwrap().1;
     let ymax = h.bins.iter().map(|b| b.2).fold(0.0, f64::max);
     let f = Frame {
-        x: if xmax > xmin {
-            (xmin, xmax)
-        } else {
-            (xmin - 0.5, xmin + 0.5)
-        },
+        x: visible(xmin, xmax),
         y: nice_range(0.0, ymax),
     };
     axes(&mut o, &f, &h.x_label, &h.y_label);
@@ -308,6 +371,12 @@ pub fn bin(values: &[f64], lo: f64, hi: f64, n: usize) -> Vec<(f64, f64, f64)> {
     }
     let hi = if hi > lo { hi } else { lo + 1.0 };
     let w = (hi - lo) / n as f64;
+    // A range near ±f64::MAX overflows; each end divided first does not.
+    let w = if w.is_finite() {
+        w
+    } else {
+        hi / n as f64 - lo / n as f64
+    };
     let mut counts = vec![0.0; n];
     for &v in values {
         let i = (((v - lo) / w).floor().max(0.0) as usize).min(n - 1);
@@ -332,6 +401,56 @@ mod tests {
             vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
         );
         assert_eq!(nice_range(0.0, 47.3), (0.0, 50.0));
+    }
+
+    #[test]
+    fn extreme_ranges_get_bounded_finite_ticks() {
+        assert_eq!(ticks(0.0, 5e-324, 5), vec![0.0, 5e-324]);
+        assert_eq!(ticks(1.0, 1.0, 5), vec![1.0]);
+        assert_eq!(ticks(f64::NAN, 1.0, 5), vec![1.0]);
+        assert!(ticks(f64::NEG_INFINITY, f64::INFINITY, 5).is_empty());
+        let wide = ticks(-f64::MAX, f64::MAX, 5);
+        assert!(wide.len() <= MAX_TICKS && wide.iter().all(|t| t.is_finite()));
+        assert!(ticks(0.0, 1.0, usize::MAX).len() <= MAX_TICKS);
+        assert_eq!(ticks(1e300, 1e300 * (1.0 + f64::EPSILON), 5).len(), 2);
+        for (lo, hi) in [
+            (0.0, 5e-324),
+            (5.0, 5.0),
+            (-f64::MAX, f64::MAX),
+            (1e308, 1e308),
+        ] {
+            let (a, b) = nice_range(lo, hi);
+            assert!(
+                a.is_finite() && b.is_finite() && a < b,
+                "{lo} {hi}: {a} {b}"
+            );
+        }
+        // A column holding 0 and 5e-324 draws.
+        let svg = line_chart(&LineChart {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            series: vec![Series {
+                name: "s".into(),
+                points: vec![(0.0, 0.0), (1.0, 5e-324), (f64::MAX, -f64::MAX)],
+                dashed: false,
+            }],
+        });
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ticks_are_bounded_sorted_and_inside(lo in proptest::num::f64::ANY, hi in proptest::num::f64::ANY, target in 0usize..1000) {
+            let t = ticks(lo, hi, target);
+            proptest::prop_assert!(t.len() <= MAX_TICKS);
+            proptest::prop_assert!(t.iter().all(|v| v.is_finite()));
+            proptest::prop_assert!(t.windows(2).all(|w| w[0] < w[1]));
+            let (a, b) = nice_range(lo, hi);
+            if lo.is_finite() && hi.is_finite() {
+                proptest::prop_assert!(a.is_finite() && b.is_finite() && a < b);
+            }
+        }
     }
 
     #[test]

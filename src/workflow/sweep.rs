@@ -14,8 +14,10 @@
 //! them), so a point's results do not depend on which shard ran it. Shard K
 //! of N runs the points with `point % N == K`, round robin, so that shards
 //! get a fair mix of cheap and expensive points; it writes its rows plus a
-//! `sweep-shard.txt` manifest, and [`merge`] reassembles the shards into the
-//! same bytes the unsharded sweep writes.
+//! `sweep-shard.txt` manifest carrying the sweep's
+//! [`Fingerprint`], and [`merge`]
+//! reassembles the shards into the same bytes the unsharded sweep writes,
+//! refusing shards whose fingerprints differ.
 
 use std::fs;
 use std::io::Write as _;
@@ -31,7 +33,9 @@ use crate::output::{opt_f64, quote, AtomicFile};
 use crate::scenario::Override;
 use crate::stats::SummaryRow;
 
-use super::{bad_file, read_err, write_err, WorkflowError};
+use super::csv_input::shorten;
+use super::fingerprint::Fingerprint;
+use super::{bad_file, open_input, read_err, write_err, WorkflowError};
 
 /// One `--vary PATH=VALUES`: a scenario path and the values it takes.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,11 +280,40 @@ pub struct SweepReport {
 
 pub const SHARD_MANIFEST: &str = "sweep-shard.txt";
 
-fn manifest(shard: Shard, total: usize, header: &str) -> String {
+/// Most shards a sweep may be split into: more than points is allowed (the
+/// extra shards run nothing), but not more than [`MAX_POINTS`].
+pub const MAX_SHARDS: usize = MAX_POINTS;
+
+/// Longest manifest read: a few lines plus the fingerprint's overrides.
+const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
+/// Most files a point folder may hold (a run writes half a dozen).
+const MAX_FILES_PER_POINT: usize = 64;
+
+fn manifest(shard: Shard, total: usize, header: &str, fingerprint: &Fingerprint) -> String {
     format!(
-        "shard={}/{}\npoints={total}\nheader={}",
-        shard.index, shard.count, header
+        "shard={}/{}\npoints={total}\n{}header={}",
+        shard.index,
+        shard.count,
+        fingerprint.to_lines(),
+        header
     )
+}
+
+/// The fingerprint of this sweep (the same for each of its shards).
+fn sweep_fingerprint(
+    opts: &SweepOptions,
+    all: &[Vec<String>],
+) -> Result<Fingerprint, WorkflowError> {
+    let first = crate::load_model(&opts.scenario, &point_overrides(opts, &all[0]))?;
+    let mut fp = Fingerprint::of_run(&opts.scenario, &first, &opts.base)
+        .map_err(read_err(&opts.scenario))?;
+    fp.varies = opts
+        .varies
+        .iter()
+        .map(|v| format!("{}={}", v.path, v.values.join(",")))
+        .collect();
+    Ok(fp)
 }
 
 fn point_overrides(opts: &SweepOptions, values: &[String]) -> Vec<Override> {
@@ -366,9 +399,10 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
     // The manifest goes last: its presence tells a waiting merge (see
     // deploy/kubernetes/sweep-job.yaml) that the shard is complete.
     if let Some(s) = opts.shard {
+        let fp = sweep_fingerprint(opts, &all)?;
         let mut f = AtomicFile::create(&manifest_path).map_err(write_err(&manifest_path))?;
         f.writer()
-            .write_all(manifest(s, all.len(), &header).as_bytes())
+            .write_all(manifest(s, all.len(), &header, &fp).as_bytes())
             .map_err(write_err(&manifest_path))?;
         files.push(f.commit().map_err(write_err(&manifest_path))?);
     }
@@ -386,91 +420,299 @@ pub struct MergeReport {
     pub files: Vec<PathBuf>,
 }
 
-struct ShardOutput {
-    dir: PathBuf,
-    shard: Shard,
-    points: usize,
-    header: String,
+/// A shard's `sweep-shard.txt`: which shard of how many, how many points
+/// the whole sweep has, the `sweep.csv` header and the sweep's fingerprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardManifest {
+    pub shard: Shard,
+    pub points: usize,
+    /// With its final `\n`.
+    pub header: String,
+    pub fingerprint: Fingerprint,
 }
 
-fn read_manifest(dir: &Path) -> Result<ShardOutput, WorkflowError> {
-    let path = dir.join(SHARD_MANIFEST);
-    let text = fs::read_to_string(&path).map_err(read_err(&path))?;
+/// Parses a shard manifest, checking it against hard limits before anything
+/// is sized by it: at most [`MAX_SHARDS`] shards and [`MAX_POINTS`] points,
+/// each key once, and a fingerprint (manifests of telsim versions before
+/// fingerprints are refused: their shards cannot be proven to match).
+pub fn parse_manifest(text: &str) -> Result<ShardManifest, String> {
     let mut shard = None;
     let mut points = None;
     let mut header = None;
     for line in text.lines() {
-        match line.split_once('=') {
-            Some(("shard", v)) => shard = v.parse::<Shard>().ok(),
-            Some(("points", v)) => points = v.parse::<usize>().ok(),
-            Some(("header", v)) => header = Some(format!("{v}\n")),
-            _ => {}
+        if line.starts_with("fingerprint.") {
+            continue;
+        }
+        let (key, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line '{}' is not KEY=VALUE", shorten(line)))?;
+        let slot = match key {
+            "shard" => &mut shard,
+            "points" => &mut points,
+            "header" => &mut header,
+            _ => return Err(format!("unknown key '{}'", shorten(key))),
+        };
+        if slot.replace(v).is_some() {
+            return Err(format!("'{key}' appears twice"));
         }
     }
-    match (shard, points, header) {
-        (Some(shard), Some(points), Some(header)) => Ok(ShardOutput {
-            dir: dir.to_path_buf(),
-            shard,
-            points,
-            header,
-        }),
-        _ => Err(bad_file(&path, "not a telsim sweep shard manifest")),
+    let shard: Shard = shard
+        .ok_or("no 'shard=K/N' line")?
+        .parse()
+        .map_err(|e| format!("shard: {e}"))?;
+    if shard.count > MAX_SHARDS {
+        return Err(format!(
+            "shard: {} shards, more than {MAX_SHARDS}",
+            shard.count
+        ));
     }
+    let points_text = points.ok_or("no 'points=N' line")?;
+    let points: usize = points_text
+        .parse()
+        .ok()
+        .filter(|&p| (1..=MAX_POINTS).contains(&p))
+        .ok_or_else(|| {
+            format!(
+                "points: '{}' is not a count from 1 to {MAX_POINTS}",
+                shorten(points_text)
+            )
+        })?;
+    let header = header.ok_or("no 'header=' line")?;
+    if !header.starts_with("point,") {
+        return Err(format!(
+            "header '{}' is not a sweep.csv header",
+            shorten(header)
+        ));
+    }
+    let fingerprint = Fingerprint::parse(text)?
+        .ok_or("no fingerprint (written by a telsim before shard fingerprints): rerun the shard")?;
+    Ok(ShardManifest {
+        shard,
+        points,
+        header: format!("{header}\n"),
+        fingerprint,
+    })
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), WorkflowError> {
-    fs::create_dir_all(to).map_err(write_err(to))?;
-    let mut entries: Vec<_> = fs::read_dir(from)
-        .map_err(read_err(from))?
-        .collect::<Result<_, _>>()
-        .map_err(read_err(from))?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let src = e.path();
-        let dst = to.join(e.file_name());
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else {
-            fs::copy(&src, &dst).map_err(write_err(&dst))?;
-        }
+struct ShardOutput {
+    dir: PathBuf,
+    manifest: ShardManifest,
+}
+
+/// Reads a file a verb reads back, at most `max` bytes, as UTF-8.
+fn read_small(path: &Path, max: u64) -> Result<String, WorkflowError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err(path))?;
+    if bytes.len() as u64 > max {
+        return Err(bad_file(path, format!("larger than {max} bytes")));
     }
-    Ok(())
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        WorkflowError::BadFile {
+            path: path.to_path_buf(),
+            line: Some(line as u64),
+            message: "not UTF-8 text".into(),
+        }
+    })
+}
+
+fn read_manifest(dir: &Path) -> Result<ShardOutput, WorkflowError> {
+    let path = dir.join(SHARD_MANIFEST);
+    let text = read_small(&path, MAX_MANIFEST_BYTES)?;
+    let manifest = parse_manifest(&text)
+        .map_err(|m| bad_file(&path, format!("not a valid sweep shard manifest: {m}")))?;
+    Ok(ShardOutput {
+        dir: dir.to_path_buf(),
+        manifest,
+    })
+}
+
+/// The point folders of a shard, checked against its manifest before
+/// anything is copied: `points/` holds exactly one real folder (no
+/// symlink) per point the shard owns, named as `sweep` names it, and each
+/// holds only regular files. Returns (point, folder, files) in point order.
+fn shard_points(s: &ShardOutput) -> Result<Vec<(usize, PathBuf, Vec<PathBuf>)>, WorkflowError> {
+    let m = &s.manifest;
+    let root = s.dir.join("points");
+    let owned = (0..m.points).filter(|&p| m.shard.owns(p)).count();
+    let mut found: Vec<(usize, PathBuf, Vec<PathBuf>)> = Vec::new();
+    match fs::symlink_metadata(&root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && owned == 0 => return Ok(found),
+        Err(e) => return Err(read_err(&root)(e)),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(bad_file(
+                &root,
+                "not a folder (a symlink or file is not followed)",
+            ))
+        }
+        Ok(_) => {}
+    }
+    for entry in fs::read_dir(&root).map_err(read_err(&root))? {
+        let entry = entry.map_err(read_err(&root))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let point = name
+            .to_str()
+            .filter(|n| n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&p| p < m.points && point_dir_name(p) == name.to_string_lossy());
+        let Some(point) = point else {
+            return Err(bad_file(&path, "not a point folder of this sweep"));
+        };
+        if !m.shard.owns(point) {
+            return Err(bad_file(
+                &path,
+                format!(
+                    "point {point} belongs to shard {}/{}, not to this shard {}/{}",
+                    point % m.shard.count,
+                    m.shard.count,
+                    m.shard.index,
+                    m.shard.count
+                ),
+            ));
+        }
+        let meta = fs::symlink_metadata(&path).map_err(read_err(&path))?;
+        if !meta.is_dir() {
+            return Err(bad_file(
+                &path,
+                "not a folder (a symlink or file is not followed)",
+            ));
+        }
+        if found.len() >= owned {
+            return Err(bad_file(
+                &root,
+                format!("more than the {owned} point folder(s) the shard owns"),
+            ));
+        }
+        let mut files = Vec::new();
+        for f in fs::read_dir(&path).map_err(read_err(&path))? {
+            let f = f.map_err(read_err(&path))?.path();
+            let meta = fs::symlink_metadata(&f).map_err(read_err(&f))?;
+            if !meta.file_type().is_file() {
+                let kind = if meta.file_type().is_symlink() {
+                    "a symlink"
+                } else if meta.is_dir() {
+                    "a folder"
+                } else {
+                    "a special file (FIFO, socket or device)"
+                };
+                return Err(bad_file(
+                    &f,
+                    format!("is {kind}: merge copies regular files only"),
+                ));
+            }
+            if files.len() == MAX_FILES_PER_POINT {
+                return Err(bad_file(
+                    &path,
+                    format!("more than {MAX_FILES_PER_POINT} files"),
+                ));
+            }
+            files.push(f);
+        }
+        files.sort();
+        found.push((point, path, files));
+    }
+    found.sort_by_key(|f| f.0);
+    if found.len() != owned {
+        let have: std::collections::HashSet<usize> = found.iter().map(|f| f.0).collect();
+        let p = (0..m.points)
+            .find(|&p| m.shard.owns(p) && !have.contains(&p))
+            .expect("a point is missing");
+        return Err(bad_file(
+            &root.join(point_dir_name(p)),
+            "missing: the shard did not finish this point",
+        ));
+    }
+    Ok(found)
 }
 
 /// Joins the outputs of shards 0..N of one sweep (any order, each exactly
 /// once) into `out_dir`: the same `sweep.csv` and point folders, byte for
 /// byte, as the unsharded sweep.
+///
+/// Everything is checked before the first byte is written: manifests
+/// against hard limits, shards against each other by fingerprint (the
+/// first difference is named), point folders against the manifests. Point
+/// files are copied into a staging folder that replaces `out_dir/points`
+/// only when complete.
 pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowError> {
     if dirs.is_empty() {
         return Err(WorkflowError::BadInput("merge needs shard folders".into()));
+    }
+    if dirs.len() > MAX_SHARDS {
+        return Err(WorkflowError::BadInput(format!(
+            "{} shard folders, more than {MAX_SHARDS}",
+            dirs.len()
+        )));
     }
     let shards: Vec<ShardOutput> = dirs
         .iter()
         .map(|d| read_manifest(d))
         .collect::<Result<_, _>>()?;
     let first = &shards[0];
-    let count = first.shard.count;
-    let mut seen = vec![None::<&Path>; count];
-    for s in &shards {
-        if s.shard.count != count || s.points != first.points || s.header != first.header {
+    let (count, points) = (first.manifest.shard.count, first.manifest.points);
+    let name = |s: &ShardOutput| format!("shard {} ({})", s.manifest.shard.index, s.dir.display());
+    for s in &shards[1..] {
+        if let Some(d) = first
+            .manifest
+            .fingerprint
+            .first_difference(&s.manifest.fingerprint)
+        {
             return Err(WorkflowError::BadInput(format!(
-                "{} and {} are shards of different sweeps",
-                first.dir.display(),
-                s.dir.display()
+                "shards of different sweeps: {}",
+                d.describe(&name(first), &name(s))
             )));
         }
-        if let Some(other) = seen[s.shard.index] {
+        let m = &s.manifest;
+        let differs = if m.shard.count != count {
+            Some(format!(
+                "{} of {count} shards vs {} of {}",
+                name(first),
+                name(s),
+                m.shard.count
+            ))
+        } else if m.points != points {
+            Some(format!(
+                "{} has {points} points, {} has {}",
+                name(first),
+                name(s),
+                m.points
+            ))
+        } else if m.header != first.manifest.header {
+            Some(format!(
+                "{} and {} have different sweep.csv headers",
+                name(first),
+                name(s)
+            ))
+        } else {
+            None
+        };
+        if let Some(d) = differs {
             return Err(WorkflowError::BadInput(format!(
-                "shard {}/{count} appears twice: {} and {}",
-                s.shard.index,
+                "shards of different sweeps: {d}"
+            )));
+        }
+    }
+    let mut seen = vec![None::<&Path>; count];
+    for s in &shards {
+        let k = s.manifest.shard.index;
+        if let Some(other) = seen[k] {
+            return Err(WorkflowError::BadInput(format!(
+                "shard {k}/{count} appears twice: {} and {}",
                 other.display(),
                 s.dir.display()
             )));
         }
-        seen[s.shard.index] = Some(&s.dir);
+        seen[k] = Some(&s.dir);
     }
     let missing: Vec<String> = (0..count)
         .filter(|&k| seen[k].is_none())
+        .take(20)
         .map(|k| format!("{k}/{count}"))
         .collect();
     if !missing.is_empty() {
@@ -479,23 +721,30 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
             missing.join(", ")
         )));
     }
+    let mut copies = Vec::new();
+    for s in &shards {
+        copies.extend(shard_points(s)?);
+    }
 
     // Rows grouped by point; each point's rows stay in their order.
-    let mut by_point: Vec<Option<String>> = vec![None; first.points];
+    let header = &first.manifest.header;
+    let mut by_point: Vec<Option<String>> = vec![None; points];
     for s in &shards {
         let path = s.dir.join("sweep.csv");
-        let text = fs::read_to_string(&path).map_err(read_err(&path))?;
-        let Some(body) = text.strip_prefix(s.header.as_str()) else {
+        let text = read_small(&path, MAX_SWEEP_CSV_BYTES)?;
+        let Some(body) = text.strip_prefix(header.as_str()) else {
             return Err(bad_file(&path, "header differs from the shard manifest"));
         };
-        for line in body.lines() {
+        for (i, line) in body.lines().enumerate() {
             let point: usize = line
                 .split(',')
                 .next()
                 .and_then(|p| p.parse().ok())
-                .filter(|&p| p < first.points && s.shard.owns(p))
-                .ok_or_else(|| {
-                    bad_file(&path, format!("row does not belong to this shard: {line}"))
+                .filter(|&p| p < points && s.manifest.shard.owns(p))
+                .ok_or_else(|| WorkflowError::BadFile {
+                    path: path.clone(),
+                    line: Some(i as u64 + 2),
+                    message: format!("row does not belong to this shard: {}", shorten(line)),
                 })?;
             let slot = by_point[point].get_or_insert_with(String::new);
             slot.push_str(line);
@@ -509,27 +758,67 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
     }
 
     fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
-    for s in &shards {
-        let points_dir = s.dir.join("points");
-        if points_dir.is_dir() {
-            copy_dir(&points_dir, &out_dir.join("points"))?;
-        }
+    let staging = out_dir.join(format!(".points.partial-{}", std::process::id()));
+    let staged = stage_points(&staging, &copies);
+    if let Err(e) = staged {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
     }
     let path = out_dir.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
-    let mut text = first.header.clone();
+    let mut text = header.clone();
     for rows in by_point.into_iter().flatten() {
         text.push_str(&rows);
     }
     f.writer()
         .write_all(text.as_bytes())
         .map_err(write_err(&path))?;
+    // The complete points folder replaces the old one, then sweep.csv.
+    let final_points = out_dir.join("points");
+    let old = out_dir.join(format!(".points.old-{}", std::process::id()));
+    if final_points.exists() {
+        fs::rename(&final_points, &old).map_err(write_err(&final_points))?;
+    }
+    fs::rename(&staging, &final_points).map_err(write_err(&final_points))?;
     let written = f.commit().map_err(write_err(&path))?;
+    if old.exists() {
+        let _ = fs::remove_dir_all(&old);
+    }
     Ok(MergeReport {
         shards: shards.len(),
-        points: first.points,
+        points,
         files: vec![written],
     })
+}
+
+/// Largest shard `sweep.csv` merge reads: 100 000 points of a few hundred
+/// rows would be far more than a sweep writes in practice.
+const MAX_SWEEP_CSV_BYTES: u64 = 1 << 30;
+
+/// Copies each point's regular files into `staging/<point>/`. Files are
+/// opened only after `shard_points` saw them as regular files, and checked
+/// again on the open handle, so a file swapped for a FIFO meanwhile is
+/// refused rather than read forever.
+fn stage_points(
+    staging: &Path,
+    copies: &[(usize, PathBuf, Vec<PathBuf>)],
+) -> Result<(), WorkflowError> {
+    fs::create_dir_all(staging).map_err(write_err(staging))?;
+    for (point, _, files) in copies {
+        let dir = staging.join(point_dir_name(*point));
+        fs::create_dir(&dir).map_err(write_err(&dir))?;
+        for src in files {
+            let meta = fs::symlink_metadata(src).map_err(read_err(src))?;
+            if !meta.file_type().is_file() {
+                return Err(bad_file(src, "is no longer a regular file"));
+            }
+            let mut from = open_input(src)?;
+            let dst = dir.join(src.file_name().expect("a file in a folder"));
+            let mut to = fs::File::create(&dst).map_err(write_err(&dst))?;
+            std::io::copy(&mut from, &mut to).map_err(write_err(&dst))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -629,9 +918,14 @@ mod tests {
                 fs::write(dir.join("sweep.csv"), format!("{header}{body}")).unwrap();
                 fs::write(
                     dir.join(SHARD_MANIFEST),
-                    manifest(shard, all.len(), &header),
+                    manifest(shard, all.len(), &header, &fingerprint()),
                 )
                 .unwrap();
+                for p in (0..all.len()).filter(|&p| shard.owns(p)) {
+                    let pd = dir.join("points").join(point_dir_name(p));
+                    fs::create_dir_all(&pd).unwrap();
+                    fs::write(pd.join("summary.csv"), format!("point {p}\n")).unwrap();
+                }
                 dirs.push(dir);
             }
             dirs.reverse();
@@ -643,11 +937,180 @@ mod tests {
                 full,
                 "N = {n}"
             );
+            for p in 0..all.len() {
+                let f = out
+                    .join("points")
+                    .join(point_dir_name(p))
+                    .join("summary.csv");
+                assert_eq!(fs::read_to_string(f).unwrap(), format!("point {p}\n"));
+            }
+            let left: Vec<_> = fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n.starts_with('.'))
+                .collect();
+            assert!(left.is_empty(), "staging left behind: {left:?}");
             if n > 1 {
                 let err = merge(&dirs[1..], &tmp.path().join("m2")).unwrap_err();
                 assert!(err.to_string().contains("missing shard"), "{err}");
             }
         }
+    }
+
+    fn fingerprint() -> Fingerprint {
+        Fingerprint {
+            telsim_version: "0.1.0".into(),
+            scenario_sha256: "ab".into(),
+            topology_sha256: None,
+            sets: vec![],
+            varies: vec!["x=1,2".into()],
+            seed: 1,
+            replications: 3,
+        }
+    }
+
+    /// A two-shard sweep of 4 points on disk; returns the shard folders.
+    fn two_shards(root: &Path) -> Vec<PathBuf> {
+        let header = "point,x,scope,metric,mean,ci95_low,ci95_high,n\n";
+        (0..2)
+            .map(|k| {
+                let shard = Shard { index: k, count: 2 };
+                let dir = root.join(format!("s{k}"));
+                let mut body = String::new();
+                for p in (0..4).filter(|&p| shard.owns(p)) {
+                    body.push_str(&format!("{p},1,platform,asa_s,1,0,2,3\n"));
+                    let pd = dir.join("points").join(point_dir_name(p));
+                    fs::create_dir_all(&pd).unwrap();
+                    fs::write(pd.join("summary.csv"), "x\n").unwrap();
+                }
+                fs::write(dir.join("sweep.csv"), format!("{header}{body}")).unwrap();
+                fs::write(
+                    dir.join(SHARD_MANIFEST),
+                    manifest(shard, 4, header, &fingerprint()),
+                )
+                .unwrap();
+                dir
+            })
+            .collect()
+    }
+
+    fn merge_err(dirs: &[PathBuf], out: &Path) -> String {
+        let e = merge(dirs, out).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                WorkflowError::BadFile { .. } | WorkflowError::BadInput(_)
+            ),
+            "{e:?}"
+        );
+        assert!(!out.join("sweep.csv").exists(), "wrote output despite {e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn merge_refuses_what_is_not_a_regular_point_file() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::symlink;
+            let tmp = tempfile::tempdir().unwrap();
+            let dirs = two_shards(tmp.path());
+            let out = tmp.path().join("out");
+            let p2 = dirs[0].join("points/0002");
+            symlink("/etc/passwd", p2.join("stolen.csv")).unwrap();
+            assert!(merge_err(&dirs, &out).contains("is a symlink"));
+            fs::remove_file(p2.join("stolen.csv")).unwrap();
+            symlink(p2.join("loop"), p2.join("loop")).unwrap();
+            assert!(merge_err(&dirs, &out).contains("is a symlink"));
+            fs::remove_file(p2.join("loop")).unwrap();
+            let fifo = p2.join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                assert!(merge_err(&dirs, &out).contains("special file"));
+                fs::remove_file(&fifo).unwrap();
+            }
+            // A point folder that is a symlink to another shard's folder.
+            fs::rename(&p2, tmp.path().join("moved")).unwrap();
+            symlink(tmp.path().join("moved"), &p2).unwrap();
+            assert!(merge_err(&dirs, &out).contains("not a folder"));
+            fs::remove_file(&p2).unwrap();
+            assert!(merge_err(&dirs, &out).contains("missing: the shard did not finish"));
+            fs::rename(tmp.path().join("moved"), &p2).unwrap();
+            // A folder of another shard's point, or of no point.
+            fs::create_dir(dirs[0].join("points/0001")).unwrap();
+            assert!(merge_err(&dirs, &out).contains("belongs to shard 1/2"));
+            fs::remove_dir(dirs[0].join("points/0001")).unwrap();
+            fs::create_dir(dirs[0].join("points/0010")).unwrap();
+            assert!(merge_err(&dirs, &out).contains("not a point folder"));
+            fs::remove_dir(dirs[0].join("points/0010")).unwrap();
+            merge(&dirs, &out).unwrap();
+        }
+    }
+
+    #[test]
+    fn manifests_are_checked_against_limits_before_anything_is_sized() {
+        let fp = fingerprint().to_lines();
+        let ok = |extra: &str| format!("shard=0/2\npoints=4\n{fp}{extra}header=point,x\n");
+        assert!(parse_manifest(&ok("")).is_ok());
+        for (text, want) in [
+            (
+                format!("shard=0/1000000000\npoints=4\n{fp}header=point,x"),
+                "more than 100000",
+            ),
+            (
+                format!("shard=0/2\npoints=1000000000\n{fp}header=point,x"),
+                "not a count from 1 to 100000",
+            ),
+            (
+                format!("shard=0/2\npoints=0\n{fp}header=point,x"),
+                "not a count",
+            ),
+            (
+                format!("shard=2/2\npoints=4\n{fp}header=point,x"),
+                "need 0 ≤ K < N",
+            ),
+            (
+                "shard=0/2\npoints=4\nheader=point,x".to_string(),
+                "no fingerprint",
+            ),
+            (ok("points=5\n"), "appears twice"),
+            (ok("colour=red\n"), "unknown key"),
+            (
+                format!("shard=0/2\npoints=4\n{fp}header=x"),
+                "not a sweep.csv header",
+            ),
+            (format!("points=4\n{fp}header=point,x"), "no 'shard=K/N'"),
+        ] {
+            let e = parse_manifest(&text).unwrap_err();
+            assert!(e.contains(want), "{e} (wanted {want})");
+        }
+        // A shard folder list longer than any sweep is refused before any
+        // manifest is read.
+        let many = vec![PathBuf::from("/nonexistent"); MAX_SHARDS + 1];
+        assert!(merge(&many, Path::new("/nonexistent/out"))
+            .unwrap_err()
+            .to_string()
+            .contains("more than 100000"));
+    }
+
+    #[test]
+    fn merge_names_the_first_fingerprint_difference() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs = two_shards(tmp.path());
+        let other = Fingerprint {
+            seed: 99,
+            replications: 5,
+            ..fingerprint()
+        };
+        let header = "point,x,scope,metric,mean,ci95_low,ci95_high,n\n";
+        fs::write(
+            dirs[1].join(SHARD_MANIFEST),
+            manifest(Shard { index: 1, count: 2 }, 4, header, &other),
+        )
+        .unwrap();
+        let e = merge_err(&dirs, &tmp.path().join("out"));
+        assert!(e.contains("shards of different sweeps"), "{e}");
+        assert!(e.contains("has seed 1, shard 1"), "{e}");
+        assert!(e.ends_with("has seed 99"), "{e}");
     }
 
     #[test]
