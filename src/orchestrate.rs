@@ -109,7 +109,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
 fn announce_interrupt() {
     static ANNOUNCED: AtomicBool = AtomicBool::new(false);
     if !ANNOUNCED.swap(true, Ordering::Relaxed) {
-        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
+        // stderr may be closed or full: losing this line must not panic.
+        let _ = writeln!(
+            io::stderr(),
+            "\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)"
+        );
     }
 }
 
