@@ -15,6 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::summary_file::{read_summary, SummaryEntry};
+use crate::robustness::input::{open_capped, MAX_STREAM_BYTES};
 use super::svg::{self, escape, Histogram, LineChart, Series};
 use super::{bad_file, fmt_num, read_err, write_err, WorkflowError};
 
@@ -77,13 +78,22 @@ impl Intervals {
     }
 }
 
+/// A CSV reading error: a failed or refused read keeps its I/O kind (a
+/// file over the cap is bad input, a disk error is I/O), the rest is a
+/// malformed file.
+fn csv_err(path: &Path, e: csv::Error) -> WorkflowError {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => read_err(path)(source),
+        _ => bad_file(path, message),
+    }
+}
+
 fn read_intervals(path: &Path) -> Result<Intervals, WorkflowError> {
-    let text = fs::read_to_string(path).map_err(read_err(path))?;
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header = r
-        .headers()
-        .map_err(|e| bad_file(path, e.to_string()))?
-        .clone();
+    let mut r = csv::Reader::from_reader(std::io::BufReader::new(
+        open_capped(path, MAX_STREAM_BYTES).map_err(read_err(path))?,
+    ));
+    let header = r.headers().map_err(|e| csv_err(path, e))?.clone();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(start), Some(end), Some(scope), Some(kind)) = (
         col("interval_start_s"),
@@ -99,7 +109,7 @@ fn read_intervals(path: &Path) -> Result<Intervals, WorkflowError> {
     let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
     let mut out = Intervals::default();
     for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| bad_file(path, e.to_string()))?;
+        let rec = rec.map_err(|e| csv_err(path, e))?;
         let num = |k: usize| rec.get(k).and_then(|s| s.parse::<f64>().ok());
         let (Some(s), Some(e)) = (num(start), num(end)) else {
             return Err(bad_file(
@@ -134,12 +144,9 @@ fn read_intervals(path: &Path) -> Result<Intervals, WorkflowError> {
 
 /// Wait times of queued calls and MOS of calls with media, from calls.csv.
 fn read_calls(path: &Path) -> Result<(Vec<f64>, Vec<f64>), WorkflowError> {
-    let file = fs::File::open(path).map_err(read_err(path))?;
+    let file = open_capped(path, MAX_STREAM_BYTES).map_err(read_err(path))?;
     let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let header = r
-        .headers()
-        .map_err(|e| bad_file(path, e.to_string()))?
-        .clone();
+    let header = r.headers().map_err(|e| csv_err(path, e))?.clone();
     let wait = header.iter().position(|h| h == "wait_s");
     let mos = header.iter().position(|h| h == "mos");
     let mut waits = Vec::new();
@@ -147,7 +154,7 @@ fn read_calls(path: &Path) -> Result<(Vec<f64>, Vec<f64>), WorkflowError> {
     let mut rec = csv::StringRecord::new();
     while r
         .read_record(&mut rec)
-        .map_err(|e| bad_file(path, e.to_string()))?
+        .map_err(|e| csv_err(path, e))?
     {
         let num = |k: Option<usize>| {
             k.and_then(|k| rec.get(k))

@@ -50,7 +50,11 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryEntry>, WorkflowError> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file).map_err(read_err(&file))?;
+    let text = crate::robustness::input::read_text_capped(
+        &file,
+        crate::robustness::input::MAX_TABLE_BYTES,
+    )
+    .map_err(read_err(&file))?;
     parse_summary(&text).map_err(|m| bad_file(&file, m))
 }
 

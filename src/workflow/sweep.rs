@@ -395,7 +395,7 @@ struct ShardOutput {
 
 fn read_manifest(dir: &Path) -> Result<ShardOutput, WorkflowError> {
     let path = dir.join(SHARD_MANIFEST);
-    let text = fs::read_to_string(&path).map_err(read_err(&path))?;
+    let text = crate::robustness::input::read_text(&path).map_err(read_err(&path))?;
     let mut shard = None;
     let mut points = None;
     let mut header = None;
@@ -484,7 +484,11 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
     let mut by_point: Vec<Option<String>> = vec![None; first.points];
     for s in &shards {
         let path = s.dir.join("sweep.csv");
-        let text = fs::read_to_string(&path).map_err(read_err(&path))?;
+        let text = crate::robustness::input::read_text_capped(
+            &path,
+            crate::robustness::input::MAX_TABLE_BYTES,
+        )
+        .map_err(read_err(&path))?;
         let Some(body) = text.strip_prefix(s.header.as_str()) else {
             return Err(bad_file(&path, "header differs from the shard manifest"));
         };
