@@ -76,7 +76,11 @@ pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
-    if v == 0.0 || (v.abs() >= 0.001 && v.abs() < 1e7) {
+    if v == 0.0 {
+        // log10(0) is -inf: its decimals below would overflow.
+        return "0".into();
+    }
+    if v.abs() >= 0.001 && v.abs() < 1e7 {
         let decimals = (4 - v.abs().log10().floor() as i32).clamp(0, 4) as usize;
         let s = format!("{v:.decimals$}");
         let s = if s.contains('.') {
@@ -207,6 +211,8 @@ mod tests {
     #[test]
     fn numbers_and_json() {
         assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(-0.0), "0");
         assert_eq!(fmt_num(-0.00001), "-1.000e-5");
         assert_eq!(fmt_num(12.0), "12");
         assert_eq!(fmt_num(15366.2), "15366");

@@ -91,8 +91,9 @@ fn parse_range(spec: &str) -> Result<Option<Vec<String>>, String> {
         if step <= 0 || hi < lo {
             return Err(format!("{}: need LO ≤ HI and STEP > 0", bad()));
         }
-        let n = ((hi - lo) / step + 1) as usize;
-        if n > MAX_POINTS {
+        // i128: `i64::MIN..i64::MAX` must not overflow.
+        let n = (hi as i128 - lo as i128) / step as i128 + 1;
+        if n > MAX_POINTS as i128 {
             return Err(format!("'{spec}' has {n} values, more than {MAX_POINTS}"));
         }
         return Ok(Some(
@@ -112,10 +113,15 @@ fn parse_range(spec: &str) -> Result<Option<Vec<String>>, String> {
     }
     // Values are lo + i·step (not accumulated), rounded to 1e-9 so that
     // 0.1..0.3:0.1 gives 0.1, 0.2, 0.3; HI is included up to that rounding.
-    let n = ((hi - lo) / step + 1e-9).floor() as usize + 1;
-    if n > MAX_POINTS {
-        return Err(format!("'{spec}' has {n} values, more than {MAX_POINTS}"));
+    // Counted in floating point: a tiny step gives more values than a usize
+    // holds, and the cast would saturate (and `+ 1` wrap to zero points).
+    let count = ((hi - lo) / step + 1e-9).floor() + 1.0;
+    if !(count <= MAX_POINTS as f64) {
+        return Err(format!(
+            "'{spec}' has {count:.3e} values, more than {MAX_POINTS}"
+        ));
     }
+    let n = count as usize;
     Ok(Some(
         (0..n)
             .map(|i| {
@@ -572,6 +578,10 @@ mod tests {
             .parse::<Vary>()
             .unwrap_err()
             .contains("more than"));
+        for huge in ["a=1..2:1e-20", "a=0.0..1e300", "a=-9223372036854775808..9223372036854775807"] {
+            let e = huge.parse::<Vary>().unwrap_err();
+            assert!(e.contains("more than"), "{huge}: {e}");
+        }
     }
 
     #[test]
