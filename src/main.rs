@@ -149,6 +149,13 @@ fn warn_if_long(est: &telsim::robustness::Estimate) {
     }
 }
 
+/// A cancel flag set by SIGINT/SIGTERM (a second signal exits at once).
+fn interruptible() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    listen_for_interrupts(&cancel);
+    cancel
+}
+
 /// The resource limits from the command line, defaults for the rest.
 fn limits(args: &telsim::cli::ScenarioArgs, jobs: usize) -> Limits {
     // Not `Limits::default()`: its job count asks the OS (cgroup files) for
@@ -244,6 +251,9 @@ fn workflow_exit(e: &WorkflowError) -> u8 {
         WorkflowError::Read { source, .. } => read_exit(source),
         WorkflowError::BadFile { .. } | WorkflowError::BadInput(_) => EXIT_BAD_INPUT,
         WorkflowError::Scenario(e) => scenario_exit(e),
+        WorkflowError::Interrupted(_) | WorkflowError::Run(RunError::Interrupted(_)) => {
+            EXIT_INTERRUPTED
+        }
         WorkflowError::Run(_) | WorkflowError::Write { .. } => EXIT_IO,
     }
 }
@@ -317,7 +327,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         jobs,
         out_dir,
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel: interruptible(),
     };
     match run_sweep(&opts) {
         Ok(r) => {
@@ -368,7 +378,7 @@ fn size(args: SizeArgs) -> ExitCode {
         out_dir: args.out,
         max: args.max.max(1),
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel: interruptible(),
     };
     match size(&opts) {
         Ok(r) => {

@@ -41,6 +41,9 @@ pub enum WorkflowError {
     Scenario(#[from] ScenarioError),
     #[error(transparent)]
     Run(#[from] RunError),
+    /// Stopped by SIGINT or SIGTERM; says what was kept.
+    #[error("{0}")]
+    Interrupted(String),
     #[error("{}: {source}", path.display())]
     Write {
         path: PathBuf,

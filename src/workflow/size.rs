@@ -469,10 +469,23 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 progress: false,
                 cancel: opts.cancel.clone(),
             },
-        )?;
+        );
         if opts.out_dir.is_none() {
             let _ = std::fs::remove_dir_all(&out_dir);
         }
+        let report = match report {
+            Err(orchestrate::RunError::Interrupted(_)) => {
+                return Err(WorkflowError::Interrupted(match &opts.out_dir {
+                    Some(d) => format!(
+                        "interrupted while running {path} = {c}: no answer; the candidates run \
+                         so far are in {} ({c}/ holds *.partial.csv files and an INCOMPLETE note)",
+                        d.display()
+                    ),
+                    None => format!("interrupted while running {path} = {c}: no answer"),
+                }))
+            }
+            r => r?,
+        };
         let row = report
             .summary
             .iter()

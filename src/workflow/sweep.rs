@@ -27,7 +27,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::orchestrate::{self, RunOptions};
-use crate::output::{opt_f64, quote, AtomicFile};
+use crate::output::{opt_f64, quote, AtomicFile, DirCommit};
 use crate::scenario::Override;
 use crate::stats::SummaryRow;
 
@@ -281,6 +281,15 @@ pub struct SweepReport {
 }
 
 pub const SHARD_MANIFEST: &str = "sweep-shard.txt";
+/// What a sweep or merge folder holds.
+const SWEEP_FILES: &[&str] = &["sweep.csv", SHARD_MANIFEST, "points"];
+
+fn interrupted(out_dir: &Path) -> WorkflowError {
+    WorkflowError::Interrupted(format!(
+        "interrupted: the sweep was stopped and nothing was written; {} is as it was",
+        out_dir.display()
+    ))
+}
 
 fn manifest(shard: Shard, total: usize, header: &str) -> String {
     format!(
@@ -316,13 +325,13 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         let model = crate::load_model(&opts.scenario, &point_overrides(opts, &all[p]))?;
         models.push(Arc::new(model));
     }
-    fs::create_dir_all(&opts.out_dir).map_err(write_err(&opts.out_dir))?;
-    // A manifest left by an earlier run would mark this folder complete
-    // while it is being rewritten (and a full sweep's folder is no shard).
-    let manifest_path = opts.out_dir.join(SHARD_MANIFEST);
-    if manifest_path.exists() {
-        fs::remove_file(&manifest_path).map_err(write_err(&manifest_path))?;
-    }
+    // The whole folder is built beside the destination and swapped in at
+    // the end: an earlier, bigger sweep's point folders or manifest never
+    // sit beside this one's, and an interrupted sweep leaves the earlier
+    // result as it was.
+    let folder = DirCommit::create(&opts.out_dir, SWEEP_FILES).map_err(write_err(&opts.out_dir))?;
+    let staged = folder.path().to_path_buf();
+    let manifest_path = staged.join(SHARD_MANIFEST);
 
     let pb = ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::hidden());
     if opts.progress {
@@ -351,18 +360,24 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         let run_opts = RunOptions {
             trace: None,
             jobs: opts.jobs,
-            out_dir: opts.out_dir.join("points").join(point_dir_name(p)),
+            out_dir: staged.join("points").join(point_dir_name(p)),
             write_calls: false,
             progress: false,
             cancel: opts.cancel.clone(),
         };
-        let report = orchestrate::run(model, &run_opts)?;
+        let report = match orchestrate::run(model, &run_opts) {
+            Err(orchestrate::RunError::Interrupted(_)) => return Err(interrupted(&opts.out_dir)),
+            r => r?,
+        };
         body.push_str(&sweep_rows(p, &all[p], &report.summary));
         pb.inc(1);
     }
     pb.finish_and_clear();
+    if opts.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(interrupted(&opts.out_dir));
+    }
 
-    let path = opts.out_dir.join("sweep.csv");
+    let path = staged.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     f.writer()
         .write_all(header.as_bytes())
@@ -378,6 +393,12 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             .map_err(write_err(&manifest_path))?;
         files.push(f.commit().map_err(write_err(&manifest_path))?);
     }
+    folder.commit().map_err(write_err(&opts.out_dir))?;
+    let files = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| opts.out_dir.join(n))
+        .collect();
     Ok(SweepReport {
         points_total: all.len(),
         points_run: mine.len(),
@@ -518,14 +539,16 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
         )));
     }
 
-    fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
+    // Built beside the destination and swapped in whole (see `run_sweep`).
+    let folder = DirCommit::create(out_dir, SWEEP_FILES).map_err(write_err(out_dir))?;
+    let staged = folder.path();
     for s in &shards {
         let points_dir = s.dir.join("points");
         if points_dir.is_dir() {
-            copy_dir(&points_dir, &out_dir.join("points"))?;
+            copy_dir(&points_dir, &staged.join("points"))?;
         }
     }
-    let path = out_dir.join("sweep.csv");
+    let path = staged.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     let mut text = first.header.clone();
     for rows in by_point.into_iter().flatten() {
@@ -534,11 +557,12 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
     f.writer()
         .write_all(text.as_bytes())
         .map_err(write_err(&path))?;
-    let written = f.commit().map_err(write_err(&path))?;
+    f.commit().map_err(write_err(&path))?;
+    folder.commit().map_err(write_err(out_dir))?;
     Ok(MergeReport {
         shards: shards.len(),
         points: first.points,
-        files: vec![written],
+        files: vec![out_dir.join("sweep.csv")],
     })
 }
 
