@@ -337,7 +337,8 @@ fn sweep(args: SweepArgs) -> ExitCode {
                 });
                 errln!(
                     "sweep: ran {} of {} point(s){shard}",
-                    r.points_run, r.points_total
+                    r.points_run,
+                    r.points_total
                 );
                 for f in &r.files {
                     errln!("wrote {}", f.display());

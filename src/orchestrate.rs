@@ -17,8 +17,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
-    commit_set, write_alerts, write_intervals, write_links, write_portals, write_summary, AtomicFile, CallsCsv,
-    StagingDir,
+    commit_set, write_alerts, write_intervals, write_links, write_portals, write_summary,
+    AtomicFile, CallsCsv, StagingDir,
 };
 
 type WriteFn =

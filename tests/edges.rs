@@ -28,7 +28,12 @@ fn telsim_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs with stdout (or stderr) redirected to `/dev/full`.
 fn to_dev_full(dir: &Path, args: &[&str], stderr_too: bool) -> Output {
-    let full = || fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
     let mut c = Command::new(BIN);
     c.args(args)
         .current_dir(dir)
@@ -179,7 +184,12 @@ fn a_full_stdout_or_stderr_is_an_io_error_not_a_panic() {
         .args(["run", &erlang_c, "--out", "r3", "--replications", "2"])
         .current_dir(d)
         .stdout(Stdio::null())
-        .stderr(fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+        .stderr(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(3), "run 2>/dev/full");
@@ -281,11 +291,19 @@ fn special_files_are_refused_at_once_by_every_verb() {
     // calls.csv → /dev/zero: report used to read until memory ran out.
     fs::remove_file(d.join("a/calls.csv")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", d.join("a/calls.csv")).unwrap();
-    refused_fast(d, &["report", "a", "--out", "rep"], "calls.csv: is a device");
+    refused_fast(
+        d,
+        &["report", "a", "--out", "rep"],
+        "calls.csv: is a device",
+    );
     fs::remove_file(d.join("a/calls.csv")).unwrap();
     fs::rename(d.join("a/intervals.csv"), d.join("intervals.bak")).unwrap();
     mkfifo(&d.join("a/intervals.csv"));
-    refused_fast(d, &["report", "a", "--out", "rep"], "intervals.csv: is a FIFO");
+    refused_fast(
+        d,
+        &["report", "a", "--out", "rep"],
+        "intervals.csv: is a FIFO",
+    );
     mkfifo(&d.join("summary.csv"));
     refused_fast(d, &["diff", "a", "summary.csv"], "summary.csv: is a FIFO");
     refused_fast(d, &["diff", "/dev/zero", "a"], "is a device");

@@ -581,7 +581,12 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         // A minute one way is beyond any terrestrial or satellite link, and
         // jitter beyond ten seconds is no longer a voice path.
         ck.in_range(&format!("{path}.delay_ms"), l.delay_ms, MAX_DELAY_MS, "ms");
-        ck.in_range(&format!("{path}.jitter_ms"), l.jitter_ms, MAX_JITTER_MS, "ms");
+        ck.in_range(
+            &format!("{path}.jitter_ms"),
+            l.jitter_ms,
+            MAX_JITTER_MS,
+            "ms",
+        );
         match l.loss {
             Loss::Random(p) => ck.probability(&format!("{path}.loss"), p),
             Loss::Gilbert(g) => {

@@ -387,7 +387,9 @@ mod tests {
                 format!(".telsim-staging-{dead}")
             ]
         );
-        assert!(d.join(format!(".telsim-partial-{own}-summary.csv")).exists());
+        assert!(d
+            .join(format!(".telsim-partial-{own}-summary.csv"))
+            .exists());
         assert!(d.join(format!(".x.partial-{dead}")).exists());
         assert!(d.join("calls.csv").exists());
         assert!(d.join(".keep.partial-12ab").exists());
@@ -458,7 +460,9 @@ mod tests {
         assert!(out.join("points/0000").exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         fs::write(out.join("notes.txt"), "mine").unwrap();
-        let e = DirCommit::create(&out, &["sweep.csv", "points"]).err().unwrap();
+        let e = DirCommit::create(&out, &["sweep.csv", "points"])
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("notes.txt"), "{e}");
     }
 

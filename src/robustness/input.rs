@@ -196,7 +196,10 @@ mod tests {
         let f = dir.path().join("c.csv");
         std::fs::write(&f, vec![b'x'; 1000]).unwrap();
         let mut s = String::new();
-        open_capped(&f, 1000).unwrap().read_to_string(&mut s).unwrap();
+        open_capped(&f, 1000)
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
         assert_eq!(s.len(), 1000);
         let e = open_capped(&f, 999)
             .unwrap()

@@ -15,9 +15,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::summary_file::{read_summary, SummaryEntry};
-use crate::robustness::input::{open_capped, MAX_STREAM_BYTES};
 use super::svg::{self, escape, Histogram, LineChart, Series};
 use super::{bad_file, fmt_num, read_err, write_err, WorkflowError};
+use crate::robustness::input::{open_capped, MAX_STREAM_BYTES};
 
 /// Interval columns the charts use, averaged over replications.
 const COLUMNS: [&str; 10] = [
@@ -152,10 +152,7 @@ fn read_calls(path: &Path) -> Result<(Vec<f64>, Vec<f64>), WorkflowError> {
     let mut waits = Vec::new();
     let mut moses = Vec::new();
     let mut rec = csv::StringRecord::new();
-    while r
-        .read_record(&mut rec)
-        .map_err(|e| csv_err(path, e))?
-    {
+    while r.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
         let num = |k: Option<usize>| {
             k.and_then(|k| rec.get(k))
                 .and_then(|s| s.parse::<f64>().ok())

@@ -116,7 +116,7 @@ fn parse_range(spec: &str) -> Result<Option<Vec<String>>, String> {
     // Counted in floating point: a tiny step gives more values than a usize
     // holds, and the cast would saturate (and `+ 1` wrap to zero points).
     let count = ((hi - lo) / step + 1e-9).floor() + 1.0;
-    if !(count <= MAX_POINTS as f64) {
+    if count > MAX_POINTS as f64 {
         return Err(format!(
             "'{spec}' has {count:.3e} values, more than {MAX_POINTS}"
         ));
@@ -602,7 +602,11 @@ mod tests {
             .parse::<Vary>()
             .unwrap_err()
             .contains("more than"));
-        for huge in ["a=1..2:1e-20", "a=0.0..1e300", "a=-9223372036854775808..9223372036854775807"] {
+        for huge in [
+            "a=1..2:1e-20",
+            "a=0.0..1e300",
+            "a=-9223372036854775808..9223372036854775807",
+        ] {
             let e = huge.parse::<Vary>().unwrap_err();
             assert!(e.contains("more than"), "{huge}: {e}");
         }
