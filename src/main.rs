@@ -22,6 +22,90 @@ use telsim::scenario::{Override, ScenarioError};
 use telsim::stats::{Metric, Verdict};
 use telsim::workflow::{self, WorkflowError};
 
+/// Terminal output that never panics (`print!` panics when stdout is a
+/// full disk or a closed pipe). A closed pipe (`telsim diff … | head -1`) is
+/// a normal end: nothing more is printed there and the exit code stays the
+/// one the command would give anyway, so a CI gate under `pipefail` still
+/// sees a regression. Any other write failure (`> /dev/full`, an I/O error)
+/// makes the exit code 3, with one line on stderr when stderr can take it:
+/// a run whose files were written but whose report was lost did not succeed.
+mod term {
+    use std::io::{self, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+    static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+    static FAILED: AtomicBool = AtomicBool::new(false);
+
+    fn note(e: &io::Error, what: &str, closed: &AtomicBool) {
+        closed.store(true, Ordering::Relaxed);
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return;
+        }
+        FAILED.store(true, Ordering::Relaxed);
+        if !STDERR_CLOSED.load(Ordering::Relaxed) {
+            let mut err = io::stderr().lock();
+            if writeln!(err, "error: writing to {what}: {e}").is_err() {
+                STDERR_CLOSED.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes (and flushes) text on stdout.
+    pub fn out(args: std::fmt::Arguments) {
+        if STDOUT_CLOSED.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut o = io::stdout().lock();
+        if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+            drop(o);
+            note(&e, "stdout", &STDOUT_CLOSED);
+        }
+    }
+
+    /// Writes a line on stderr.
+    pub fn err(args: std::fmt::Arguments) {
+        if STDERR_CLOSED.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut o = io::stderr().lock();
+        if let Err(e) = o.write_fmt(args).and_then(|()| o.write_all(b"\n")) {
+            drop(o);
+            note(&e, "stderr", &STDERR_CLOSED);
+        }
+    }
+
+    /// Reports a write error met by a caller that wrote stdout itself.
+    pub fn stdout_failed(e: &io::Error) {
+        note(e, "stdout", &STDOUT_CLOSED);
+    }
+
+    /// Whether output other than to a closed pipe was lost (stdout is
+    /// flushed first, so a last buffered write is judged too).
+    pub fn failed() -> bool {
+        if !STDOUT_CLOSED.load(Ordering::Relaxed) {
+            let flushed = io::stdout().lock().flush();
+            if let Err(e) = flushed {
+                note(&e, "stdout", &STDOUT_CLOSED);
+            }
+        }
+        FAILED.load(Ordering::Relaxed)
+    }
+}
+
+/// `print!` through [`term`].
+macro_rules! out {
+    ($($t:tt)*) => { term::out(format_args!($($t)*)) };
+}
+/// `println!` through [`term`].
+macro_rules! outln {
+    ($($t:tt)*) => { term::out(format_args!("{}\n", format_args!($($t)*))) };
+}
+/// `eprintln!` through [`term`].
+macro_rules! errln {
+    ($($t:tt)*) => { term::err(format_args!($($t)*)) };
+}
+
 const EXIT_CHECK_FAILED: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_IO: u8 = 3;
@@ -55,7 +139,7 @@ fn listen_for_interrupts(cancel: &Arc<AtomicBool>) {
 /// the estimate (1e9 events: minutes of one core).
 fn warn_if_long(est: &telsim::robustness::Estimate) {
     if est.events > 1e9 {
-        eprintln!(
+        errln!(
             "warning: this run is estimated at {:.2e} events ({:.2e} calls) and about {} of memory; \
              it may take a while",
             est.events,
@@ -63,6 +147,13 @@ fn warn_if_long(est: &telsim::robustness::Estimate) {
             Bytes(est.memory_bytes)
         );
     }
+}
+
+/// A cancel flag set by SIGINT/SIGTERM (a second signal exits at once).
+fn interruptible() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    listen_for_interrupts(&cancel);
+    cancel
 }
 
 /// The resource limits from the command line, defaults for the rest.
@@ -106,12 +197,24 @@ fn scenario_exit(e: &ScenarioError) -> u8 {
 }
 
 fn main() -> ExitCode {
+    let code = dispatch();
+    if term::failed() {
+        ExitCode::from(EXIT_IO)
+    } else {
+        code
+    }
+}
+
+fn dispatch() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // `--help > /dev/full` lost the help: an I/O error, not success.
+            return match e.print() {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_IO),
+                _ => ExitCode::from(code),
+            };
         }
     };
     match cli.command {
@@ -124,11 +227,11 @@ fn main() -> ExitCode {
             ) {
                 Ok((model, est)) => {
                     warn_if_long(&est);
-                    print!("{}", describe_model(&model));
+                    out!("{}", describe_model(&model));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     ExitCode::from(scenario_exit(&e))
                 }
             }
@@ -148,18 +251,21 @@ fn workflow_exit(e: &WorkflowError) -> u8 {
         WorkflowError::Read { source, .. } => read_exit(source),
         WorkflowError::BadFile { .. } | WorkflowError::BadInput(_) => EXIT_BAD_INPUT,
         WorkflowError::Scenario(e) => scenario_exit(e),
+        WorkflowError::Interrupted(_) | WorkflowError::Run(RunError::Interrupted(_)) => {
+            EXIT_INTERRUPTED
+        }
         WorkflowError::Run(_) | WorkflowError::Write { .. } => EXIT_IO,
     }
 }
 
 fn fail(e: WorkflowError) -> ExitCode {
-    eprintln!("error: {e}");
+    errln!("error: {e}");
     ExitCode::from(workflow_exit(&e))
 }
 
 fn jobs_or_default(jobs: Option<usize>) -> Result<usize, ExitCode> {
     if jobs == Some(0) {
-        eprintln!("error: --jobs must be at least 1");
+        errln!("error: --jobs must be at least 1");
         return Err(ExitCode::from(EXIT_BAD_INPUT));
     }
     Ok(jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
@@ -187,8 +293,8 @@ fn diff(args: DiffArgs) -> ExitCode {
         Err(m) => return fail(WorkflowError::BadInput(m)),
     };
     match args.format {
-        Format::Json => print!("{}", render_diff_json(&rows, &opts)),
-        f => print!("{}", render_diff(&rows, &opts, f == Format::Md)),
+        Format::Json => out!("{}", render_diff_json(&rows, &opts)),
+        f => out!("{}", render_diff(&rows, &opts, f == Format::Md)),
     }
     if rows.iter().any(|r| r.verdict == DiffVerdict::Worse) {
         ExitCode::from(EXIT_CHECK_FAILED)
@@ -208,7 +314,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         None => match telsim::load_model(&args.scenario.scenario, &args.scenario.overrides) {
             Ok(m) => PathBuf::from("output").join(format!("{}-sweep", m.name)),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return ExitCode::from(scenario_exit(&e));
             }
         },
@@ -221,7 +327,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         jobs,
         out_dir,
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel: interruptible(),
     };
     match run_sweep(&opts) {
         Ok(r) => {
@@ -229,12 +335,13 @@ fn sweep(args: SweepArgs) -> ExitCode {
                 let shard = opts.shard.map_or(String::new(), |s| {
                     format!(" (shard {}/{})", s.index, s.count)
                 });
-                eprintln!(
+                errln!(
                     "sweep: ran {} of {} point(s){shard}",
-                    r.points_run, r.points_total
+                    r.points_run,
+                    r.points_total
                 );
                 for f in &r.files {
-                    eprintln!("wrote {}", f.display());
+                    errln!("wrote {}", f.display());
                 }
             }
             ExitCode::SUCCESS
@@ -246,9 +353,9 @@ fn sweep(args: SweepArgs) -> ExitCode {
 fn merge(args: MergeArgs) -> ExitCode {
     match workflow::sweep::merge(&args.dirs, &args.out) {
         Ok(r) => {
-            eprintln!("merged {} shard(s), {} point(s)", r.shards, r.points);
+            errln!("merged {} shard(s), {} point(s)", r.shards, r.points);
             for f in &r.files {
-                eprintln!("wrote {}", f.display());
+                errln!("wrote {}", f.display());
             }
             ExitCode::SUCCESS
         }
@@ -272,13 +379,13 @@ fn size(args: SizeArgs) -> ExitCode {
         out_dir: args.out,
         max: args.max.max(1),
         progress: !args.quiet && std::io::stderr().is_terminal(),
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel: interruptible(),
     };
     match size(&opts) {
         Ok(r) => {
             match args.format {
-                Format::Json => print!("{}", render_size_json(&r)),
-                _ => print!("{}", render_size(&r)),
+                Format::Json => out!("{}", render_size_json(&r)),
+                _ => out!("{}", render_size(&r)),
             }
             ExitCode::SUCCESS
         }
@@ -290,12 +397,12 @@ fn report(args: ReportArgs) -> ExitCode {
     match workflow::report::report(&args.run, args.out.as_deref()) {
         Ok(r) => {
             for c in &r.charts {
-                eprintln!("drew {}", c.file);
+                errln!("drew {}", c.file);
             }
             for s in &r.skipped {
-                eprintln!("skipped {s}");
+                errln!("skipped {s}");
             }
-            println!("{}", r.index.display());
+            outln!("{}", r.index.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
@@ -314,20 +421,20 @@ fn routes(args: RoutesArgs) -> ExitCode {
     let topo = match network::load_topology(&args.topology) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(topology_exit(&e));
         }
     };
     let mut failures = Failures::none(&topo);
     for spec in &args.fail_links {
         if let Err(e) = failures.fail_link_named(&topo, spec) {
-            eprintln!("error: --fail-link {spec}: {e}");
+            errln!("error: --fail-link {spec}: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
     for name in &args.fail_nodes {
         if let Err(e) = failures.fail_node_named(&topo, name) {
-            eprintln!("error: --fail-node {name}: {e}");
+            errln!("error: --fail-node {name}: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
@@ -335,7 +442,7 @@ fn routes(args: RoutesArgs) -> ExitCode {
     let need = routing_table_bytes(&topo);
     let max_memory = args.max_memory.unwrap_or(Limits::default().max_memory);
     if need > max_memory as f64 {
-        eprintln!(
+        errln!(
             "error: {}: {} nodes: the all-pairs routing table would need about {}, above the limit of {}; \
              raise it with --max-memory if you mean it",
             args.topology.display(),
@@ -349,11 +456,11 @@ fn routes(args: RoutesArgs) -> ExitCode {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match network::write_routes_csv(&mut out, &topo, &routes).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
-        // `telsim routes t.ron | head` closing the pipe early is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // `telsim routes t.ron | head` closing the pipe early is not an error;
+        // `term` decides.
         Err(e) => {
-            eprintln!("error: writing routes: {e}");
-            ExitCode::from(EXIT_IO)
+            term::stdout_failed(&e);
+            ExitCode::SUCCESS
         }
     }
 }
@@ -373,12 +480,12 @@ fn run(args: RunArgs) -> ExitCode {
         });
     }
     if args.jobs == Some(0) {
-        eprintln!("error: --jobs must be at least 1");
+        errln!("error: --jobs must be at least 1");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     // One thread per job: thousands would exhaust the process, not help.
     if args.jobs.is_some_and(|j| j > MAX_JOBS) {
-        eprintln!("error: --jobs must be at most {MAX_JOBS}");
+        errln!("error: --jobs must be at most {MAX_JOBS}");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     let jobs = args
@@ -395,12 +502,12 @@ fn run(args: RunArgs) -> ExitCode {
             m
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(scenario_exit(&e));
         }
     };
     if cancel.load(Ordering::SeqCst) {
-        eprintln!("error: interrupted before the run started: nothing was written");
+        errln!("error: interrupted before the run started: nothing was written");
         return ExitCode::from(EXIT_INTERRUPTED);
     }
     let out_dir = args
@@ -417,7 +524,7 @@ fn run(args: RunArgs) -> ExitCode {
                     None => {
                         let known: Vec<&str> =
                             model.portals.iter().map(|p| p.name.as_str()).collect();
-                        eprintln!(
+                        errln!(
                             "error: --trace-portal: unknown portal '{name}' (portals: {})",
                             known.join(", ")
                         );
@@ -443,12 +550,12 @@ fn run(args: RunArgs) -> ExitCode {
     let report = match orchestrate::run(model.clone(), &opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(match e {
                 RunError::Interrupted(stopped) => {
                     if !args.quiet {
                         for f in &stopped.files {
-                            eprintln!("wrote {}", f.display());
+                            errln!("wrote {}", f.display());
                         }
                     }
                     EXIT_INTERRUPTED
@@ -466,14 +573,14 @@ fn run(args: RunArgs) -> ExitCode {
             .and_then(|r| r.mean)
     };
     if args.format == Format::Json {
-        print!(
+        out!(
             "{}",
             workflow::run_json(&model.name, &report.summary, &report.checks)
         );
     }
     if !args.quiet {
         let secs = report.wall.as_secs_f64().max(1e-9);
-        eprintln!(
+        errln!(
             "{}: {} replication(s), {} calls, {} events in {:.2} s ({:.1} M events/s, {:.2} M calls/s on {} thread(s))",
             model.name,
             model.replications,
@@ -485,7 +592,7 @@ fn run(args: RunArgs) -> ExitCode {
             jobs
         );
         let fmt = |m: Metric| get(m).map_or("-".to_string(), |v| format!("{v:.4}"));
-        eprintln!(
+        errln!(
             "platform: offered {} answered {} abandoned {} blocked {} | p_wait {} asa_s {} p95_wait_s {} service_level {} occupancy {}",
             fmt(Metric::Offered),
             fmt(Metric::Answered),
@@ -498,10 +605,10 @@ fn run(args: RunArgs) -> ExitCode {
             fmt(Metric::AgentOccupancy),
         );
         for f in &report.files {
-            eprintln!("wrote {}", f.display());
+            errln!("wrote {}", f.display());
         }
         if report.unfinished > 0 {
-            eprintln!(
+            errln!(
                 "warning: {} call(s) were still in the system at the drain limit and were closed as 'unfinished'",
                 report.unfinished
             );
@@ -511,7 +618,7 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if args.format != Format::Json {
-        print!("{}", render_checks(&report.checks));
+        out!("{}", render_checks(&report.checks));
     }
     if report.checks.iter().all(|c| c.verdict == Verdict::Pass) {
         ExitCode::SUCCESS

@@ -17,8 +17,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
-    write_alerts, write_intervals, write_links, write_portals, write_summary, AtomicFile, CallsCsv,
-    StagingDir,
+    commit_set, write_alerts, write_intervals, write_links, write_portals, write_summary,
+    AtomicFile, CallsCsv, StagingDir,
 };
 
 type WriteFn =
@@ -83,7 +83,7 @@ pub enum RunError {
         "interrupted after {} of {} replication(s) completed{}",
         .0.completed.len(),
         .0.total,
-        if .0.files.is_empty() { String::new() } else { format!("; their results are in *{PARTIAL_SUFFIX}.csv files (see {INCOMPLETE_MARKER})") }
+        if .0.files.is_empty() { "; nothing was written (files under the final names are from an earlier complete run)".to_string() } else { format!("; their results are in *{PARTIAL_SUFFIX}.csv files (see {INCOMPLETE_MARKER})") }
     )]
     Interrupted(Interrupted),
     #[error("internal error: {0}")]
@@ -109,7 +109,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
 fn announce_interrupt() {
     static ANNOUNCED: AtomicBool = AtomicBool::new(false);
     if !ANNOUNCED.swap(true, Ordering::Relaxed) {
-        eprintln!("\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)");
+        // stderr may be closed or full: losing this line must not panic.
+        let _ = writeln!(
+            io::stderr(),
+            "\ninterrupted: stopping the replications (press Ctrl-C again to quit at once)"
+        );
     }
 }
 
@@ -305,7 +309,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     }
     if completed.len() < model.replications as usize {
         let reps: Vec<u32> = completed.iter().map(|r| r.replication).collect();
-        let files = if completed.is_empty() {
+        let mut staged = if completed.is_empty() {
             Vec::new()
         } else {
             write_outputs(
@@ -316,18 +320,17 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                 PARTIAL_SUFFIX,
                 &mut deferred,
             )?
-            .files
+            .staged
         };
-        let mut files = files;
-        // Partial files of an earlier interrupted run that this one did not
+        staged.push(incomplete_note(opts, &reps, model.replications)?);
+        // Partial files of an earlier interrupted run that this one does not
         // rewrite would contradict the note.
-        for name in ["calls", "intervals", "links", "summary"] {
-            let stale = opts.out_dir.join(format!("{name}{PARTIAL_SUFFIX}.csv"));
-            if !files.contains(&stale) && stale.exists() {
-                fs::remove_file(&stale).map_err(io_err(&stale))?;
-            }
-        }
-        files.push(write_incomplete_note(opts, &reps, model.replications)?);
+        let remove: Vec<PathBuf> = partial_names(&staged)
+            .into_iter()
+            .map(|n| opts.out_dir.join(n))
+            .filter(|p| !staged.iter().any(|f| f.target() == p))
+            .collect();
+        let files = commit_set(staged, &remove).map_err(io_err(&opts.out_dir))?;
         return Err(RunError::Interrupted(Interrupted {
             completed: reps,
             total: model.replications,
@@ -336,18 +339,31 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     }
     let results = completed;
     let written = write_outputs(&model, opts, &staging, &results, "", &mut deferred)?;
-    // An earlier interrupted run's partial files do not belong to these
-    // results.
-    for name in ["calls", "intervals", "links", "summary"] {
-        let stale = opts.out_dir.join(format!("{name}{PARTIAL_SUFFIX}.csv"));
-        if stale.exists() {
-            fs::remove_file(&stale).map_err(io_err(&stale))?;
-        }
+    // A signal while the files were being written is obeyed too: nothing is
+    // put in place, the earlier run's files stay.
+    if opts.cancel.load(Ordering::Relaxed) {
+        announce_interrupt();
+        return Err(RunError::Interrupted(Interrupted {
+            completed: results.iter().map(|r| r.replication).collect(),
+            total: model.replications,
+            files: Vec::new(),
+        }));
     }
-    let marker = opts.out_dir.join(INCOMPLETE_MARKER);
-    if marker.exists() {
-        fs::remove_file(&marker).map_err(io_err(&marker))?;
-    }
+    // Every partial file of an earlier interrupted run, its note, and the
+    // files an earlier run wrote that this one does not (they would not match
+    // these results) leave in the same commit as the new files arrive.
+    let mut remove: Vec<PathBuf> = partial_names(&written.staged)
+        .into_iter()
+        .chain([INCOMPLETE_MARKER.to_string()])
+        .map(|n| opts.out_dir.join(n))
+        .collect();
+    remove.extend(
+        RUN_FILES
+            .iter()
+            .map(|n| opts.out_dir.join(n))
+            .filter(|p| !written.staged.iter().any(|f| f.target() == p)),
+    );
+    let files = commit_set(written.staged, &remove).map_err(io_err(&opts.out_dir))?;
     // Nor do the temporaries of runs killed outright.
     crate::output::sweep_stale(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
 
@@ -359,19 +375,59 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         summary: written.summary,
         checks: written.checks,
         wall: started.elapsed(),
-        files: written.files,
+        files,
     })
 }
 
-/// Files written from a set of replications.
+/// Every file name a run may write under its final name. A complete run
+/// removes those it did not write this time (`calls.csv` after
+/// `--no-calls`, `links.csv` without a topology, `trace.log` without
+/// `--trace`), and the partial versions of all of them.
+pub const RUN_FILES: &[&str] = &[
+    "calls.csv",
+    "intervals.csv",
+    "links.csv",
+    "portals.csv",
+    "alerts.csv",
+    "trace.log",
+    "summary.csv",
+];
+
+/// `summary.csv` → `summary.partial.csv`.
+pub fn partial_name(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.ends_with(PARTIAL_SUFFIX) => {
+            format!("{stem}{PARTIAL_SUFFIX}.{ext}")
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The partial names of [`RUN_FILES`] and of every staged file (a file
+/// another writer adds to the set gets its partial version cleaned up too).
+fn partial_names(staged: &[AtomicFile]) -> Vec<String> {
+    let mut names: Vec<String> = RUN_FILES.iter().map(|n| partial_name(n)).collect();
+    for f in staged {
+        if let Some(n) = f.target().file_name().and_then(|n| n.to_str()) {
+            let p = partial_name(n);
+            if !names.contains(&p) && p != n {
+                names.push(p);
+            }
+        }
+    }
+    names
+}
+
+/// Files written from a set of replications, complete but not yet in
+/// place: the caller commits them as one set ([`commit_set`]).
 struct Written {
     summary: Vec<SummaryRow>,
     checks: Vec<CheckResult>,
-    files: Vec<PathBuf>,
+    staged: Vec<AtomicFile>,
 }
 
 /// `INCOMPLETE`: which replications the partial files hold.
-fn write_incomplete_note(opts: &RunOptions, reps: &[u32], total: u32) -> Result<PathBuf, RunError> {
+fn incomplete_note(opts: &RunOptions, reps: &[u32], total: u32) -> Result<AtomicFile, RunError> {
     let path = opts.out_dir.join(INCOMPLETE_MARKER);
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
     let list: Vec<String> = reps.iter().map(u32::to_string).collect();
@@ -384,11 +440,11 @@ fn write_incomplete_note(opts: &RunOptions, reps: &[u32], total: u32) -> Result<
         list.join(", ")
     )
     .map_err(io_err(&path))?;
-    f.commit().map_err(io_err(&path))
+    Ok(f)
 }
 
 /// Summarises `results` and writes every output file, named `NAME{suffix}.csv`,
-/// each staged completely and then renamed into place together.
+/// each staged completely, for the caller to commit together.
 fn write_outputs(
     model: &Model,
     opts: &RunOptions,
@@ -403,7 +459,6 @@ fn write_outputs(
     let per_rep: Vec<_> = results.iter().map(|r| r.metrics.clone()).collect();
     let summary = summarize(&scope_names, &per_rep);
     let checks = evaluate_checks(&model.checks, &summary);
-    let complete = suffix.is_empty();
 
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
@@ -487,28 +542,9 @@ fn write_outputs(
         // Renamed into place first, as when it was staged first.
         staged.insert(0, f);
     }
-    let mut files = Vec::new();
-    for f in staged {
-        let target = f.target().to_path_buf();
-        files.push(f.commit().map_err(io_err(&target))?);
-    }
-    // Files an earlier run left that this one does not write would not
-    // match these results (an interrupted run leaves final names alone).
-    let not_written = [
-        (!opts.write_calls).then_some("calls.csv"),
-        model.network.is_none().then_some("links.csv"),
-        opts.trace.is_none().then_some("trace.log"),
-    ];
-    for stale_name in not_written.into_iter().flatten().filter(|_| complete) {
-        let stale = opts.out_dir.join(stale_name);
-        if stale.exists() {
-            fs::remove_file(&stale).map_err(io_err(&stale))?;
-        }
-    }
-
     Ok(Written {
         summary,
         checks,
-        files,
+        staged,
     })
 }

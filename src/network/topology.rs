@@ -70,6 +70,12 @@ impl NodeKind {
     }
 }
 
+/// Sane ranges of a link's physical quantities (docs/robustness.md).
+pub const MAX_DELAY_MS: f64 = 60_000.0;
+pub const MAX_JITTER_MS: f64 = 10_000.0;
+/// 10 Tbit/s: above any single link.
+pub const MAX_CAPACITY_MBPS: f64 = 1e7;
+
 /// `Link(a: "office", b: "msk", delay_ms: 6.0, jitter_ms: 1.0, loss: 0.001,
 /// capacity_mbps: 100.0, cost: None)`. Undirected: `a`/`b` order carries no
 /// meaning. `jitter_ms` and `loss` default to zero, `cost` to `delay_ms`,
@@ -572,8 +578,15 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
             ends_ok = false;
         }
 
-        ck.non_negative(&format!("{path}.delay_ms"), l.delay_ms);
-        ck.non_negative(&format!("{path}.jitter_ms"), l.jitter_ms);
+        // A minute one way is beyond any terrestrial or satellite link, and
+        // jitter beyond ten seconds is no longer a voice path.
+        ck.in_range(&format!("{path}.delay_ms"), l.delay_ms, MAX_DELAY_MS, "ms");
+        ck.in_range(
+            &format!("{path}.jitter_ms"),
+            l.jitter_ms,
+            MAX_JITTER_MS,
+            "ms",
+        );
         match l.loss {
             Loss::Random(p) => ck.probability(&format!("{path}.loss"), p),
             Loss::Gilbert(g) => {
@@ -600,6 +613,14 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
             ck.problem(
                 capacity,
                 format!("must be greater than zero, got {}", l.capacity_mbps),
+            );
+        } else if l.capacity_mbps.is_finite() && l.capacity_mbps > MAX_CAPACITY_MBPS {
+            ck.problem(
+                capacity,
+                format!(
+                    "must be at most {MAX_CAPACITY_MBPS:e} Mbit/s (or inf for no limit), got {}",
+                    l.capacity_mbps
+                ),
             );
         }
         let cost = match l.cost {

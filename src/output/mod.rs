@@ -14,7 +14,7 @@ mod money_csv;
 mod report;
 mod summary_csv;
 
-pub use atomic::{sweep_stale, AtomicFile, StagingDir};
+pub use atomic::{commit_set, sweep_stale, AtomicFile, DirCommit, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER};
 pub use csv_text::{opt_f64, quote};
 pub use intervals_csv::write_intervals;

@@ -113,6 +113,20 @@ impl<'a> Diagnostics<'a> {
         }
         v
     }
+
+    /// A physical quantity with a sane range `[0, max]` (`unit` names what
+    /// it is measured in): beyond it the number is a typo, and letting it
+    /// through would put `inf` into the results.
+    pub fn in_range(&mut self, path: &str, v: f64, max: f64, unit: &str) -> f64 {
+        if self.finite(path, v) {
+            if v < 0.0 {
+                self.problem(path, format!("must not be negative, got {v}"));
+            } else if v > max {
+                self.problem(path, format!("must be at most {max} {unit}, got {v:e}"));
+            }
+        }
+        v
+    }
 }
 
 /// Renders a list of problems as `FILE: N problems in the WHAT (NOTE)` and

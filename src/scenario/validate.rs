@@ -69,9 +69,20 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     let sc: &Scenario = &loaded.scenario;
     let mut ck = Diagnostics::new(&loaded.text);
 
-    // Names end up in folder names and in every CSV row: keep them short.
+    // Names end up in folder names and in every CSV row: keep them short
+    // and printable (a NUL or an escape code would reach every file and
+    // terminal that shows them).
     let too_long = |ck: &mut Checker, path: &str, name: &str| {
-        if name.len() > MAX_NAME_BYTES {
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            ck.problem(
+                path,
+                format!(
+                    "must not contain control characters, got U+{:04X} in {:?}",
+                    c as u32, name
+                ),
+            );
+            true
+        } else if name.len() > MAX_NAME_BYTES {
             ck.problem(
                 path,
                 format!(
@@ -141,6 +152,12 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     });
     let net = &sc.network;
     let jitter_buffer_ms = ck.positive("network.jitter_buffer_ms", net.jitter_buffer_ms);
+    if jitter_buffer_ms.is_finite() && jitter_buffer_ms > 10_000.0 {
+        ck.problem(
+            "network.jitter_buffer_ms",
+            format!("must be at most 10000 ms, got {jitter_buffer_ms}"),
+        );
+    }
     let detection_s = ck.non_negative("network.detection_s", net.detection_s);
     let reconvergence_s = ck.non_negative("network.reconvergence_s", net.reconvergence_s);
     let drop_gap_s = ck.positive("network.drop_gap_s", net.drop_gap_s);
@@ -246,6 +263,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
     for (i, p) in sc.portals.iter().enumerate() {
         let key = if p.name.trim().is_empty()
             || p.name.len() > MAX_NAME_BYTES
+            || p.name.contains(char::is_control)
             || name_count[p.name.as_str()] > 1
         {
             i.to_string()

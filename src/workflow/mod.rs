@@ -49,6 +49,9 @@ pub enum WorkflowError {
     Scenario(#[from] ScenarioError),
     #[error(transparent)]
     Run(#[from] RunError),
+    /// Stopped by SIGINT or SIGTERM; says what was kept.
+    #[error("{0}")]
+    Interrupted(String),
     #[error("{}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -88,18 +91,16 @@ pub(crate) fn bad_csv(path: &Path, p: csv_input::Problem) -> WorkflowError {
     }
 }
 
-/// Opens a file a verb reads back. Only a regular file (or a symlink to
-/// one) is opened: a FIFO would block and a device such as `/dev/zero`
-/// never ends.
-pub(crate) fn open_input(path: &Path) -> Result<std::fs::File, WorkflowError> {
-    let meta = std::fs::metadata(path).map_err(read_err(path))?;
-    if !meta.is_file() {
-        return Err(bad_file(
-            path,
-            "not a regular file (a folder, FIFO or device is never read)",
-        ));
-    }
-    std::fs::File::open(path).map_err(read_err(path))
+/// Opens a file a verb reads back through the one guarded reader: only a
+/// regular file (or a symlink to one) is opened, without blocking (a FIFO
+/// would wait for a writer), and reading stops with an error past
+/// [`MAX_STREAM_BYTES`](crate::robustness::input::MAX_STREAM_BYTES) (a
+/// device such as `/dev/zero` never ends).
+pub(crate) fn open_input(
+    path: &Path,
+) -> Result<crate::robustness::input::Capped<std::fs::File>, WorkflowError> {
+    use crate::robustness::input::{open_capped, MAX_STREAM_BYTES};
+    open_capped(path, MAX_STREAM_BYTES).map_err(read_err(path))
 }
 
 /// A number for people: about five significant digits (at most four
@@ -242,6 +243,8 @@ mod tests {
     #[test]
     fn numbers_and_json() {
         assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(-0.0), "0");
         assert_eq!(fmt_num(-0.00001), "-1.000e-5");
         assert_eq!(fmt_num(12.0), "12");
         assert_eq!(fmt_num(15366.2), "15366");

@@ -67,11 +67,46 @@ impl FromStr for Target {
             .ok()
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| format!("'{}' is not a number", value.trim()))?;
+        let (lo, hi) = metric_range(metric);
+        let unreachable = match op {
+            Op::AtLeast => value > hi,
+            Op::AtMost => value < lo,
+        };
+        if unreachable {
+            let range = if hi.is_finite() {
+                format!("between {} and {}", fmt_num(lo), fmt_num(hi))
+            } else {
+                format!("at least {}", fmt_num(lo))
+            };
+            return Err(format!(
+                "'{s}' can never be met: {metric} is always {range}"
+            ));
+        }
         Ok(Target {
             metric: metric.to_string(),
             op,
             value,
         })
+    }
+}
+
+/// The values a metric can take, so a target outside them is refused before
+/// any run (sizing towards `service_level>=1.5` would gallop to `--max`).
+fn metric_range(metric: &str) -> (f64, f64) {
+    use crate::stats::Metric;
+    match Metric::from_name(metric) {
+        Some(
+            Metric::PWait
+            | Metric::ServiceLevel
+            | Metric::AbandonRate
+            | Metric::BlockingRate
+            | Metric::AgentOccupancy
+            | Metric::CacheHitRatio,
+        ) => (0.0, 1.0),
+        // ITU-T G.107: MOS from the R factor lies in [1, 4.5].
+        Some(Metric::MeanMos | Metric::P5Mos) => (1.0, 4.5),
+        Some(Metric::MeanLossPct) => (0.0, 100.0),
+        _ => (0.0, f64::INFINITY),
     }
 }
 
@@ -434,10 +469,23 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 progress: false,
                 cancel: opts.cancel.clone(),
             },
-        )?;
+        );
         if opts.out_dir.is_none() {
             let _ = std::fs::remove_dir_all(&out_dir);
         }
+        let report = match report {
+            Err(orchestrate::RunError::Interrupted(_)) => {
+                return Err(WorkflowError::Interrupted(match &opts.out_dir {
+                    Some(d) => format!(
+                        "interrupted while running {path} = {c}: no answer; the candidates run \
+                         so far are in {} ({c}/ holds *.partial.csv files and an INCOMPLETE note)",
+                        d.display()
+                    ),
+                    None => format!("interrupted while running {path} = {c}: no answer"),
+                }))
+            }
+            r => r?,
+        };
         let row = report
             .summary
             .iter()
@@ -676,6 +724,17 @@ mod tests {
         );
         let t: Target = " p95_wait_s <= 60 ".parse().unwrap();
         assert_eq!(t.op, Op::AtMost);
+        for never in [
+            "service_level>=1.5",
+            "p_wait<=-0.1",
+            "asa_s<=-1",
+            "mean_mos>=4.6",
+        ] {
+            let e = never.parse::<Target>().unwrap_err();
+            assert!(e.contains("can never be met"), "{never}: {e}");
+        }
+        assert!("service_level>=1".parse::<Target>().is_ok());
+        assert!("p_wait<=0".parse::<Target>().is_ok());
         assert!("service_level=0.8".parse::<Target>().is_err());
         assert!("nope>=1"
             .parse::<Target>()

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::orchestrate::{self, RunOptions};
-use crate::output::{opt_f64, quote, AtomicFile};
+use crate::output::{opt_f64, quote, AtomicFile, DirCommit};
 use crate::scenario::Override;
 use crate::stats::SummaryRow;
 
@@ -95,8 +95,9 @@ fn parse_range(spec: &str) -> Result<Option<Vec<String>>, String> {
         if step <= 0 || hi < lo {
             return Err(format!("{}: need LO ≤ HI and STEP > 0", bad()));
         }
-        let n = ((hi - lo) / step + 1) as usize;
-        if n > MAX_POINTS {
+        // i128: `i64::MIN..i64::MAX` must not overflow.
+        let n = (hi as i128 - lo as i128) / step as i128 + 1;
+        if n > MAX_POINTS as i128 {
             return Err(format!("'{spec}' has {n} values, more than {MAX_POINTS}"));
         }
         return Ok(Some(
@@ -116,10 +117,15 @@ fn parse_range(spec: &str) -> Result<Option<Vec<String>>, String> {
     }
     // Values are lo + i·step (not accumulated), rounded to 1e-9 so that
     // 0.1..0.3:0.1 gives 0.1, 0.2, 0.3; HI is included up to that rounding.
-    let n = ((hi - lo) / step + 1e-9).floor() as usize + 1;
-    if n > MAX_POINTS {
-        return Err(format!("'{spec}' has {n} values, more than {MAX_POINTS}"));
+    // Counted in floating point: a tiny step gives more values than a usize
+    // holds, and the cast would saturate (and `+ 1` wrap to zero points).
+    let count = ((hi - lo) / step + 1e-9).floor() + 1.0;
+    if count > MAX_POINTS as f64 {
+        return Err(format!(
+            "'{spec}' has {count:.3e} values, more than {MAX_POINTS}"
+        ));
     }
+    let n = count as usize;
     Ok(Some(
         (0..n)
             .map(|i| {
@@ -279,6 +285,15 @@ pub struct SweepReport {
 }
 
 pub const SHARD_MANIFEST: &str = "sweep-shard.txt";
+/// What a sweep or merge folder holds.
+const SWEEP_FILES: &[&str] = &["sweep.csv", SHARD_MANIFEST, "points"];
+
+fn interrupted(out_dir: &Path) -> WorkflowError {
+    WorkflowError::Interrupted(format!(
+        "interrupted: the sweep was stopped and nothing was written; {} is as it was",
+        out_dir.display()
+    ))
+}
 
 /// Most shards a sweep may be split into: more than points is allowed (the
 /// extra shards run nothing), but not more than [`MAX_POINTS`].
@@ -343,13 +358,13 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         let model = crate::load_model(&opts.scenario, &point_overrides(opts, &all[p]))?;
         models.push(Arc::new(model));
     }
-    fs::create_dir_all(&opts.out_dir).map_err(write_err(&opts.out_dir))?;
-    // A manifest left by an earlier run would mark this folder complete
-    // while it is being rewritten (and a full sweep's folder is no shard).
-    let manifest_path = opts.out_dir.join(SHARD_MANIFEST);
-    if manifest_path.exists() {
-        fs::remove_file(&manifest_path).map_err(write_err(&manifest_path))?;
-    }
+    // The whole folder is built beside the destination and swapped in at
+    // the end: an earlier, bigger sweep's point folders or manifest never
+    // sit beside this one's, and an interrupted sweep leaves the earlier
+    // result as it was.
+    let folder = DirCommit::create(&opts.out_dir, SWEEP_FILES).map_err(write_err(&opts.out_dir))?;
+    let staged = folder.path().to_path_buf();
+    let manifest_path = staged.join(SHARD_MANIFEST);
 
     let pb = ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::hidden());
     if opts.progress {
@@ -378,18 +393,24 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         let run_opts = RunOptions {
             trace: None,
             jobs: opts.jobs,
-            out_dir: opts.out_dir.join("points").join(point_dir_name(p)),
+            out_dir: staged.join("points").join(point_dir_name(p)),
             write_calls: false,
             progress: false,
             cancel: opts.cancel.clone(),
         };
-        let report = orchestrate::run(model, &run_opts)?;
+        let report = match orchestrate::run(model, &run_opts) {
+            Err(orchestrate::RunError::Interrupted(_)) => return Err(interrupted(&opts.out_dir)),
+            r => r?,
+        };
         body.push_str(&sweep_rows(p, &all[p], &report.summary));
         pb.inc(1);
     }
     pb.finish_and_clear();
+    if opts.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(interrupted(&opts.out_dir));
+    }
 
-    let path = opts.out_dir.join("sweep.csv");
+    let path = staged.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     f.writer()
         .write_all(header.as_bytes())
@@ -406,6 +427,12 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             .map_err(write_err(&manifest_path))?;
         files.push(f.commit().map_err(write_err(&manifest_path))?);
     }
+    folder.commit().map_err(write_err(&opts.out_dir))?;
+    let files = files
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| opts.out_dir.join(n))
+        .collect();
     Ok(SweepReport {
         points_total: all.len(),
         points_run: mine.len(),
@@ -757,14 +784,11 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
         )));
     }
 
-    fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
-    let staging = out_dir.join(format!(".points.partial-{}", std::process::id()));
-    let staged = stage_points(&staging, &copies);
-    if let Err(e) = staged {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    let path = out_dir.join("sweep.csv");
+    // Built beside the destination and swapped in whole (see `run_sweep`).
+    let folder = DirCommit::create(out_dir, SWEEP_FILES).map_err(write_err(out_dir))?;
+    let staged = folder.path();
+    stage_points(&staged.join("points"), &copies)?;
+    let path = staged.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     let mut text = header.clone();
     for rows in by_point.into_iter().flatten() {
@@ -773,21 +797,12 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
     f.writer()
         .write_all(text.as_bytes())
         .map_err(write_err(&path))?;
-    // The complete points folder replaces the old one, then sweep.csv.
-    let final_points = out_dir.join("points");
-    let old = out_dir.join(format!(".points.old-{}", std::process::id()));
-    if final_points.exists() {
-        fs::rename(&final_points, &old).map_err(write_err(&final_points))?;
-    }
-    fs::rename(&staging, &final_points).map_err(write_err(&final_points))?;
-    let written = f.commit().map_err(write_err(&path))?;
-    if old.exists() {
-        let _ = fs::remove_dir_all(&old);
-    }
+    f.commit().map_err(write_err(&path))?;
+    folder.commit().map_err(write_err(out_dir))?;
     Ok(MergeReport {
         shards: shards.len(),
         points,
-        files: vec![written],
+        files: vec![out_dir.join("sweep.csv")],
     })
 }
 
@@ -857,6 +872,14 @@ mod tests {
             .parse::<Vary>()
             .unwrap_err()
             .contains("more than"));
+        for huge in [
+            "a=1..2:1e-20",
+            "a=0.0..1e300",
+            "a=-9223372036854775808..9223372036854775807",
+        ] {
+            let e = huge.parse::<Vary>().unwrap_err();
+            assert!(e.contains("more than"), "{huge}: {e}");
+        }
     }
 
     #[test]
