@@ -19,7 +19,7 @@ fn err(input: &str, home: &str) -> NumberError {
     }
 }
 
-// DESIGN §1, "Outgoing calls", exactly as written there; the `…` examples
+// The outgoing-call examples telsim was specified with; the `…` ones
 // completed with the same Moscow number.
 #[test]
 fn design_examples_normalise() {
