@@ -274,11 +274,11 @@ fn a_traced_call_reads_like_the_provider_log_and_matches_its_row() {
     run(
         "call_centre",
         tmp.path(),
-        &["--replications", "1", "--trace", "1000"],
+        &["--replications", "1", "--trace", "1002"],
     );
     let trace = std::fs::read_to_string(tmp.path().join("trace.log")).unwrap();
     let calls = rows(&tmp.path().join("calls.csv"));
-    let row = calls.iter().find(|r| r["call_id"] == "1000").unwrap();
+    let row = calls.iter().find(|r| r["call_id"] == "1002").unwrap();
     check_trace_against_row(&trace, row);
     // The steps of the provider's scenario are all there, in order.
     let order = [
@@ -295,7 +295,7 @@ fn a_traced_call_reads_like_the_provider_log_and_matches_its_row() {
         at += found;
     }
     assert!(
-        trace.lines().all(|l| l.contains(" call 1000 pizza: ")),
+        trace.lines().all(|l| l.contains(" call 1002 pizza: ")),
         "{trace}"
     );
 }
