@@ -184,7 +184,12 @@ impl DirCommit {
     /// kind of folder holds): anything else there means the folder is not
     /// one telsim wrote (`--out .`), and replacing it is refused.
     pub fn create(target: &Path, own: &[&str]) -> io::Result<DirCommit> {
-        let abs = std::path::absolute(target)?;
+        let mut abs = std::path::absolute(target)?;
+        // `--out link` to a folder elsewhere replaces that folder, keeping
+        // the link.
+        if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) && abs.is_dir() {
+            abs = fs::canonicalize(&abs)?;
+        }
         let (Some(parent), Some(name)) = (abs.parent(), abs.file_name()) else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -459,6 +464,18 @@ mod tests {
         assert!(!out.join("points/0001").exists());
         assert!(out.join("points/0000").exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Through a link: the folder it points to is replaced, the link kept.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&out, &link).unwrap();
+        let c = DirCommit::create(&link, &["sweep.csv", "points"]).unwrap();
+        fs::write(c.path().join("sweep.csv"), "newer").unwrap();
+        c.commit().unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(link.join("sweep.csv")).unwrap(), "newer");
+        fs::remove_file(&link).unwrap();
         fs::write(out.join("notes.txt"), "mine").unwrap();
         let e = DirCommit::create(&out, &["sweep.csv", "points"])
             .err()

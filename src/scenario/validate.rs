@@ -22,6 +22,9 @@ const MIN_STEP_S: f64 = 0.001;
 /// Highest arrival rate per portal (≈ 2 800 calls/s): beyond it calls would
 /// arrive closer than the clock's resolution and the run would never end.
 const MAX_PER_HOUR: f64 = 1e7;
+/// Ten years in seconds: the longest run, and the longest any drawn
+/// duration (talk, wrap-up, patience, …) may be on average.
+const MAX_SPAN_S: f64 = 10.0 * 365.0 * 86_400.0;
 
 /// Longest name (scenario, portal, server, agent), in bytes: the scenario's
 /// names a folder (file systems allow 255).
@@ -43,6 +46,28 @@ pub(super) trait SamplerCheck {
 
 impl SamplerCheck for Diagnostics<'_> {
     fn sampler(&mut self, path: &str, d: &Dist) -> Sampler {
+        // A duration longer than the longest run is a typo (and at 1e300 s
+        // it reaches the results as inf): capped at ten years, in the
+        // field's own unit.
+        let (max, unit) = if path.ends_with("_h") {
+            (MAX_SPAN_S / 3600.0, "h")
+        } else {
+            (MAX_SPAN_S, "s")
+        };
+        let scale = match *d {
+            Dist::Const(v) => v,
+            Dist::Exp { mean } | Dist::Gamma { mean, .. } | Dist::Erlang { mean, .. } => mean,
+            Dist::Uniform { max, .. } => max,
+            Dist::LogNormal { mean, sd } => mean.max(sd),
+            Dist::Weibull { scale, .. } => scale,
+        };
+        if scale.is_finite() && scale > max {
+            self.problem(
+                path,
+                format!("must stay within ten years ({max:e} {unit}), got {scale:e} {unit}"),
+            );
+            return Sampler::Const(0.0);
+        }
         let built = match d {
             Dist::Const(v) => Sampler::constant(*v),
             Dist::Exp { mean } => Sampler::exponential(*mean),
@@ -118,7 +143,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             format!("warm-up ({warmup_s} s) must be shorter than duration_s ({duration_s} s): no call would be counted"),
         );
     }
-    if duration_s.is_finite() && duration_s > 10.0 * 365.0 * 86_400.0 {
+    if duration_s.is_finite() && duration_s > MAX_SPAN_S {
         ck.problem("duration_s", "must be at most ten years of simulated time");
     }
     let interval_s = ck.positive("interval_s", sc.interval_s);
