@@ -123,6 +123,7 @@ struct Slim {
     media_server: u16,
     outcome: u8,
     direction: u8,
+    lined: bool,
 }
 
 const NONE_64: u64 = u64::MAX;
@@ -147,6 +148,7 @@ impl Slim {
         media_server: 0,
         outcome: 0,
         direction: WHOLE,
+        lined: false,
     };
 
     fn is_whole(&self) -> bool {
@@ -181,6 +183,7 @@ impl Slim {
             media_server: r.media_server.unwrap_or(NONE_16),
             outcome: r.outcome.index() as u8,
             direction: r.direction as u8,
+            lined: r.lined,
         })
     }
 
@@ -193,6 +196,7 @@ impl Slim {
             answer: opt64(self.answer),
             end: SimTime(self.end),
             wait: opt64(self.wait),
+            lined: self.lined,
             outcome: Outcome::ALL[self.outcome as usize],
             agent: (self.agent != NONE_32).then_some(self.agent),
             server: (self.server != NONE_16).then_some(self.server),
