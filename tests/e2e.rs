@@ -11,7 +11,7 @@ use common::*;
 
 const CALLS_PREFIX: &str =
     "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent";
-const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n";
+const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n,sd";
 /// DESIGN §4: metric names summary.csv has at least.
 const CONTRACT_METRICS: [&str; 14] = [
     "offered",

@@ -1,5 +1,5 @@
 //! Reading a run's `summary.csv` back (DESIGN §4 contract:
-//! `scope,metric,mean,ci95_low,ci95_high,n`).
+//! `scope,metric,mean,ci95_low,ci95_high,n` and, since it was added, `sd`).
 
 use std::path::Path;
 
@@ -15,6 +15,9 @@ pub struct SummaryEntry {
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
     pub n: usize,
+    /// The `sd` column, in files that have it (the interval may be clipped
+    /// to the metric's range, so it cannot always give the sd back).
+    pub sd_written: Option<f64>,
 }
 
 impl SummaryEntry {
@@ -23,6 +26,9 @@ impl SummaryEntry {
     /// `s = half · √n / t(0.975, n−1)`. Exact up to the 17 significant digits
     /// the file keeps, so no per-replication file is needed.
     pub fn sd(&self) -> Option<f64> {
+        if self.sd_written.is_some() {
+            return self.sd_written;
+        }
         let (lo, hi) = (self.ci95_low?, self.ci95_high?);
         if self.n < 2 {
             return None;
@@ -68,6 +74,7 @@ pub fn parse_summary(text: &str) -> Result<Vec<SummaryEntry>, String> {
             want.join(",")
         ));
     }
+    let sd_col = header.iter().position(|h| h == "sd");
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| e.to_string())?;
@@ -83,6 +90,10 @@ pub fn parse_summary(text: &str) -> Result<Vec<SummaryEntry>, String> {
                 n: f(5)
                     .parse()
                     .map_err(|_| format!("n '{}' is not a count", f(5)))?,
+                sd_written: match sd_col {
+                    Some(k) => opt(f(k))?,
+                    None => None,
+                },
             })
         })()
         .map_err(|m| format!("line {line}: {m}"))?;
@@ -107,6 +118,7 @@ mod tests {
             ci95_low: lo,
             ci95_high: hi,
             n: values.len(),
+            sd_written: None,
         };
         let mean = m.unwrap();
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;
