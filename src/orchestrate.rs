@@ -453,6 +453,18 @@ fn write_outputs(
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 
+    if complete {
+        // The types of the files above, for typed loading in one call.
+        let mut csvs = vec!["intervals.csv", "summary.csv", "portals.csv", "alerts.csv"];
+        csvs.extend(opts.write_calls.then_some("calls.csv"));
+        csvs.extend(model.network.is_some().then_some("links.csv"));
+        let path = opts.out_dir.join("datapackage.json");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        crate::output::write_datapackage(f.writer(), model, &csvs).map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+
     // The last replication's rows may still be on their way to its part
     // (see `replicate`): the files above were written meanwhile.
     if let Some((part, sink)) = deferred.take() {

@@ -46,7 +46,7 @@ impl Outcome {
         Outcome::CreditEnded,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Outcome::Answered => "answered",
             Outcome::Abandoned => "abandoned",

@@ -1,0 +1,253 @@
+//! Typed, stable results: every shipped scenario's CSV files hold exactly the
+//! columns its `datapackage.json` declares, each cell conforms to the
+//! declared type (or is a declared missing value), and text columns never
+//! look numeric; `docs/outputs.md` documents exactly the columns written and
+//! every metric.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use common::{describe, root, scenario, telsim};
+
+/// Short overrides that keep each shipped scenario's point (its events fall
+/// inside the run) while the test stays quick.
+fn overrides(name: &str) -> Vec<&'static str> {
+    let mut v = vec!["--replications", "2"];
+    match name {
+        "bench_mmc" | "bench_media" => v.extend(["--set", "duration_s=14400.0"]),
+        "balance_alerts" => v.extend(["--set", "duration_s=604800.0"]),
+        _ => {}
+    }
+    v
+}
+
+fn shipped() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "ron").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Why `cell` does not conform to `kind`, if it does not.
+fn nonconforming(cell: &str, field: &serde_json::Value, missing: &[String]) -> Option<String> {
+    if missing.iter().any(|m| m == cell) {
+        return None;
+    }
+    let kind = field["type"].as_str().unwrap();
+    let ok = match kind {
+        "integer" => cell.parse::<i64>().is_ok(),
+        // Always with a point or an exponent: a column of whole numbers is
+        // still read as floats.
+        "number" => cell.parse::<f64>().is_ok() && cell.contains(['.', 'e', 'E']),
+        "boolean" => cell == "true" || cell == "false",
+        // Text never parses as a number: a text column is never read as one.
+        "string" => cell.parse::<f64>().is_err(),
+        other => return Some(format!("unknown type {other}")),
+    };
+    if !ok {
+        return Some(format!("{cell:?} is not a {kind}"));
+    }
+    if let Some(values) = field["constraints"]["enum"].as_array() {
+        if !values.iter().any(|v| v == cell) {
+            return Some(format!("{cell:?} is not one of {values:?}"));
+        }
+    }
+    None
+}
+
+fn check_package(dir: &Path, name: &str) -> BTreeMap<String, Vec<String>> {
+    let pkg: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("datapackage.json")).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: datapackage.json: {e}"));
+    assert_eq!(pkg["profile"], "tabular-data-package");
+    let mut headers = BTreeMap::new();
+    let mut listed = BTreeSet::new();
+    for res in pkg["resources"].as_array().unwrap() {
+        let path = res["path"].as_str().unwrap();
+        listed.insert(path.to_string());
+        let fields = res["schema"]["fields"].as_array().unwrap();
+        let missing: Vec<String> = res["schema"]["missingValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let mut r = csv::Reader::from_path(dir.join(path))
+            .unwrap_or_else(|e| panic!("{name}: {path} listed but not readable: {e}"));
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let declared: Vec<String> = fields
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(header, declared, "{name}: {path} header vs datapackage.json");
+        let mut rows = 0;
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.unwrap();
+            assert_eq!(rec.len(), fields.len(), "{name}: {path} line {}", i + 2);
+            for (cell, field) in rec.iter().zip(fields) {
+                if let Some(why) = nonconforming(cell, field, &missing) {
+                    panic!("{name}: {path} line {} column {}: {why}", i + 2, field["name"]);
+                }
+            }
+            rows += 1;
+        }
+        assert!(rows > 0 || path == "alerts.csv", "{name}: {path} has no rows");
+        headers.insert(path.to_string(), header);
+    }
+    // Every CSV in the folder is described.
+    for e in fs::read_dir(dir).unwrap() {
+        let file = e.unwrap().file_name().to_string_lossy().into_owned();
+        if file.ends_with(".csv") {
+            assert!(listed.contains(&file), "{name}: {file} not in datapackage.json");
+        }
+    }
+    headers
+}
+
+#[test]
+fn every_shipped_scenario_writes_the_types_its_datapackage_declares() {
+    let mut seen = BTreeSet::new();
+    for name in shipped() {
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("run");
+        let mut args = vec![
+            "run".to_string(),
+            scenario(&name),
+            "-q".into(),
+            "--out".into(),
+            dir.to_string_lossy().into_owned(),
+        ];
+        args.extend(overrides(&name).into_iter().map(String::from));
+        let o = telsim(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{name}: {}", describe(&o));
+        for file in check_package(&dir, &name).into_keys() {
+            seen.insert(file);
+        }
+    }
+    // Between them the shipped scenarios write every kind of file.
+    for file in ["calls.csv", "intervals.csv", "summary.csv", "portals.csv", "alerts.csv", "links.csv"] {
+        assert!(seen.contains(file), "no shipped scenario wrote {file}");
+    }
+}
+
+/// The column tables of `docs/outputs.md`: under a heading naming a file
+/// (`### calls.csv`), rows `| column | type | unit | meaning |`.
+fn documented_columns() -> BTreeMap<String, Vec<(String, String)>> {
+    let text = fs::read_to_string(root().join("docs/outputs.md")).unwrap();
+    let mut tables: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("### ") {
+            let file = h.trim().trim_matches('`');
+            current = file.ends_with(".csv").then(|| file.to_string());
+            continue;
+        }
+        if line.starts_with('#') {
+            current = None;
+            continue;
+        }
+        let Some(file) = &current else { continue };
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 || !line.starts_with('|') {
+            continue;
+        }
+        let (col, kind) = (cells[1].trim_matches('`'), cells[2]);
+        if col == "column" || col.starts_with("---") {
+            continue;
+        }
+        tables
+            .entry(file.clone())
+            .or_default()
+            .push((col.to_string(), kind.to_string()));
+    }
+    tables
+}
+
+/// Fails when the code writes a column the doc does not list, the doc lists
+/// one that is not written, or their types differ; likewise for metrics.
+#[test]
+fn docs_outputs_md_lists_every_column_and_metric() {
+    let documented = documented_columns();
+    let out = tempfile::tempdir().unwrap();
+    let mut written: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    // link_failure writes every file but alerts; balance_alerts has money.
+    for (name, extra) in [
+        ("link_failure", vec![]),
+        ("balance_alerts", vec!["--set", "duration_s=172800.0"]),
+    ] {
+        let dir = out.path().join(name);
+        let mut args = vec![
+            "run".to_string(),
+            scenario(name),
+            "-q".into(),
+            "--replications".into(),
+            "2".into(),
+            "--out".into(),
+            dir.to_string_lossy().into_owned(),
+        ];
+        args.extend(extra.into_iter().map(String::from));
+        let o = telsim(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+        let pkg: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("datapackage.json")).unwrap())
+                .unwrap();
+        for res in pkg["resources"].as_array().unwrap() {
+            let path = res["path"].as_str().unwrap().to_string();
+            let header = fs::read_to_string(dir.join(&path)).unwrap();
+            let header = header.lines().next().unwrap().to_string();
+            let cols: Vec<(String, String)> = res["schema"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["name"].as_str().unwrap().to_string(),
+                        f["type"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(header, names.join(","), "{path}");
+            written.insert(path, cols);
+        }
+    }
+    assert_eq!(
+        written.keys().collect::<Vec<_>>(),
+        documented.keys().collect::<Vec<_>>(),
+        "files written vs files documented in docs/outputs.md"
+    );
+    for (file, cols) in &written {
+        assert_eq!(
+            cols, &documented[file],
+            "{file}: columns (name, type) written vs documented in docs/outputs.md"
+        );
+    }
+
+    // Every metric has a row in the metric table, and no other name does.
+    let text = fs::read_to_string(root().join("docs/outputs.md")).unwrap();
+    let section = text
+        .split("\n## Metrics")
+        .nth(1)
+        .expect("docs/outputs.md has a Metrics section");
+    let section = section.split("\n## ").next().unwrap();
+    let doc_metrics: BTreeSet<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.split('|').nth(1).unwrap().trim().trim_matches('`').to_string())
+        .collect();
+    let summary = fs::read_to_string(out.path().join("link_failure/summary.csv")).unwrap();
+    let code_metrics: BTreeSet<String> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(doc_metrics, code_metrics, "metrics documented vs written");
+}
