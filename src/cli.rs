@@ -304,8 +304,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_calls: bool,
     /// No progress bar and no run report on stderr.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+    /// A line on stderr per replication as it finishes and per phase
+    /// (simulation, joining calls.csv), and each file's size at the end.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Write OUT/trace.log: a timestamped, human-readable log of this call
     /// (its call_id in calls.csv) in the first replication — settings,
     /// worktime, greeting, invites, connection, hang-up with its code.

@@ -436,6 +436,7 @@ fn run(args: RunArgs) -> ExitCode {
         out_dir,
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        verbose: args.verbose,
         cancel,
         trace,
     };
@@ -498,7 +499,10 @@ fn run(args: RunArgs) -> ExitCode {
             fmt(Metric::AgentOccupancy),
         );
         for f in &report.files {
-            eprintln!("wrote {}", f.display());
+            match std::fs::metadata(f).ok().filter(|_| args.verbose) {
+                Some(m) => eprintln!("wrote {} ({:.1} MB)", f.display(), m.len() as f64 / 1e6),
+                None => eprintln!("wrote {}", f.display()),
+            }
         }
         if report.unfinished > 0 {
             eprintln!(

@@ -432,6 +432,7 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 out_dir: out_dir.clone(),
                 write_calls: false,
                 progress: false,
+                verbose: false,
                 cancel: opts.cancel.clone(),
             },
         )?;

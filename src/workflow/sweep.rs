@@ -348,6 +348,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             out_dir: opts.out_dir.join("points").join(point_dir_name(p)),
             write_calls: false,
             progress: false,
+            verbose: false,
             cancel: opts.cancel.clone(),
         };
         let report = orchestrate::run(model, &run_opts)?;
