@@ -570,11 +570,20 @@ fn write_outputs(
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 
+    if !model.events.is_empty() {
+        let path = name("events");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        crate::output::write_events(f.writer(), model).map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+
     if complete {
         // The types of the files above, for typed loading in one call.
         let mut csvs = vec!["intervals.csv", "summary.csv", "portals.csv", "alerts.csv"];
         csvs.extend(opts.write_calls.then_some("calls.csv"));
         csvs.extend(model.network.is_some().then_some("links.csv"));
+        csvs.extend((!model.events.is_empty()).then_some("events.csv"));
         let path = opts.out_dir.join("datapackage.json");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
         crate::output::write_datapackage(f.writer(), model, &csvs).map_err(io_err(&path))?;
@@ -635,6 +644,7 @@ fn write_outputs(
     let not_written = [
         (!opts.write_calls).then_some("calls.csv"),
         model.network.is_none().then_some("links.csv"),
+        model.events.is_empty().then_some("events.csv"),
         opts.trace.is_none().then_some("trace.log"),
     ];
     for stale_name in not_written.into_iter().flatten().filter(|_| complete) {

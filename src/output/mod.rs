@@ -8,6 +8,7 @@
 mod atomic;
 mod calls_csv;
 mod csv_text;
+pub(crate) mod events_csv;
 pub(crate) mod intervals_csv;
 pub(crate) mod links_csv;
 mod money_csv;
@@ -18,6 +19,7 @@ pub(crate) mod summary_csv;
 pub use atomic::{sweep_stale, AtomicFile, StagingDir};
 pub use calls_csv::{CallsCsv, CALLS_HEADER, TEL};
 pub use csv_text::{opt_f64, quote, NONE};
+pub use events_csv::write_events;
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};

@@ -248,8 +248,22 @@ pub const LINKS: Table = Table {
     enums: &[],
 };
 
+pub const EVENTS: Table = Table {
+    file: "events.csv",
+    doc: "Scenarios with timed failures: the failures and recoveries of the scenario's `events`, in time order (the same in every replication).",
+    columns: &[
+        c("time_s", N, "s", "When it happens."),
+        c("event", S, "", "`fail_link`, `recover_link`, `fail_node`, `recover_node`, `fail_server` or `recover_server`."),
+        c("target", S, "", "The link (`a-b`), node or server."),
+    ],
+    enums: &[(
+        "event",
+        &["fail_link", "recover_link", "fail_node", "recover_node", "fail_server", "recover_server"],
+    )],
+};
+
 /// Every CSV a run can write, in the order `datapackage.json` lists them.
-pub const TABLES: [Table; 6] = [CALLS, INTERVALS, SUMMARY, PORTALS, ALERTS, LINKS];
+pub const TABLES: [Table; 7] = [CALLS, INTERVALS, SUMMARY, PORTALS, ALERTS, LINKS, EVENTS];
 
 /// What `missingValues` lists: an empty cell, and the "does not apply"
 /// marker of text columns.
@@ -366,6 +380,7 @@ mod tests {
         assert_eq!(super::super::PORTALS_HEADER, header(&PORTALS));
         assert_eq!(super::super::ALERTS_HEADER, header(&ALERTS));
         assert_eq!(super::super::links_csv::LINKS_HEADER, header(&LINKS));
+        assert_eq!(super::super::events_csv::EVENTS_HEADER, header(&EVENTS));
     }
 
     #[test]
