@@ -500,7 +500,10 @@ fn run(args: RunArgs) -> ExitCode {
         );
         for f in &report.files {
             match std::fs::metadata(f).ok().filter(|_| args.verbose) {
-                Some(m) => eprintln!("wrote {} ({:.1} MB)", f.display(), m.len() as f64 / 1e6),
+                Some(m) if m.len() >= 1_000_000 => {
+                    eprintln!("wrote {} ({:.1} MB)", f.display(), m.len() as f64 / 1e6)
+                }
+                Some(m) => eprintln!("wrote {} ({:.1} kB)", f.display(), m.len() as f64 / 1e3),
                 None => eprintln!("wrote {}", f.display()),
             }
         }

@@ -251,3 +251,33 @@ fn docs_outputs_md_lists_every_column_and_metric() {
         .collect();
     assert_eq!(doc_metrics, code_metrics, "metrics documented vs written");
 }
+
+/// `--verbose` says what happens, replication by replication, with the
+/// sizes written; it cannot be combined with `--quiet`.
+#[test]
+fn verbose_runs_report_each_replication_and_phase() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("v");
+    let o = telsim(&[
+        "run",
+        &scenario("erlang_b"),
+        "-v",
+        "--replications",
+        "3",
+        "--set",
+        "duration_s=3600.0",
+        "--set",
+        "warmup_s=0.0",
+        "--out",
+        &dir.to_string_lossy(),
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for rep in 0..3 {
+        assert!(err.contains(&format!("replication {rep} done: ")), "{err}");
+    }
+    assert!(err.contains("joining"), "{err}");
+    assert!(err.contains("calls.csv (") && err.contains("B)"), "sizes: {err}");
+    let o = telsim(&["run", &scenario("erlang_b"), "-v", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+}
