@@ -437,6 +437,7 @@ fn run(args: RunArgs) -> ExitCode {
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         verbose: args.verbose,
+        parquet: args.parquet,
         cancel,
         trace,
     };

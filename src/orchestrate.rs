@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Print a line per replication and per phase on stderr.
     pub verbose: bool,
+    /// Also write every table as `NAME.parquet`, and the calls only so.
+    pub parquet: bool,
     /// Set from outside (SIGINT, SIGTERM: see `main.rs`) to stop every
     /// replication promptly; the completed ones are written under
     /// incomplete-marked names ([`PARTIAL_SUFFIX`], [`INCOMPLETE_MARKER`]).
@@ -581,12 +583,13 @@ fn write_outputs(
     if complete {
         // The types of the files above, for typed loading in one call.
         let mut csvs = vec!["intervals.csv", "summary.csv", "portals.csv", "alerts.csv"];
-        csvs.extend(opts.write_calls.then_some("calls.csv"));
+        csvs.extend((opts.write_calls && !opts.parquet).then_some("calls.csv"));
         csvs.extend(model.network.is_some().then_some("links.csv"));
         csvs.extend((!model.events.is_empty()).then_some("events.csv"));
         let path = opts.out_dir.join("datapackage.json");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        crate::output::write_datapackage(f.writer(), model, &csvs).map_err(io_err(&path))?;
+        crate::output::write_datapackage(f.writer(), model, &csvs, opts.write_calls && opts.parquet)
+            .map_err(io_err(&path))?;
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
@@ -634,6 +637,37 @@ fn write_outputs(
         // Renamed into place first, as when it was staged first.
         staged.insert(0, f);
     }
+    if opts.parquet {
+        // Every table also as Parquet, converted from its staged text; the
+        // calls only as Parquet (their text is what a long run cannot
+        // afford).
+        let mut parquets = Vec::new();
+        let mut keep = Vec::with_capacity(staged.len());
+        for f in staged.drain(..) {
+            let file = f
+                .target()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some(table) = crate::output::schema::table_of(&file).filter(|_| file.ends_with(".csv"))
+            else {
+                keep.push(f);
+                continue;
+            };
+            let path = f.target().with_extension("parquet");
+            let mut p = AtomicFile::create(&path).map_err(io_err(&path))?;
+            let text = fs::File::open(f.staged_path()).map_err(io_err(f.target()))?;
+            crate::output::csv_to_parquet(table, io::BufReader::new(text), p.writer())
+                .map_err(io_err(&path))?;
+            p.finish().map_err(io_err(&path))?;
+            parquets.push(p);
+            if table.file != "calls.csv" {
+                keep.push(f);
+            }
+        }
+        staged = keep;
+        staged.extend(parquets);
+    }
     let mut files = Vec::new();
     for f in staged {
         let target = f.target().to_path_buf();
@@ -642,12 +676,23 @@ fn write_outputs(
     // Files an earlier run left that this one does not write would not
     // match these results (an interrupted run leaves final names alone).
     let not_written = [
-        (!opts.write_calls).then_some("calls.csv"),
+        (!opts.write_calls || opts.parquet).then_some("calls.csv"),
         model.network.is_none().then_some("links.csv"),
         model.events.is_empty().then_some("events.csv"),
         opts.trace.is_none().then_some("trace.log"),
     ];
-    for stale_name in not_written.into_iter().flatten().filter(|_| complete) {
+    // Parquet files of an earlier `--parquet` run, when this one has none.
+    let parquet_names: Vec<String> = crate::output::schema::TABLES
+        .iter()
+        .filter(|_| !opts.parquet)
+        .map(|t| t.file.replace(".csv", ".parquet"))
+        .collect();
+    let stale_names = not_written
+        .into_iter()
+        .flatten()
+        .map(String::from)
+        .chain(parquet_names);
+    for stale_name in stale_names.filter(|_| complete) {
         let stale = opts.out_dir.join(stale_name);
         if stale.exists() {
             fs::remove_file(&stale).map_err(io_err(&stale))?;

@@ -73,6 +73,9 @@ fn check_package(dir: &Path, name: &str) -> BTreeMap<String, Vec<String>> {
     for res in pkg["resources"].as_array().unwrap() {
         let path = res["path"].as_str().unwrap();
         listed.insert(path.to_string());
+        if res["format"] != "csv" {
+            continue;
+        }
         let fields = res["schema"]["fields"].as_array().unwrap();
         let missing: Vec<String> = res["schema"]["missingValues"]
             .as_array()
@@ -280,4 +283,85 @@ fn verbose_runs_report_each_replication_and_phase() {
     assert!(err.contains("calls.csv (") && err.contains("B)"), "sizes: {err}");
     let o = telsim(&["run", &scenario("erlang_b"), "-v", "-q"]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+}
+
+/// `--parquet`: calls.parquet holds the same calls as calls.csv of the same
+/// run, cell by cell, with typed columns (nulls where the CSV is empty or
+/// `-`); every other table gets a Parquet twin; datapackage.json describes
+/// calls.parquet in place of calls.csv.
+#[test]
+fn parquet_output_reads_back_typed_and_equal_to_the_csv() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+
+    let out = tempfile::tempdir().unwrap();
+    let (csv_dir, pq_dir) = (out.path().join("csv"), out.path().join("pq"));
+    for (dir, extra) in [(&csv_dir, None), (&pq_dir, Some("--parquet"))] {
+        let mut args = vec![
+            "run".to_string(),
+            scenario("link_failure"),
+            "-q".into(),
+            "--replications".into(),
+            "2".into(),
+            "--out".into(),
+            dir.to_string_lossy().into_owned(),
+        ];
+        args.extend(extra.map(String::from));
+        let o = telsim(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+    }
+    assert!(!pq_dir.join("calls.csv").exists(), "calls only as Parquet");
+    for t in ["intervals", "summary", "portals", "alerts", "links", "events"] {
+        assert!(pq_dir.join(format!("{t}.parquet")).exists(), "{t}.parquet");
+        assert_eq!(
+            fs::read(csv_dir.join(format!("{t}.csv"))).unwrap(),
+            fs::read(pq_dir.join(format!("{t}.csv"))).unwrap(),
+            "{t}.csv is the same with --parquet"
+        );
+    }
+    let pkg: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(pq_dir.join("datapackage.json")).unwrap())
+            .unwrap();
+    let calls_res = &pkg["resources"][0];
+    assert_eq!(calls_res["path"], "calls.parquet");
+    assert_eq!(calls_res["format"], "parquet");
+
+    let reader =
+        SerializedFileReader::new(fs::File::open(pq_dir.join("calls.parquet")).unwrap()).unwrap();
+    let mut csv = csv::Reader::from_path(csv_dir.join("calls.csv")).unwrap();
+    let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    let types: Vec<String> = calls_res["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap().to_string())
+        .collect();
+    let mut rows = 0;
+    for (row, rec) in reader.get_row_iter(None).unwrap().zip(csv.records()) {
+        let (row, rec) = (row.unwrap(), rec.unwrap());
+        let fields: Vec<(&String, &Field)> = row.get_column_iter().collect();
+        assert_eq!(fields.len(), header.len());
+        for (((name, field), cell), kind) in fields.iter().zip(rec.iter()).zip(&types) {
+            assert_eq!(*name, &header[fields.iter().position(|f| f.0 == *name).unwrap()]);
+            let want = match (kind.as_str(), cell) {
+                (_, "" | "-") => Field::Null,
+                ("integer", c) => Field::Long(c.parse().unwrap()),
+                ("number", c) => Field::Double(c.parse().unwrap()),
+                ("boolean", c) => Field::Bool(c == "true"),
+                (_, c) => Field::Str(c.to_string()),
+            };
+            assert_eq!(**field, want, "row {rows} column {name}");
+        }
+        rows += 1;
+    }
+    assert_eq!(
+        rows as i64,
+        reader.metadata().file_metadata().num_rows(),
+        "every row compared"
+    );
+    assert_eq!(
+        rows,
+        fs::read_to_string(csv_dir.join("calls.csv")).unwrap().lines().count() - 1,
+        "as many calls as calls.csv"
+    );
 }

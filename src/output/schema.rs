@@ -359,9 +359,36 @@ pub fn datapackage(title: &str, files: &[&str]) -> serde_json::Value {
     })
 }
 
-/// Writes `datapackage.json` for a run of `model` whose folder holds `files`.
-pub fn write_datapackage(w: &mut impl Write, model: &Model, files: &[&str]) -> io::Result<()> {
-    let pkg = datapackage(&model.name, files);
+/// The table written to `file` (`calls.csv`, `calls.parquet`, ...).
+pub fn table_of(file: &str) -> Option<&'static Table> {
+    let stem = file.rsplit_once('.')?.0;
+    TABLES.iter().find(|t| t.file.trim_end_matches(".csv") == stem)
+}
+
+/// Writes `datapackage.json` for a run of `model` whose folder holds `files`
+/// (CSV files; `calls.parquet` is described in place of `calls.csv` when
+/// `parquet_calls`).
+pub fn write_datapackage(
+    w: &mut impl Write,
+    model: &Model,
+    files: &[&str],
+    parquet_calls: bool,
+) -> io::Result<()> {
+    let mut pkg = datapackage(&model.name, files);
+    if parquet_calls {
+        let mut calls = datapackage(&model.name, &[CALLS.file])["resources"][0].clone();
+        calls["path"] = "calls.parquet".into();
+        calls["format"] = "parquet".into();
+        calls["mediatype"] = "application/vnd.apache.parquet".into();
+        calls["profile"] = "data-resource".into();
+        for k in ["encoding", "dialect"] {
+            calls.as_object_mut().expect("an object").remove(k);
+        }
+        pkg["resources"]
+            .as_array_mut()
+            .expect("an array")
+            .insert(0, calls);
+    }
     serde_json::to_writer_pretty(&mut *w, &pkg).map_err(io::Error::other)?;
     w.write_all(b"\n")
 }

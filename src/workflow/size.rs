@@ -433,6 +433,7 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 write_calls: false,
                 progress: false,
                 verbose: false,
+                parquet: false,
                 cancel: opts.cancel.clone(),
             },
         )?;

@@ -349,6 +349,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             write_calls: false,
             progress: false,
             verbose: false,
+            parquet: false,
             cancel: opts.cancel.clone(),
         };
         let report = orchestrate::run(model, &run_opts)?;
