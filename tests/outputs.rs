@@ -365,3 +365,95 @@ fn parquet_output_reads_back_typed_and_equal_to_the_csv() {
         "as many calls as calls.csv"
     );
 }
+
+/// intervals.csv counts each call in the half-open interval holding the
+/// instant of its event: offered at arrival, answered at answer, outcomes at
+/// the end; an event at exactly a boundary (link_failure's server fails at
+/// 57 600 s, a boundary of its 900 s intervals, dropping calls that instant)
+/// counts in the interval that starts there. Recomputed from calls.csv.
+#[test]
+fn interval_counts_follow_the_instant_of_their_event() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("lf");
+    let o = telsim(&[
+        "run",
+        &scenario("link_failure"),
+        "-q",
+        "--replications",
+        "2",
+        "--out",
+        &dir.to_string_lossy(),
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+    // (replication, start, end) → column → count, platform rows.
+    let mut rows: BTreeMap<(u32, u64, u64), BTreeMap<String, u64>> = BTreeMap::new();
+    let mut r = csv::Reader::from_path(dir.join("intervals.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let us = |s: &str| (s.parse::<f64>().unwrap() * 1e6).round() as u64;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let get = |name: &str| &rec[h.iter().position(|x| x == name).unwrap()];
+        if get("scope") != "platform" {
+            continue;
+        }
+        let key = (
+            get("replication").parse().unwrap(),
+            us(get("interval_start_s")),
+            us(get("interval_end_s")),
+        );
+        let counts = ["offered", "answered", "dropped", "abandoned", "unfinished"]
+            .iter()
+            .map(|c| (c.to_string(), get(c).parse().unwrap()))
+            .collect();
+        rows.insert(key, counts);
+    }
+    let mut want: BTreeMap<(u32, u64, u64), BTreeMap<String, u64>> = rows
+        .keys()
+        .map(|k| (*k, BTreeMap::new()))
+        .collect();
+    let row_of = |rep: u32, t: u64| -> (u32, u64, u64) {
+        let mine: Vec<_> = rows.keys().filter(|k| k.0 == rep).collect();
+        let last = **mine.last().unwrap();
+        *mine
+            .into_iter()
+            .find(|k| k.1 <= t && t < k.2)
+            .unwrap_or_else(|| {
+                assert_eq!(t, last.2, "{t} µs outside every row");
+                &last
+            })
+    };
+    let mut boundary_drops = 0;
+    let mut c = csv::Reader::from_path(dir.join("calls.csv")).unwrap();
+    let h = c.headers().unwrap().clone();
+    for rec in c.records() {
+        let rec = rec.unwrap();
+        let get = |name: &str| &rec[h.iter().position(|x| x == name).unwrap()];
+        let rep: u32 = get("replication").parse().unwrap();
+        let mut add = |t: u64, col: &str| {
+            *want.get_mut(&row_of(rep, t)).unwrap().entry(col.into()).or_default() += 1;
+        };
+        add(us(get("arrival_s")), "offered");
+        if !get("answer_s").is_empty() {
+            add(us(get("answer_s")), "answered");
+        }
+        let outcome = get("outcome").to_string();
+        if ["dropped", "abandoned", "unfinished"].contains(&outcome.as_str()) {
+            let end = us(get("end_s"));
+            add(end, &outcome);
+            boundary_drops += (outcome == "dropped" && end == 57_600_000_000) as u32;
+        }
+    }
+    assert!(boundary_drops > 0, "the scenario drops calls at the boundary");
+    for (k, got) in &rows {
+        for (col, n) in got {
+            assert_eq!(
+                *n,
+                want[k].get(col).copied().unwrap_or(0),
+                "replication {} interval [{}, {}) s: {col}",
+                k.0,
+                k.1 / 1_000_000,
+                k.2 / 1_000_000
+            );
+        }
+    }
+}
