@@ -150,13 +150,18 @@ impl Progress {
             bar: progress_bar(model, show),
             show,
             verbose,
-            reveal_at: if long { now } else { now + Duration::from_secs(1) },
+            reveal_at: if long {
+                now
+            } else {
+                now + Duration::from_secs(1)
+            },
             revealed: AtomicBool::new(false),
             started: now,
             done: AtomicU32::new(0),
             replications: model.replications,
         };
-        p.bar.set_message(format!("0/{} replications", model.replications));
+        p.bar
+            .set_message(format!("0/{} replications", model.replications));
         p.reveal();
         p
     }
@@ -236,7 +241,11 @@ impl Drop for Progress {
 }
 
 /// Appends `from` to `to` in chunks, reporting each to `progress`.
-fn copy_counted(from: &mut impl io::Read, to: &mut impl Write, progress: &Progress) -> io::Result<()> {
+fn copy_counted(
+    from: &mut impl io::Read,
+    to: &mut impl Write,
+    progress: &Progress,
+) -> io::Result<()> {
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = match from.read(&mut buf) {
@@ -588,8 +597,13 @@ fn write_outputs(
         csvs.extend((!model.events.is_empty()).then_some("events.csv"));
         let path = opts.out_dir.join("datapackage.json");
         let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
-        crate::output::write_datapackage(f.writer(), model, &csvs, opts.write_calls && opts.parquet)
-            .map_err(io_err(&path))?;
+        crate::output::write_datapackage(
+            f.writer(),
+            model,
+            &csvs,
+            opts.write_calls && opts.parquet,
+        )
+        .map_err(io_err(&path))?;
         f.finish().map_err(io_err(&path))?;
         staged.push(f);
     }
@@ -649,7 +663,8 @@ fn write_outputs(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let Some(table) = crate::output::schema::table_of(&file).filter(|_| file.ends_with(".csv"))
+            let Some(table) =
+                crate::output::schema::table_of(&file).filter(|_| file.ends_with(".csv"))
             else {
                 keep.push(f);
                 continue;

@@ -145,7 +145,10 @@ fn calls(dir: &Path) -> Vec<BTreeMap<String, String>> {
                 .iter()
                 .cloned()
                 // `-` is calls.csv's "does not apply" in text columns.
-                .zip(f.iter().map(|s| if *s == "-" { "" } else { *s }.to_string()))
+                .zip(
+                    f.iter()
+                        .map(|s| if *s == "-" { "" } else { *s }.to_string()),
+                )
                 .collect()
         })
         .collect()
@@ -512,8 +515,8 @@ fn no_calls_writes_no_calls_csv() {
             "portals.csv",
             "summary.csv"
         ]
-            .map(String::from)
-            .into()
+        .map(String::from)
+        .into()
     );
 }
 

@@ -90,26 +90,39 @@ fn check_package(dir: &Path, name: &str) -> BTreeMap<String, Vec<String>> {
             .iter()
             .map(|f| f["name"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(header, declared, "{name}: {path} header vs datapackage.json");
+        assert_eq!(
+            header, declared,
+            "{name}: {path} header vs datapackage.json"
+        );
         let mut rows = 0;
         for (i, rec) in r.records().enumerate() {
             let rec = rec.unwrap();
             assert_eq!(rec.len(), fields.len(), "{name}: {path} line {}", i + 2);
             for (cell, field) in rec.iter().zip(fields) {
                 if let Some(why) = nonconforming(cell, field, &missing) {
-                    panic!("{name}: {path} line {} column {}: {why}", i + 2, field["name"]);
+                    panic!(
+                        "{name}: {path} line {} column {}: {why}",
+                        i + 2,
+                        field["name"]
+                    );
                 }
             }
             rows += 1;
         }
-        assert!(rows > 0 || path == "alerts.csv", "{name}: {path} has no rows");
+        assert!(
+            rows > 0 || path == "alerts.csv",
+            "{name}: {path} has no rows"
+        );
         headers.insert(path.to_string(), header);
     }
     // Every CSV in the folder is described.
     for e in fs::read_dir(dir).unwrap() {
         let file = e.unwrap().file_name().to_string_lossy().into_owned();
         if file.ends_with(".csv") {
-            assert!(listed.contains(&file), "{name}: {file} not in datapackage.json");
+            assert!(
+                listed.contains(&file),
+                "{name}: {file} not in datapackage.json"
+            );
         }
     }
     headers
@@ -130,13 +143,24 @@ fn every_shipped_scenario_writes_the_types_its_datapackage_declares() {
         ];
         args.extend(overrides(&name).into_iter().map(String::from));
         let o = telsim(&args);
-        assert!(matches!(o.status.code(), Some(0 | 1)), "{name}: {}", describe(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{name}: {}",
+            describe(&o)
+        );
         for file in check_package(&dir, &name).into_keys() {
             seen.insert(file);
         }
     }
     // Between them the shipped scenarios write every kind of file.
-    for file in ["calls.csv", "intervals.csv", "summary.csv", "portals.csv", "alerts.csv", "links.csv"] {
+    for file in [
+        "calls.csv",
+        "intervals.csv",
+        "summary.csv",
+        "portals.csv",
+        "alerts.csv",
+        "links.csv",
+    ] {
         assert!(seen.contains(file), "no shipped scenario wrote {file}");
     }
 }
@@ -244,7 +268,14 @@ fn docs_outputs_md_lists_every_column_and_metric() {
     let doc_metrics: BTreeSet<String> = section
         .lines()
         .filter(|l| l.starts_with("| `"))
-        .map(|l| l.split('|').nth(1).unwrap().trim().trim_matches('`').to_string())
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
         .collect();
     let summary = fs::read_to_string(out.path().join("link_failure/summary.csv")).unwrap();
     let code_metrics: BTreeSet<String> = summary
@@ -280,7 +311,10 @@ fn verbose_runs_report_each_replication_and_phase() {
         assert!(err.contains(&format!("replication {rep} done: ")), "{err}");
     }
     assert!(err.contains("joining"), "{err}");
-    assert!(err.contains("calls.csv (") && err.contains("B)"), "sizes: {err}");
+    assert!(
+        err.contains("calls.csv (") && err.contains("B)"),
+        "sizes: {err}"
+    );
     let o = telsim(&["run", &scenario("erlang_b"), "-v", "-q"]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
 }
@@ -311,7 +345,14 @@ fn parquet_output_reads_back_typed_and_equal_to_the_csv() {
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
     }
     assert!(!pq_dir.join("calls.csv").exists(), "calls only as Parquet");
-    for t in ["intervals", "summary", "portals", "alerts", "links", "events"] {
+    for t in [
+        "intervals",
+        "summary",
+        "portals",
+        "alerts",
+        "links",
+        "events",
+    ] {
         assert!(pq_dir.join(format!("{t}.parquet")).exists(), "{t}.parquet");
         assert_eq!(
             fs::read(csv_dir.join(format!("{t}.csv"))).unwrap(),
@@ -342,7 +383,10 @@ fn parquet_output_reads_back_typed_and_equal_to_the_csv() {
         let fields: Vec<(&String, &Field)> = row.get_column_iter().collect();
         assert_eq!(fields.len(), header.len());
         for (((name, field), cell), kind) in fields.iter().zip(rec.iter()).zip(&types) {
-            assert_eq!(*name, &header[fields.iter().position(|f| f.0 == *name).unwrap()]);
+            assert_eq!(
+                *name,
+                &header[fields.iter().position(|f| f.0 == *name).unwrap()]
+            );
             let want = match (kind.as_str(), cell) {
                 (_, "" | "-") => Field::Null,
                 ("integer", c) => Field::Long(c.parse().unwrap()),
@@ -361,7 +405,11 @@ fn parquet_output_reads_back_typed_and_equal_to_the_csv() {
     );
     assert_eq!(
         rows,
-        fs::read_to_string(csv_dir.join("calls.csv")).unwrap().lines().count() - 1,
+        fs::read_to_string(csv_dir.join("calls.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            - 1,
         "as many calls as calls.csv"
     );
 }
@@ -407,10 +455,8 @@ fn interval_counts_follow_the_instant_of_their_event() {
             .collect();
         rows.insert(key, counts);
     }
-    let mut want: BTreeMap<(u32, u64, u64), BTreeMap<String, u64>> = rows
-        .keys()
-        .map(|k| (*k, BTreeMap::new()))
-        .collect();
+    let mut want: BTreeMap<(u32, u64, u64), BTreeMap<String, u64>> =
+        rows.keys().map(|k| (*k, BTreeMap::new())).collect();
     let row_of = |rep: u32, t: u64| -> (u32, u64, u64) {
         let mine: Vec<_> = rows.keys().filter(|k| k.0 == rep).collect();
         let last = **mine.last().unwrap();
@@ -430,7 +476,11 @@ fn interval_counts_follow_the_instant_of_their_event() {
         let get = |name: &str| &rec[h.iter().position(|x| x == name).unwrap()];
         let rep: u32 = get("replication").parse().unwrap();
         let mut add = |t: u64, col: &str| {
-            *want.get_mut(&row_of(rep, t)).unwrap().entry(col.into()).or_default() += 1;
+            *want
+                .get_mut(&row_of(rep, t))
+                .unwrap()
+                .entry(col.into())
+                .or_default() += 1;
         };
         add(us(get("arrival_s")), "offered");
         if !get("answer_s").is_empty() {
@@ -443,7 +493,10 @@ fn interval_counts_follow_the_instant_of_their_event() {
             boundary_drops += (outcome == "dropped" && end == 57_600_000_000) as u32;
         }
     }
-    assert!(boundary_drops > 0, "the scenario drops calls at the boundary");
+    assert!(
+        boundary_drops > 0,
+        "the scenario drops calls at the boundary"
+    );
     for (k, got) in &rows {
         for (col, n) in got {
             assert_eq!(

@@ -564,7 +564,10 @@ fn run_shipped(file: &str) -> (Model, HashMap<String, Estimate>) {
     );
     let csv = std::fs::read_to_string(out.path().join("summary.csv")).expect("summary.csv written");
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("scope,metric,mean,ci95_low,ci95_high,n,sd"));
+    assert_eq!(
+        lines.next(),
+        Some("scope,metric,mean,ci95_low,ci95_high,n,sd")
+    );
     let mut rows = HashMap::new();
     for line in lines {
         let f: Vec<&str> = line.split(',').collect();

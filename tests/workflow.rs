@@ -545,9 +545,16 @@ fn report_draws_every_chart_in_headless_chromium() {
     // What link_failure is about: the link chart and MOS over time carry the
     // scenario's six failures and recoveries, every time series its
     // confidence band (two replications), and legends sit below the plot.
-    for chart in expected.iter().filter(|c| !matches!(**c, "wait.svg" | "mos.svg")) {
+    for chart in expected
+        .iter()
+        .filter(|c| !matches!(**c, "wait.svg" | "mos.svg"))
+    {
         let svg = fs::read_to_string(run.join("report").join(chart)).unwrap();
-        assert_eq!(svg.matches("class=\"marker\"").count(), 6, "{chart}: failure markers");
+        assert_eq!(
+            svg.matches("class=\"marker\"").count(),
+            6,
+            "{chart}: failure markers"
+        );
         assert!(svg.contains("class=\"band\""), "{chart}: confidence band");
         assert!(svg.contains("class=\"legend\""), "{chart}: legend");
     }
@@ -584,10 +591,17 @@ fn report_draws_every_chart_in_headless_chromium() {
         .output()
         .expect("chromium runs");
     let png = fs::read(&shot).unwrap_or_else(|e| {
-        panic!("no screenshot ({e}): {}", String::from_utf8_lossy(&o.stderr))
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
     });
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    assert!(png.len() > 100_000, "screenshot looks blank: {} bytes", png.len());
+    assert!(
+        png.len() > 100_000,
+        "screenshot looks blank: {} bytes",
+        png.len()
+    );
     assert!(
         dom.contains(&want),
         "chromium did not draw every chart ({want}):\n{}\n--- stderr\n{}",

@@ -1156,7 +1156,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     // ---- milestones ------------------------------------------------------
 
-
     fn on_interval_tick(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         self.tick_pending = false;
         self.close_interval(now);

@@ -24,7 +24,7 @@ pub use events_csv::write_events;
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};
-pub use report::{describe_model, render_checks};
 pub use parquet_out::csv_to_parquet;
+pub use report::{describe_model, render_checks};
 pub use schema::write_datapackage;
 pub use summary_csv::write_summary;

@@ -45,10 +45,7 @@ pub fn write_portals(
             opt_f64(w, row.mean_lead.map(|l| l.as_secs_f64() / 3600.0))?;
             write!(w, ",{},", row.leads_censored)?;
             // Without money no balance is kept: time at zero is undefined.
-            opt_f64(
-                w,
-                money.then(|| row.zero_balance.as_secs_f64() / 3600.0),
-            )?;
+            opt_f64(w, money.then(|| row.zero_balance.as_secs_f64() / 3600.0))?;
             write!(w, ",{},", row.exhaustions)?;
             if let Some(t) = row.provisioned_at {
                 write!(w, "{t}")?;

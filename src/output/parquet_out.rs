@@ -136,7 +136,8 @@ pub fn csv_to_parquet(table: &Table, csv: impl Read, out: impl Write + Send) -> 
                     Values::Int(v) => col.typed::<Int64Type>().write_batch(&v, Some(&defs), None),
                     Values::Num(v) => col.typed::<DoubleType>().write_batch(&v, Some(&defs), None),
                     Values::Text(v) => {
-                        col.typed::<ByteArrayType>().write_batch(&v, Some(&defs), None)
+                        col.typed::<ByteArrayType>()
+                            .write_batch(&v, Some(&defs), None)
                     }
                     Values::Bool(v) => col.typed::<BoolType>().write_batch(&v, Some(&defs), None),
                 };
@@ -170,7 +171,12 @@ mod tests {
                    1,900.000000,1800.000000,\"x,y\",x,-,,true,2.0,3,1.5,2.5,\n";
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("links.parquet");
-        csv_to_parquet(&LINKS, csv.as_bytes(), std::fs::File::create(&path).unwrap()).unwrap();
+        csv_to_parquet(
+            &LINKS,
+            csv.as_bytes(),
+            std::fs::File::create(&path).unwrap(),
+        )
+        .unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
         assert_eq!(reader.metadata().file_metadata().num_rows(), 2);
         let rows: Vec<_> = reader

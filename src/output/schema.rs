@@ -362,7 +362,9 @@ pub fn datapackage(title: &str, files: &[&str]) -> serde_json::Value {
 /// The table written to `file` (`calls.csv`, `calls.parquet`, ...).
 pub fn table_of(file: &str) -> Option<&'static Table> {
     let stem = file.rsplit_once('.')?.0;
-    TABLES.iter().find(|t| t.file.trim_end_matches(".csv") == stem)
+    TABLES
+        .iter()
+        .find(|t| t.file.trim_end_matches(".csv") == stem)
 }
 
 /// Writes `datapackage.json` for a run of `model` whose folder holds `files`
@@ -402,7 +404,10 @@ mod tests {
     #[test]
     fn every_header_is_its_schema() {
         assert_eq!(super::super::CALLS_HEADER, header(&CALLS));
-        assert_eq!(super::super::intervals_csv::INTERVALS_HEADER, header(&INTERVALS));
+        assert_eq!(
+            super::super::intervals_csv::INTERVALS_HEADER,
+            header(&INTERVALS)
+        );
         assert_eq!(super::super::summary_csv::SUMMARY_HEADER, header(&SUMMARY));
         assert_eq!(super::super::PORTALS_HEADER, header(&PORTALS));
         assert_eq!(super::super::ALERTS_HEADER, header(&ALERTS));
@@ -421,12 +426,18 @@ mod tests {
         assert_eq!(fields.len(), CALLS.columns.len());
         let wait = fields.iter().find(|f| f["name"] == "wait_s").unwrap();
         assert_eq!(wait["type"], "number");
-        assert!(wait["description"].as_str().unwrap().starts_with("Unit: s."));
+        assert!(wait["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unit: s."));
         let outcome = fields.iter().find(|f| f["name"] == "outcome").unwrap();
         assert_eq!(
             outcome["constraints"]["enum"].as_array().unwrap().len(),
             Outcome::ALL.len()
         );
-        assert_eq!(res[0]["schema"]["missingValues"], serde_json::json!(["", "-"]));
+        assert_eq!(
+            res[0]["schema"]["missingValues"],
+            serde_json::json!(["", "-"])
+        );
     }
 }

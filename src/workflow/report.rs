@@ -88,7 +88,8 @@ impl Intervals {
             points.push((x, mean * scale));
             if n >= 2 {
                 let var = ((acc.sumsq[c] - f64::from(n) * mean * mean) / f64::from(n - 1)).max(0.0);
-                let half = crate::stats::student_t_975(n as usize - 1) * (var / f64::from(n)).sqrt();
+                let half =
+                    crate::stats::student_t_975(n as usize - 1) * (var / f64::from(n)).sqrt();
                 let (lo, hi) = column_range(column);
                 band.push((
                     x,
@@ -231,11 +232,17 @@ fn read_alerts(path: &Path) -> Result<Vec<(f64, String)>, WorkflowError> {
         return Ok(Vec::new());
     }
     let mut r = csv::Reader::from_path(path).map_err(|e| bad_file(path, e.to_string()))?;
-    let header = r.headers().map_err(|e| bad_file(path, e.to_string()))?.clone();
+    let header = r
+        .headers()
+        .map_err(|e| bad_file(path, e.to_string()))?
+        .clone();
     let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(rep), Some(time), Some(portal), Some(event)) =
-        (col("replication"), col("time_s"), col("portal"), col("event"))
-    else {
+    let (Some(rep), Some(time), Some(portal), Some(event)) = (
+        col("replication"),
+        col("time_s"),
+        col("portal"),
+        col("event"),
+    ) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -440,10 +447,16 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
         dashed,
         band,
     };
-    let iv = |scope: usize, column: &str, per_hour: bool| intervals.line(scope, column, per_hour, unit_s);
+    let iv = |scope: usize, column: &str, per_hour: bool| {
+        intervals.line(scope, column, per_hour, unit_s)
+    };
 
     let mut load = vec![
-        s("offered (platform)".into(), iv(platform, "offered", true), false),
+        s(
+            "offered (platform)".into(),
+            iv(platform, "offered", true),
+            false,
+        ),
         s(
             "carried: answered (platform)".into(),
             iv(platform, "answered", true),
@@ -452,7 +465,11 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
     ];
     if portals.len() > 1 {
         for &p in portals.iter().take(5) {
-            load.push(s(format!("offered ({})", name(p)), iv(p, "offered", true), true));
+            load.push(s(
+                format!("offered ({})", name(p)),
+                iv(p, "offered", true),
+                true,
+            ));
         }
     }
     charts.push(line(
@@ -465,12 +482,24 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
     ));
 
     let mut conc = vec![
-        s("mean (platform)".into(), iv(platform, "mean_concurrency", false), false),
-        s("max (platform)".into(), iv(platform, "max_concurrency", false), true),
+        s(
+            "mean (platform)".into(),
+            iv(platform, "mean_concurrency", false),
+            false,
+        ),
+        s(
+            "max (platform)".into(),
+            iv(platform, "max_concurrency", false),
+            true,
+        ),
     ];
     if portals.len() > 1 {
         for &p in portals.iter().take(5) {
-            conc.push(s(format!("mean ({})", name(p)), iv(p, "mean_concurrency", false), false));
+            conc.push(s(
+                format!("mean ({})", name(p)),
+                iv(p, "mean_concurrency", false),
+                false,
+            ));
         }
     }
     charts.push(line(
@@ -486,15 +515,29 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
         .iter()
         .take(6)
         .filter(|&&p| intervals.has(p, "mean_queue"))
-        .map(|&p| s(format!("mean ({})", name(p)), iv(p, "mean_queue", false), false))
+        .map(|&p| {
+            s(
+                format!("mean ({})", name(p)),
+                iv(p, "mean_queue", false),
+                false,
+            )
+        })
         .collect();
     for &p in portals.iter().take(2) {
         if intervals.has(p, "max_queue") {
-            queue.push(s(format!("max ({})", name(p)), iv(p, "max_queue", false), true));
+            queue.push(s(
+                format!("max ({})", name(p)),
+                iv(p, "max_queue", false),
+                true,
+            ));
         }
     }
     if intervals.has(platform, "mean_queue") && portals.is_empty() {
-        queue.push(s("mean (platform)".into(), iv(platform, "mean_queue", false), false));
+        queue.push(s(
+            "mean (platform)".into(),
+            iv(platform, "mean_queue", false),
+            false,
+        ));
     }
     charts.push(line(
         "queue.svg",
@@ -505,7 +548,11 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
         event_markers.clone(),
     ));
 
-    let mut sl = vec![s("platform".into(), iv(platform, "service_level", false), false)];
+    let mut sl = vec![s(
+        "platform".into(),
+        iv(platform, "service_level", false),
+        false,
+    )];
     for &p in portals.iter().take(6) {
         if portals.len() > 1 {
             sl.push(s(name(p), iv(p, "service_level", false), false));
@@ -710,7 +757,10 @@ pub fn report(run_dir: &Path, out_dir: Option<&Path>) -> Result<ReportResult, Wo
                 .chain(event_markers.iter().cloned())
                 .collect();
             let (file, title) = if panels {
-                (format!("balance_{}.svg", g + 1), format!("Balance: {}", name(group[0])))
+                (
+                    format!("balance_{}.svg", g + 1),
+                    format!("Balance: {}", name(group[0])),
+                )
             } else {
                 ("balance.svg".to_string(), "Balance per portal".to_string())
             };

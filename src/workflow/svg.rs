@@ -322,7 +322,11 @@ pub fn line_chart(c: &LineChart) -> String {
         let ly = HEIGHT + 4.0 + LEGEND_ROW * (i / LEGEND_COLUMNS) as f64;
         let mut name = s.name.clone();
         if name.chars().count() > max_chars {
-            name = name.chars().take(max_chars.saturating_sub(1)).collect::<String>() + "…";
+            name = name
+                .chars()
+                .take(max_chars.saturating_sub(1))
+                .collect::<String>()
+                + "…";
         }
         let _ = writeln!(
             o,
@@ -468,13 +472,27 @@ mod tests {
         assert!(svg.contains("a &lt; b"));
         assert_eq!(svg.matches("class=\"series\"").count(), 3); // the gap splits "two"
         assert_eq!(svg.matches("class=\"band\"").count(), 1);
-        assert_eq!(svg.matches("class=\"marker\"").count(), 2, "the one off the axis is left out");
+        assert_eq!(
+            svg.matches("class=\"marker\"").count(),
+            2,
+            "the one off the axis is left out"
+        );
         assert_eq!(svg.matches("class=\"legend\"").count(), 2);
         // The band's top (9) is in range: the y axis reaches 10.
         assert!(svg.contains(">10</text>"), "{svg}");
         // The legend lies below the plot area.
-        let legend_y: f64 = svg.split("class=\"legend\"><line x1=").nth(1).unwrap()
-            .split("y1=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        let legend_y: f64 = svg
+            .split("class=\"legend\"><line x1=")
+            .nth(1)
+            .unwrap()
+            .split("y1=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(legend_y > HEIGHT - BOTTOM, "{legend_y}");
         assert!(svg.trim_end().ends_with("</svg>"));
         let h = histogram(&Histogram {

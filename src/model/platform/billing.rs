@@ -460,7 +460,11 @@ impl<S: RecordSink> Platform<'_, S> {
                 // Hours at zero do not add up across portals: the platform's
                 // value is the mean per portal.
                 let portals = self.portals.len().max(1) as f64;
-                v[*m as usize] = Some(if *m == M::ZeroBalanceH { x / portals } else { x });
+                v[*m as usize] = Some(if *m == M::ZeroBalanceH {
+                    x / portals
+                } else {
+                    x
+                });
             }
         }
         if leads > 0 {
