@@ -144,7 +144,8 @@ impl Progress {
             max_memory: u64::MAX,
             jobs: 1,
         };
-        let long = crate::robustness::estimate(model, &limits).events >= LONG_RUN_EVENTS;
+        // Only a bar that may be shown needs the estimate.
+        let long = show && crate::robustness::estimate(model, &limits).events >= LONG_RUN_EVENTS;
         let now = Instant::now();
         let p = Progress {
             bar: progress_bar(model, show),
