@@ -543,6 +543,8 @@ fn run(args: RunArgs) -> ExitCode {
         out_dir,
         write_calls: !args.no_calls,
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        verbose: args.verbose,
+        parquet: args.parquet,
         cancel,
         trace,
     };
@@ -605,7 +607,13 @@ fn run(args: RunArgs) -> ExitCode {
             fmt(Metric::AgentOccupancy),
         );
         for f in &report.files {
-            errln!("wrote {}", f.display());
+            match std::fs::metadata(f).ok().filter(|_| args.verbose) {
+                Some(m) if m.len() >= 1_000_000 => {
+                    errln!("wrote {} ({:.1} MB)", f.display(), m.len() as f64 / 1e6)
+                }
+                Some(m) => errln!("wrote {} ({:.1} kB)", f.display(), m.len() as f64 / 1e3),
+                None => errln!("wrote {}", f.display()),
+            }
         }
         if report.unfinished > 0 {
             errln!(

@@ -5,10 +5,10 @@
 //! replication order, so the files are byte-identical whatever `--jobs` is.
 
 use std::fs;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,8 +31,12 @@ pub struct RunOptions {
     pub out_dir: PathBuf,
     /// `false` skips `calls.csv` (benchmarks, huge sweeps).
     pub write_calls: bool,
-    /// Show a progress bar on stderr for runs longer than a couple of seconds.
+    /// Show a progress bar on stderr for runs longer than a second.
     pub progress: bool,
+    /// Print a line per replication and per phase on stderr.
+    pub verbose: bool,
+    /// Also write every table as `NAME.parquet`, and the calls only so.
+    pub parquet: bool,
     /// Set from outside (SIGINT, SIGTERM: see `main.rs`) to stop every
     /// replication promptly; the completed ones are written under
     /// incomplete-marked names ([`PARTIAL_SUFFIX`], [`INCOMPLETE_MARKER`]).
@@ -117,28 +121,57 @@ fn announce_interrupt() {
     }
 }
 
-/// The run's progress bar, shown on a terminal only once the run has gone
-/// on for two seconds (short runs print nothing). The replications' progress
-/// ticks reveal it, so no timer has to run beside them.
+/// Events above which a run is expected to take more than a second or so:
+/// its progress bar is shown from the start.
+const LONG_RUN_EVENTS: f64 = 2e7;
+
+/// The run's progress on a terminal, over the whole run: simulated time of
+/// all replications, then the bytes of `calls.csv` as the parts are joined.
+/// A run expected to be long ([`LONG_RUN_EVENTS`]) shows it from the start,
+/// others only once they have gone on for a second (short runs print
+/// nothing). Progress ticks reveal it, so no timer has to run beside them.
 struct Progress {
     bar: ProgressBar,
     show: bool,
+    verbose: bool,
     reveal_at: Instant,
     revealed: AtomicBool,
+    started: Instant,
+    done: AtomicU32,
+    replications: u32,
 }
 
 impl Progress {
-    fn new(model: &Model, show: bool) -> Progress {
-        Progress {
+    fn new(model: &Model, show: bool, verbose: bool) -> Progress {
+        let limits = crate::robustness::Limits {
+            max_events: u64::MAX,
+            max_memory: u64::MAX,
+            jobs: 1,
+        };
+        // Only a bar that may be shown needs the estimate.
+        let long = show && crate::robustness::estimate(model, &limits).events >= LONG_RUN_EVENTS;
+        let now = Instant::now();
+        let p = Progress {
             bar: progress_bar(model, show),
             show,
-            reveal_at: Instant::now() + Duration::from_secs(2),
+            verbose,
+            reveal_at: if long {
+                now
+            } else {
+                now + Duration::from_secs(1)
+            },
             revealed: AtomicBool::new(false),
-        }
+            started: now,
+            done: AtomicU32::new(0),
+            replications: model.replications,
+        };
+        p.bar
+            .set_message(format!("0/{} replications", model.replications));
+        p.reveal();
+        p
     }
 
-    fn advance(&self, simulated_ms: u64) {
-        self.bar.inc(simulated_ms);
+    fn reveal(&self) {
         if self.show
             && !self.revealed.load(Ordering::Relaxed)
             && Instant::now() >= self.reveal_at
@@ -147,6 +180,87 @@ impl Progress {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
             self.bar.enable_steady_tick(Duration::from_millis(200));
         }
+    }
+
+    fn advance(&self, simulated_ms: u64) {
+        self.bar.inc(simulated_ms);
+        self.reveal();
+    }
+
+    /// A line for `--verbose`, above the bar when it is shown.
+    fn note(&self, line: String) {
+        if !self.verbose {
+            return;
+        }
+        if self.revealed.load(Ordering::Relaxed) {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn replication_done(&self, rep: u32, events: u64, wall: Duration) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar
+            .set_message(format!("{n}/{} replications", self.replications));
+        self.note(format!(
+            "replication {rep} done: {events} events in {:.2} s ({n} of {} done, {:.1} s elapsed)",
+            wall.as_secs_f64(),
+            self.replications,
+            self.started.elapsed().as_secs_f64()
+        ));
+    }
+
+    /// The second phase: `bytes` of `calls.csv` to join.
+    fn start_writing(&self, bytes: u64) {
+        self.note(format!(
+            "simulation done in {:.2} s; joining {:.1} MB of calls.csv",
+            self.started.elapsed().as_secs_f64(),
+            bytes as f64 / 1e6
+        ));
+        if self.show {
+            self.bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} writing calls.csv [{bar:30}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, ~{eta} left)",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+        }
+        self.bar.set_length(bytes);
+        self.bar.set_position(0);
+        self.bar.reset_eta();
+    }
+
+    fn wrote(&self, bytes: u64) {
+        self.bar.inc(bytes);
+        self.reveal();
+    }
+}
+
+impl Drop for Progress {
+    /// The bar leaves the terminal when the run is over, however it ended.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Appends `from` to `to` in chunks, reporting each to `progress`.
+fn copy_counted(
+    from: &mut impl io::Read,
+    to: &mut impl Write,
+    progress: &Progress,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+        progress.wrote(n as u64);
     }
 }
 
@@ -164,6 +278,7 @@ fn replicate(
         announce_interrupt();
         return Ok(Err(Cancelled));
     }
+    let started = Instant::now();
     let mut last = SimTime::ZERO;
     let mut tick = |reached: SimTime| {
         progress.advance((reached - last).micros() / 1000);
@@ -191,13 +306,18 @@ fn replicate(
                     sink.close().map_err(io_err(path))?;
                 }
             }
+            progress.replication_done(rep, result.events, started.elapsed());
             Ok(Ok(result))
         }
-        None => Ok(
-            model::run_replication_traced(model, rep, (), &mut tick, trace)
+        None => {
+            let done = model::run_replication_traced(model, rep, (), &mut tick, trace)
                 .map(|(r, ())| r)
-                .ok_or(Cancelled),
-        ),
+                .ok_or(Cancelled);
+            if let Ok(r) = &done {
+                progress.replication_done(rep, r.events, started.elapsed());
+            }
+            Ok(done)
+        }
     }
 }
 
@@ -207,7 +327,7 @@ fn progress_bar(model: &Model, show: bool) -> ProgressBar {
     if show {
         pb.set_style(
             ProgressStyle::with_template(
-                "{spinner} simulating [{bar:30}] {percent:>3}% ({elapsed} elapsed, ~{eta} left)",
+                "{spinner} simulating [{bar:30}] {percent:>3}% {msg} ({elapsed} elapsed, ~{eta} left)",
             )
             .expect("valid template")
             .progress_chars("=> "),
@@ -226,7 +346,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let staging = StagingDir::create(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let jobs = opts.jobs.max(1);
-    let progress = Arc::new(Progress::new(&model, opts.progress));
+    let progress = Arc::new(Progress::new(&model, opts.progress, opts.verbose));
     let mut deferred: Option<(PathBuf, CallsCsv)> = None;
     let part = |rep: u32| {
         opts.write_calls
@@ -295,7 +415,6 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
             drop(runtime);
             results
         };
-    progress.bar.finish_and_clear();
 
     let mut completed = Vec::with_capacity(results.len());
     for r in results {
@@ -319,6 +438,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                 &completed,
                 PARTIAL_SUFFIX,
                 &mut deferred,
+                &progress,
             )?
             .staged
         };
@@ -338,7 +458,15 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
         }));
     }
     let results = completed;
-    let written = write_outputs(&model, opts, &staging, &results, "", &mut deferred)?;
+    let written = write_outputs(
+        &model,
+        opts,
+        &staging,
+        &results,
+        "",
+        &mut deferred,
+        &progress,
+    )?;
     // A signal while the files were being written is obeyed too: nothing is
     // put in place, the earlier run's files stay.
     if opts.cancel.load(Ordering::Relaxed) {
@@ -389,8 +517,17 @@ pub const RUN_FILES: &[&str] = &[
     "links.csv",
     "portals.csv",
     "alerts.csv",
+    "events.csv",
     "trace.log",
     "summary.csv",
+    "datapackage.json",
+    "calls.parquet",
+    "intervals.parquet",
+    "links.parquet",
+    "portals.parquet",
+    "alerts.parquet",
+    "events.parquet",
+    "summary.parquet",
 ];
 
 /// `summary.csv` → `summary.partial.csv`.
@@ -452,6 +589,7 @@ fn write_outputs(
     results: &[ReplicationResult],
     suffix: &str,
     deferred: &mut Option<(PathBuf, CallsCsv)>,
+    progress: &Progress,
 ) -> Result<Written, RunError> {
     let name = |base: &str| opts.out_dir.join(format!("{base}{suffix}.csv"));
     let mut scope_names = vec!["platform".to_string()];
@@ -459,6 +597,7 @@ fn write_outputs(
     let per_rep: Vec<_> = results.iter().map(|r| r.metrics.clone()).collect();
     let summary = summarize(&scope_names, &per_rep);
     let checks = evaluate_checks(&model.checks, &summary);
+    let complete = suffix.is_empty();
 
     // Stage every file completely, then rename them into place together.
     let mut staged = Vec::new();
@@ -508,9 +647,37 @@ fn write_outputs(
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 
+    if !model.events.is_empty() {
+        let path = name("events");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        crate::output::write_events(f.writer(), model).map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+
+    if complete {
+        // The types of the files above, for typed loading in one call.
+        let mut csvs = vec!["intervals.csv", "summary.csv", "portals.csv", "alerts.csv"];
+        csvs.extend((opts.write_calls && !opts.parquet).then_some("calls.csv"));
+        csvs.extend(model.network.is_some().then_some("links.csv"));
+        csvs.extend((!model.events.is_empty()).then_some("events.csv"));
+        let path = opts.out_dir.join("datapackage.json");
+        let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+        crate::output::write_datapackage(
+            f.writer(),
+            model,
+            &csvs,
+            opts.write_calls && opts.parquet,
+        )
+        .map_err(io_err(&path))?;
+        f.finish().map_err(io_err(&path))?;
+        staged.push(f);
+    }
+
     // The last replication's rows may still be on their way to its part
     // (see `replicate`): the files above were written meanwhile.
     if let Some((part, sink)) = deferred.take() {
+        progress.bar.set_message("finishing calls.csv");
         sink.close().map_err(io_err(&part))?;
     }
     if opts.write_calls {
@@ -533,14 +700,54 @@ fn write_outputs(
                 .map_err(io_err(&path))?;
             (f, &reps[..])
         };
-        for &rep in rest {
-            let part = staging.path().join(format!("calls.{rep}.csv"));
-            let mut r = BufReader::new(fs::File::open(&part).map_err(io_err(&part))?);
-            io::copy(&mut r, f.writer()).map_err(io_err(&path))?;
+        let parts: Vec<PathBuf> = rest
+            .iter()
+            .map(|rep| staging.path().join(format!("calls.{rep}.csv")))
+            .collect();
+        let mut bytes = 0;
+        for part in &parts {
+            bytes += fs::metadata(part).map_err(io_err(part))?.len();
+        }
+        progress.start_writing(bytes);
+        for part in &parts {
+            let mut r = fs::File::open(part).map_err(io_err(part))?;
+            copy_counted(&mut r, f.writer(), progress).map_err(io_err(&path))?;
         }
         f.finish().map_err(io_err(&path))?;
         // Renamed into place first, as when it was staged first.
         staged.insert(0, f);
+    }
+    if opts.parquet {
+        // Every table also as Parquet, converted from its staged text; the
+        // calls only as Parquet (their text is what a long run cannot
+        // afford).
+        let mut parquets = Vec::new();
+        let mut keep = Vec::with_capacity(staged.len());
+        for f in staged.drain(..) {
+            let file = f
+                .target()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some(table) =
+                crate::output::schema::table_of(&file).filter(|_| file.ends_with(".csv"))
+            else {
+                keep.push(f);
+                continue;
+            };
+            let path = f.target().with_extension("parquet");
+            let mut p = AtomicFile::create(&path).map_err(io_err(&path))?;
+            let text = fs::File::open(f.staged_path()).map_err(io_err(f.target()))?;
+            crate::output::csv_to_parquet(table, io::BufReader::new(text), p.writer())
+                .map_err(io_err(&path))?;
+            p.finish().map_err(io_err(&path))?;
+            parquets.push(p);
+            if table.file != "calls.csv" {
+                keep.push(f);
+            }
+        }
+        staged = keep;
+        staged.extend(parquets);
     }
     Ok(Written {
         summary,

@@ -11,7 +11,7 @@ use common::*;
 
 const CALLS_PREFIX: &str =
     "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent";
-const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n";
+const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n,sd";
 /// DESIGN §4: metric names summary.csv has at least.
 const CONTRACT_METRICS: [&str; 14] = [
     "offered",
@@ -111,7 +111,7 @@ fn summary(dir: &Path) -> BTreeMap<(String, String), Option<f64>> {
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            assert_eq!(f.len(), 6, "summary row {l:?}");
+            assert_eq!(f.len(), 7, "summary row {l:?}");
             (
                 (f[0].to_string(), f[1].to_string()),
                 f[2].parse::<f64>().ok(),
@@ -144,7 +144,11 @@ fn calls(dir: &Path) -> Vec<BTreeMap<String, String>> {
             header
                 .iter()
                 .cloned()
-                .zip(f.iter().map(|s| s.to_string()))
+                // `-` is calls.csv's "does not apply" in text columns.
+                .zip(
+                    f.iter()
+                        .map(|s| if *s == "-" { "" } else { *s }.to_string()),
+                )
                 .collect()
         })
         .collect()
@@ -173,6 +177,7 @@ fn run_writes_the_contract_files() {
         [
             "alerts.csv",
             "calls.csv",
+            "datapackage.json",
             "intervals.csv",
             "portals.csv",
             "summary.csv"
@@ -503,9 +508,15 @@ fn no_calls_writes_no_calls_csv() {
     );
     assert_eq!(
         files_in(out),
-        ["alerts.csv", "intervals.csv", "portals.csv", "summary.csv"]
-            .map(String::from)
-            .into()
+        [
+            "alerts.csv",
+            "datapackage.json",
+            "intervals.csv",
+            "portals.csv",
+            "summary.csv"
+        ]
+        .map(String::from)
+        .into()
     );
 }
 

@@ -42,7 +42,8 @@ fn rows(path: &Path) -> Vec<Row> {
             headers
                 .iter()
                 .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
+                // `-` is the "does not apply" of text columns.
+                .map(|(h, v)| (h.to_string(), if v == "-" { "" } else { v }.to_string()))
                 .collect()
         })
         .collect()

@@ -479,13 +479,13 @@ fn check_conservation(
             }
         };
         let offered = scope.len();
+        // Waiting in the line, not ringing: only calls that found no free
+        // agent, and those reached the queue.
+        prop_assert!(scope.iter().all(|r| !r.lined || r.wait.is_some()));
         expect_close(
             Metric::PWait,
             ratio(
-                answered
-                    .iter()
-                    .filter(|r| r.wait.unwrap_or_default() > SimTime::ZERO)
-                    .count() as f64,
+                answered.iter().filter(|r| r.lined).count() as f64,
                 answered.len(),
             ),
         )?;

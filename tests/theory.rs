@@ -160,14 +160,15 @@ impl Estimate {
         }
     }
 
-    /// From a `summary.csv` row: its 95 % interval, widened to the
-    /// Bonferroni level by the ratio of t quantiles.
-    fn from_summary(mean: f64, low: f64, high: f64, n: usize) -> Estimate {
+    /// From a `summary.csv` row: the 95 % half-width from its `sd` (the
+    /// written interval may be clipped to the metric's range), widened to
+    /// the Bonferroni level by the ratio of t quantiles.
+    fn from_summary(mean: f64, low: f64, high: f64, n: usize, sd: f64) -> Estimate {
         assert!(
-            n >= 2 && low <= mean && mean <= high,
-            "bad summary row {mean} [{low}, {high}] n={n}"
+            n >= 2 && low <= mean && mean <= high && sd >= 0.0,
+            "bad summary row {mean} [{low}, {high}] n={n} sd={sd}"
         );
-        let half95 = (high - low) / 2.0;
+        let half95 = student_t_975(n - 1) * sd / (n as f64).sqrt();
         Estimate {
             mean,
             n,
@@ -563,11 +564,14 @@ fn run_shipped(file: &str) -> (Model, HashMap<String, Estimate>) {
     );
     let csv = std::fs::read_to_string(out.path().join("summary.csv")).expect("summary.csv written");
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("scope,metric,mean,ci95_low,ci95_high,n"));
+    assert_eq!(
+        lines.next(),
+        Some("scope,metric,mean,ci95_low,ci95_high,n,sd")
+    );
     let mut rows = HashMap::new();
     for line in lines {
         let f: Vec<&str> = line.split(',').collect();
-        assert_eq!(f.len(), 6, "{file}: summary row {line:?}");
+        assert_eq!(f.len(), 7, "{file}: summary row {line:?}");
         if f[0] != "platform" || f[2].is_empty() || f[3].is_empty() {
             continue;
         }
@@ -578,7 +582,7 @@ fn run_shipped(file: &str) -> (Model, HashMap<String, Estimate>) {
         let n: usize = f[5].parse().expect("n is a count");
         rows.insert(
             f[1].to_string(),
-            Estimate::from_summary(num(f[2]), num(f[3]), num(f[4]), n),
+            Estimate::from_summary(num(f[2]), num(f[3]), num(f[4]), n, num(f[6])),
         );
     }
     (model, rows)

@@ -614,6 +614,8 @@ fn report_draws_every_chart_in_headless_chromium() {
         "queue.svg",
         "service_level.svg",
         "occupancy.svg",
+        "links.svg",
+        "mos_time.svg",
         "wait.svg",
         "mos.svg",
     ];
@@ -635,6 +637,24 @@ fn report_draws_every_chart_in_headless_chromium() {
     }
     assert!(html.contains("<table id=\"summary\">"));
     assert!(html.contains("p95_wait_s"));
+    // What link_failure is about: the link chart and MOS over time carry the
+    // scenario's six failures and recoveries, every time series its
+    // confidence band (two replications), and legends sit below the plot.
+    for chart in expected
+        .iter()
+        .filter(|c| !matches!(**c, "wait.svg" | "mos.svg"))
+    {
+        let svg = fs::read_to_string(run.join("report").join(chart)).unwrap();
+        assert_eq!(
+            svg.matches("class=\"marker\"").count(),
+            6,
+            "{chart}: failure markers"
+        );
+        assert!(svg.contains("class=\"band\""), "{chart}: confidence band");
+        assert!(svg.contains("class=\"legend\""), "{chart}: legend");
+    }
+    let links = fs::read_to_string(run.join("report/links.svg")).unwrap();
+    assert!(links.contains("fail link msk-fra") && links.contains("recover server sip-msk"));
 
     let Some(browser) = chromium() else {
         eprintln!(
@@ -653,6 +673,30 @@ fn report_draws_every_chart_in_headless_chromium() {
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&out.stdout);
     let want = format!("data-charts-drawn=\"{n}/{n}\"", n = expected.len());
+    // And the page as a person sees it: a screenshot that is not blank. A
+    // white 1600×2800 page compresses to a few kilobytes; nine charts with
+    // lines, bands and text take hundreds.
+    let profile_shot = tempfile::tempdir().unwrap();
+    let shot = tmp.path().join("report.png");
+    let o = headless(&browser, profile_shot.path())
+        .arg("--hide-scrollbars")
+        .arg("--window-size=1600,2800")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", index.display()))
+        .output()
+        .expect("chromium runs");
+    let png = fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    assert!(
+        png.len() > 100_000,
+        "screenshot looks blank: {} bytes",
+        png.len()
+    );
     assert!(
         dom.contains(&want),
         "chromium did not draw every chart ({want}):\n{}\n--- stderr\n{}",

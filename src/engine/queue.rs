@@ -175,6 +175,22 @@ impl<E: Copy> EventQueue<E> {
     /// backwards.
     #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.schedule_with_seq(at, event, seq);
+        self.next_seq += 1;
+    }
+
+    /// Schedules `event` at `at` ahead of every other event of that instant,
+    /// whenever those were or will be scheduled (events scheduled this way
+    /// for one instant pop among themselves in an unspecified but
+    /// deterministic order). For boundaries: an interval that closes at `t`
+    /// must close before anything happening at `t` is counted.
+    pub fn schedule_first_at(&mut self, at: SimTime, event: E) {
+        self.schedule_with_seq(at, event, 0);
+    }
+
+    #[inline(always)]
+    fn schedule_with_seq(&mut self, at: SimTime, event: E, seq: u64) {
         let at = at.max(self.now);
         let slot = match self.free_slots.pop() {
             Some(s) => {
@@ -192,11 +208,13 @@ impl<E: Copy> EventQueue<E> {
                 (self.events.len() - 1) as u32
             }
         };
-        if self.next_seq >= 1 << SEQ_BITS {
+        let seq = if seq > 0 && self.next_seq >= 1 << SEQ_BITS {
             self.renumber();
-        }
-        let key = ((at.0 as u128) << 64) | ((self.next_seq as u128) << SLOT_BITS) | slot as u128;
-        self.next_seq += 1;
+            self.next_seq
+        } else {
+            seq
+        };
+        let key = ((at.0 as u128) << 64) | ((seq as u128) << SLOT_BITS) | slot as u128;
         self.insert(key);
         if self.current_is_empty() {
             self.refill();

@@ -91,6 +91,9 @@ pub struct Call {
     pub fallback_queue: bool,
     /// Outbound: the talk ends because the credit ran out.
     pub credit_cut: bool,
+    /// The caller waited in the line for a free agent at some point (not
+    /// only rang one): what `p_wait` counts.
+    pub lined: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +318,7 @@ mod tests {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
+            lined: false,
         }
     }
 

@@ -333,7 +333,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         for (i, (at, _)) in m.events.iter().enumerate() {
             q.schedule_at(*at, Event::Network(i as u16));
         }
-        q.schedule_at(m.interval.min(m.duration), Event::IntervalTick);
+        schedule_tick(m, m.interval.min(m.duration), q);
         self.tick_pending = true;
         for p in 0..self.portals.len() {
             self.schedule_next_arrival(p, q);
@@ -435,6 +435,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 answer: None,
                 end,
                 wait: None,
+                lined: false,
                 outcome,
                 agent: None,
                 // A failed call names the server its INVITE never reached.
@@ -480,6 +481,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             target: 0,
             fallback_queue: false,
             credit_cut: false,
+            lined: false,
         });
         if self.trace.is_some() {
             self.trace_arrival(now, c, pdd);
@@ -550,6 +552,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 });
             }
             self.portals[p].queue.push_back(c);
+            self.calls.get_mut(c).expect("live").lined = true;
             self.waiting_inc(now, p);
         }
     }
@@ -878,6 +881,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             self.try_ring(now, c, None, q);
         } else {
             self.portals[p].queue.push_front(c);
+            self.calls.get_mut(c).expect("live").lined = true;
             self.waiting_inc(now, p);
         }
         self.dispatch(now, p, None, q);
@@ -1073,6 +1077,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             answer: call.answer,
             end: now,
             wait,
+            lined: call.lined,
             outcome,
             // The agent who answered; a transfer's target is in `transfer`.
             agent: xfer.map(|x| x.from).or(call.agent),
@@ -1190,17 +1195,14 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         self.tick_pending = false;
         self.close_interval(now);
         if now < self.m.duration {
-            q.schedule_at(
-                (now + self.m.interval).min(self.m.duration),
-                Event::IntervalTick,
-            );
+            schedule_tick(self.m, (now + self.m.interval).min(self.m.duration), q);
             self.tick_pending = true;
         } else if self.calls.live() > 0 {
             // Arrivals have stopped but calls are still ending: keep
             // writing intervals through the drain so that interval counts
             // add up to calls.csv.
             let drain_end = self.m.duration + self.m.drain;
-            q.schedule_at((now + self.m.interval).min(drain_end), Event::IntervalTick);
+            schedule_tick(self.m, (now + self.m.interval).min(drain_end), q);
             self.tick_pending = true;
         }
     }
@@ -1533,6 +1535,19 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             peak_calls: self.peak_calls,
             violation: self.inv.violation().cloned(),
         }
+    }
+}
+
+/// Schedules the interval boundary at `at`. Intervals are half-open
+/// `[start, end)`: the tick runs before anything else happening at its
+/// instant, so an arrival, answer or end at exactly `end` counts in the next
+/// interval. The one exception is the drain limit, which closes the last
+/// interval itself after cutting the calls still running (counted in it).
+fn schedule_tick(m: &Model, at: SimTime, q: &mut EventQueue<Event>) {
+    if at < m.duration + m.drain {
+        q.schedule_first_at(at, Event::IntervalTick);
+    } else {
+        q.schedule_at(at, Event::IntervalTick);
     }
 }
 

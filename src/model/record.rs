@@ -46,7 +46,7 @@ impl Outcome {
         Outcome::CreditEnded,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Outcome::Answered => "answered",
             Outcome::Abandoned => "abandoned",
@@ -169,6 +169,9 @@ pub struct CallRecord {
     /// Time in the queue (arrival to answer, or to leaving unanswered);
     /// `None` for calls that never reached the queue (blocked).
     pub wait: Option<SimTime>,
+    /// The caller waited in the line for a free agent (a wait that is only
+    /// ringing does not count): the numerator of `p_wait`.
+    pub lined: bool,
     pub outcome: Outcome,
     /// Global agent index (see `Platform::agent_name`).
     pub agent: Option<u32>,
@@ -226,6 +229,7 @@ impl CallRecord {
             answer,
             end,
             wait,
+            lined: wait.is_some_and(|w| w > SimTime::ZERO),
             outcome,
             agent: None,
             server: None,

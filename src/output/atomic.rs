@@ -72,6 +72,12 @@ impl AtomicFile {
         &self.target
     }
 
+    /// Where the content is until [`commit`](AtomicFile::commit) (to read
+    /// back what was staged, after [`finish`](AtomicFile::finish)).
+    pub fn staged_path(&self) -> &Path {
+        &self.temp
+    }
+
     pub fn commit(mut self) -> io::Result<PathBuf> {
         self.finish()?;
         self.writer = None;

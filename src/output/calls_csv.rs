@@ -8,7 +8,12 @@ use std::thread::JoinHandle;
 use crate::engine::SimTime;
 use crate::model::{CallRecord, Direction, Model, Outcome, Place, RecordSink};
 
-use super::csv_text::quote;
+use super::csv_text::{quote, NONE};
+
+/// Written before a destination number in `calls.csv` (RFC 3966 style), so
+/// that `+14155550100` or `84954451120` stays text when read back instead of
+/// turning into a float.
+pub const TEL: &str = "tel:";
 
 /// Header of `calls.csv` (contract: columns may be added, never renamed).
 pub const CALLS_HEADER: &str = "replication,call_id,portal,direction,arrival_s,answer_s,end_s,wait_s,talk_s,outcome,agent,\
@@ -125,6 +130,7 @@ struct Slim {
     /// (0: none, else `Place` index + 1), so the row stays 72 bytes.
     outcome: u8,
     direction: u8,
+    lined: bool,
 }
 
 // An outcome index fits the low four bits of `Slim::outcome`.
@@ -152,6 +158,7 @@ impl Slim {
         media_server: 0,
         outcome: 0,
         direction: WHOLE,
+        lined: false,
     };
 
     fn is_whole(&self) -> bool {
@@ -187,6 +194,7 @@ impl Slim {
             media_server: r.media_server.unwrap_or(NONE_16),
             outcome: r.outcome.index() as u8 | r.abandoned_in.map_or(0, |pl| (pl as u8 + 1) << 4),
             direction: r.direction as u8,
+            lined: r.lined,
         })
     }
 
@@ -199,6 +207,7 @@ impl Slim {
             answer: opt64(self.answer),
             end: SimTime(self.end),
             wait: opt64(self.wait),
+            lined: self.lined,
             outcome: Outcome::ALL[(self.outcome & 0xf) as usize],
             agent: (self.agent != NONE_32).then_some(self.agent),
             server: (self.server != NONE_16).then_some(self.server),
@@ -353,6 +362,8 @@ struct RowWriter {
     codecs: Vec<Option<&'static str>>,
     /// Outbound destinations per portal, as sent to the trunk.
     destinations: Vec<Vec<String>>,
+    /// Whether the scenario has money (charges are then always written).
+    money: bool,
     rows: u64,
     error: Option<io::Error>,
 }
@@ -483,7 +494,10 @@ impl RowWriter {
             .iter()
             .map(|p| {
                 p.outbound.as_ref().map_or_else(Vec::new, |o| {
-                    o.destinations.iter().map(|d| quote(&d.sent)).collect()
+                    o.destinations
+                        .iter()
+                        .map(|d| quote(&format!("{TEL}{}", d.sent)))
+                        .collect()
                 })
             })
             .collect();
@@ -524,6 +538,7 @@ impl RowWriter {
                 .map(|p| model.network.as_ref().map(|_| p.codec.name()))
                 .collect(),
             destinations,
+            money: model.has_money(),
             rows: 0,
             error: None,
         }
@@ -569,28 +584,32 @@ impl RowWriter {
         p = self.outcomes[r.outcome.index()].put(b, p + 1);
         b[p] = b',';
         p += 1;
-        if let Some(a) = r.agent {
-            p = self.agent_names[a as usize].put(b, p);
-        }
+        // Text columns write `NONE` where nothing applies (see there).
+        p = match r.agent {
+            Some(a) => self.agent_names[a as usize].put(b, p),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
-        if let Some(s) = r.server {
-            p = self.server_names[s as usize].put(b, p);
-        }
+        p = match r.server {
+            Some(s) => self.server_names[s as usize].put(b, p),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
-        if let Some(s) = r.media_server {
-            p = self.server_names[s as usize].put(b, p);
-        }
+        p = match r.media_server {
+            Some(s) => self.server_names[s as usize].put(b, p),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
         // The negotiated codec for calls with media, else the portal's
         // (with a topology).
-        match (&r.media, self.codecs[r.portal as usize]) {
-            (Some(m), _) => p = put_bytes(b, p, m.codec.name().as_bytes()),
-            (None, Some(codec)) => p = put_bytes(b, p, codec.as_bytes()),
-            (None, None) => {}
-        }
+        p = match (&r.media, self.codecs[r.portal as usize]) {
+            (Some(m), _) => put_bytes(b, p, m.codec.name().as_bytes()),
+            (None, Some(codec)) => put_bytes(b, p, codec.as_bytes()),
+            (None, None) => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
         if let Some(pdd) = r.pdd {
@@ -626,18 +645,22 @@ impl RowWriter {
         p = put_time(b, p + 1, r.steps);
         b[p] = b',';
         p += 1;
-        if let Some(d) = r.destination {
-            p = put_bytes(
+        p = match r.destination {
+            Some(d) => put_bytes(
                 b,
                 p,
                 self.destinations[r.portal as usize][d as usize].as_bytes(),
-            );
-        }
+            ),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
         if r.charge != 0 {
             // Rare (money runs) and short: `fmt` is fine here.
             p = put_bytes(b, p, crate::money::format_minor(r.charge).as_bytes());
+        } else if self.money {
+            // With money a free call costs 0.00; without, no charge applies.
+            p = put_bytes(b, p, b"0.00");
         }
         match &r.transfer {
             Some(x) => {
@@ -650,18 +673,20 @@ impl RowWriter {
                     p = put_time(b, p + 1, t);
                 }
             }
-            None => p = put_bytes(b, p, b",,,,,"),
+            None => p = put_bytes(b, p, b",-,-,,,"),
         }
         b[p] = b',';
         p += 1;
-        if let Some(place) = r.abandoned_in {
-            p = put_bytes(b, p, place.as_str().as_bytes());
-        }
+        p = match r.abandoned_in {
+            Some(place) => put_bytes(b, p, place.as_str().as_bytes()),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b',';
         p += 1;
-        if let Some(f) = r.transfer_failed {
-            p = put_bytes(b, p, f.as_str().as_bytes());
-        }
+        p = match r.transfer_failed {
+            Some(f) => put_bytes(b, p, f.as_str().as_bytes()),
+            None => put_bytes(b, p, NONE.as_bytes()),
+        };
         b[p] = b'\n';
         self.len = p + 1;
         if self.len >= self.flush_at {

@@ -8,17 +8,23 @@
 mod atomic;
 mod calls_csv;
 mod csv_text;
-mod intervals_csv;
-mod links_csv;
+pub(crate) mod events_csv;
+pub(crate) mod intervals_csv;
+pub(crate) mod links_csv;
 mod money_csv;
+mod parquet_out;
 mod report;
-mod summary_csv;
+pub mod schema;
+pub(crate) mod summary_csv;
 
 pub use atomic::{commit_set, sweep_stale, AtomicFile, DirCommit, StagingDir};
-pub use calls_csv::{CallsCsv, CALLS_HEADER};
-pub use csv_text::{opt_f64, quote};
+pub use calls_csv::{CallsCsv, CALLS_HEADER, TEL};
+pub use csv_text::{opt_f64, quote, NONE};
+pub use events_csv::write_events;
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};
+pub use parquet_out::csv_to_parquet;
 pub use report::{describe_model, render_checks};
+pub use schema::write_datapackage;
 pub use summary_csv::write_summary;

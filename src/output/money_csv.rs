@@ -3,7 +3,7 @@ use std::io::{self, Write};
 use crate::model::{Model, ReplicationResult};
 use crate::money::format_minor;
 
-use super::csv_text::{opt_f64, quote};
+use super::csv_text::{opt_f64, quote, NONE};
 
 pub const PORTALS_HEADER: &str = "replication,portal,currency,alert_rule,start_balance,charged,charges,topped_up,topups,end_balance,\
 outbound_calls,outbound_answered,rejected_balance,credit_ended,alerts,reminders,mean_lead_h,leads_censored,zero_balance_h,exhaustions,\
@@ -18,6 +18,7 @@ pub fn write_portals(
     results: &[ReplicationResult],
 ) -> io::Result<()> {
     w.write_all(PORTALS_HEADER.as_bytes())?;
+    let money = model.has_money();
     for r in results {
         for row in &r.portals {
             let spec = &model.portals[row.portal as usize];
@@ -27,7 +28,7 @@ pub fn write_portals(
                 r.replication,
                 quote(&spec.name),
                 spec.currency,
-                row.alert_rule.unwrap_or(""),
+                row.alert_rule.unwrap_or(NONE),
                 format_minor(row.start_balance),
                 format_minor(row.charged),
                 row.charges,
@@ -43,7 +44,8 @@ pub fn write_portals(
             )?;
             opt_f64(w, row.mean_lead.map(|l| l.as_secs_f64() / 3600.0))?;
             write!(w, ",{},", row.leads_censored)?;
-            opt_f64(w, Some(row.zero_balance.as_secs_f64() / 3600.0))?;
+            // Without money no balance is kept: time at zero is undefined.
+            opt_f64(w, money.then(|| row.zero_balance.as_secs_f64() / 3600.0))?;
             write!(w, ",{},", row.exhaustions)?;
             if let Some(t) = row.provisioned_at {
                 write!(w, "{t}")?;

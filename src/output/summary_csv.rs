@@ -4,7 +4,7 @@ use crate::stats::SummaryRow;
 
 use super::csv_text::{opt_f64, quote};
 
-pub const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n\n";
+pub const SUMMARY_HEADER: &str = "scope,metric,mean,ci95_low,ci95_high,n,sd\n";
 
 pub fn write_summary(w: &mut impl Write, rows: &[SummaryRow]) -> io::Result<()> {
     w.write_all(SUMMARY_HEADER.as_bytes())?;
@@ -15,7 +15,9 @@ pub fn write_summary(w: &mut impl Write, rows: &[SummaryRow]) -> io::Result<()> 
         opt_f64(w, r.ci95_low)?;
         w.write_all(b",")?;
         opt_f64(w, r.ci95_high)?;
-        writeln!(w, ",{}", r.n)?;
+        write!(w, ",{},", r.n)?;
+        opt_f64(w, r.sd)?;
+        w.write_all(b"\n")?;
     }
     Ok(())
 }

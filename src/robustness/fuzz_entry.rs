@@ -269,6 +269,13 @@ pub fn svg_scales_bytes(data: &[u8]) {
             name: "s".into(),
             points: points.clone(),
             dashed: false,
+            // A band around the points, so the fuzzer reaches its drawing too.
+            band: points.iter().map(|&(x, y)| (x, y - 1.0, y + 1.0)).collect(),
+        }],
+        markers: vec![svg::Marker {
+            x: lo,
+            label: "m".into(),
+            series: None,
         }],
     });
     assert_svg_finite(&chart);

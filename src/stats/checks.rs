@@ -65,6 +65,7 @@ mod tests {
             ci95_low: None,
             ci95_high: None,
             n: 1,
+            sd: None,
         }
     }
 

@@ -48,7 +48,7 @@ impl Level {
     #[inline]
     pub fn add(&mut self, now: SimTime, n: u32) {
         self.acc -= now.micros() as i128 * n as i128;
-        self.value += n;
+        self.value = self.value.wrapping_add(n);
         self.interval_max = self.interval_max.max(self.value);
     }
 

@@ -179,6 +179,46 @@ impl Metric {
         )
     }
 
+    /// The values the metric can take: shares lie in [0, 1], MOS in
+    /// [1, 4.5], everything else (counts, times, hours) is non-negative.
+    /// Confidence bounds are clipped to it.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Metric::PWait
+            | Metric::ServiceLevel
+            | Metric::AbandonRate
+            | Metric::BlockingRate
+            | Metric::AgentOccupancy
+            | Metric::CacheHitRatio => (0.0, 1.0),
+            Metric::MeanMos | Metric::P5Mos => (1.0, 4.5),
+            _ => (0.0, f64::INFINITY),
+        }
+    }
+
+    /// The unit written in `datapackage.json` and `docs/outputs.md`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::PWait
+            | Metric::ServiceLevel
+            | Metric::AbandonRate
+            | Metric::BlockingRate
+            | Metric::AgentOccupancy
+            | Metric::CacheHitRatio => "share (0-1)",
+            Metric::AsaS
+            | Metric::MeanWaitS
+            | Metric::P95WaitS
+            | Metric::MaxWaitS
+            | Metric::MeanTalkS
+            | Metric::MeanMediaGapS => "s",
+            Metric::MeanPddMs | Metric::CtrlMeanWaitMs | Metric::CtrlMaxWaitMs => "ms",
+            Metric::MeanLeadH | Metric::ZeroBalanceH => "h",
+            Metric::MeanLossPct => "%",
+            Metric::MeanMos | Metric::P5Mos => "MOS (1-4.5)",
+            Metric::MeanConcurrency | Metric::MeanQueue => "calls",
+            _ => "count",
+        }
+    }
+
     pub fn names() -> String {
         Metric::ALL
             .iter()

@@ -16,4 +16,4 @@ pub use intervals::{IntervalCounters, IntervalRow};
 pub use level::Level;
 pub use metric::{Metric, MetricValues};
 pub use replication::{ScopeTotals, WindowLevels, FINE_WAIT_PORTALS};
-pub use summary::{mean_ci, student_t_975, summarize, t_quantile, SummaryRow};
+pub use summary::{mean_ci, mean_sd, student_t_975, summarize, t_quantile, SummaryRow};

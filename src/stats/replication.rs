@@ -142,7 +142,7 @@ impl ScopeTotals {
             }
             if rec.outcome == Outcome::Answered {
                 self.wait_answered_us += w as u128;
-                if w > 0 {
+                if rec.lined {
                     self.answered_waited += 1;
                 }
                 if wait <= service_level {

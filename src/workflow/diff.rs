@@ -484,6 +484,7 @@ mod tests {
             ci95_low: lo,
             ci95_high: hi,
             n: values.len(),
+            sd_written: None,
         }
     }
 
@@ -598,6 +599,7 @@ mod snapshot {
             ci95_low: Some(mean - half),
             ci95_high: Some(mean + half),
             n,
+            sd_written: None,
         }
     }
 

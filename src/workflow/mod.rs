@@ -109,11 +109,10 @@ pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
-    if v == 0.0 {
-        return "0".into();
-    }
-    if v.abs() >= 0.001 && v.abs() < 1e7 {
-        let decimals = (4 - v.abs().log10().floor() as i32).clamp(0, 4) as usize;
+    if v == 0.0 || (v.abs() >= 0.001 && v.abs() < 1e7) {
+        let decimals = 4i32
+            .saturating_sub(v.abs().log10().floor() as i32)
+            .clamp(0, 4) as usize;
         let s = format!("{v:.decimals$}");
         let s = if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.')

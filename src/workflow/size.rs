@@ -467,6 +467,8 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
                 out_dir: out_dir.clone(),
                 write_calls: false,
                 progress: false,
+                verbose: false,
+                parquet: false,
                 cancel: opts.cancel.clone(),
             },
         );

@@ -1,5 +1,5 @@
 //! Reading a run's `summary.csv` back (DESIGN §4 contract:
-//! `scope,metric,mean,ci95_low,ci95_high,n`).
+//! `scope,metric,mean,ci95_low,ci95_high,n` and, since it was added, `sd`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,6 +17,9 @@ pub struct SummaryEntry {
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
     pub n: usize,
+    /// The `sd` column, in files that have it (the interval may be clipped
+    /// to the metric's range, so it cannot always give the sd back).
+    pub sd_written: Option<f64>,
 }
 
 impl SummaryEntry {
@@ -31,6 +34,9 @@ impl SummaryEntry {
     /// [`Self::sd`] with the quantile `t975(df)` given, so a caller that
     /// needs thousands of rows can work each distinct `n` out once.
     pub fn sd_with(&self, t975: impl FnOnce(usize) -> f64) -> Option<f64> {
+        if self.sd_written.is_some() {
+            return self.sd_written;
+        }
         let (lo, hi) = (self.ci95_low?, self.ci95_high?);
         if self.n < 2 {
             return None;
@@ -83,6 +89,7 @@ pub fn parse_summary_from(input: impl std::io::Read) -> Result<Vec<SummaryEntry>
             ),
         ));
     }
+    let sd_col = t.column("sd");
     let mut rows = Vec::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
     while let Some((line, rec)) = t.next_row()? {
@@ -122,6 +129,10 @@ pub fn parse_summary_from(input: impl std::io::Read) -> Result<Vec<SummaryEntry>
             ci95_low: lo,
             ci95_high: hi,
             n: n as usize,
+            sd_written: match sd_col {
+                Some(k) => csv_input::finite(f(k), line, "sd")?,
+                None => None,
+            },
         });
         seen.insert(key, line);
     }
@@ -147,6 +158,7 @@ mod tests {
             ci95_low: lo,
             ci95_high: hi,
             n: values.len(),
+            sd_written: None,
         };
         let mean = m.unwrap();
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;

@@ -21,11 +21,24 @@ pub const PALETTE: [&str; 8] = [
 ];
 
 /// One line: a name for the legend and (x, y) points; y = NaN leaves a gap.
+/// `band` is its confidence band, (x, low, high), drawn as a shaded area
+/// in the line's colour (empty: none).
 #[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub dashed: bool,
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+/// Something that happened at an instant: a labelled vertical line across
+/// the plot (a failure, a recovery), or, with `series`, a small triangle at
+/// the top edge in that series' colour (an alert of that portal).
+#[derive(Debug, Clone)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
+    pub series: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +47,21 @@ pub struct LineChart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    pub markers: Vec<Marker>,
+}
+
+/// The height of a histogram's image.
+pub const HISTOGRAM_HEIGHT: f64 = HEIGHT;
+
+/// Legend entries per row below the plot, and the height of a row.
+const LEGEND_COLUMNS: usize = 3;
+const LEGEND_ROW: f64 = 16.0;
+
+/// The height of a line chart's image: the plot, and the legend rows below
+/// it (legends sit outside the plot, so they never hide data).
+pub fn line_chart_height(c: &LineChart) -> f64 {
+    let rows = c.series.len().div_ceil(LEGEND_COLUMNS);
+    HEIGHT + rows as f64 * LEGEND_ROW + if rows > 0 { 8.0 } else { 0.0 }
 }
 
 /// Bars of a histogram: (low edge, high edge, height).
@@ -185,11 +213,11 @@ fn share(v: f64, range: (f64, f64)) -> f64 {
     }
 }
 
-fn open(o: &mut String, kind: &str, title: &str, series: usize) {
+fn open(o: &mut String, kind: &str, title: &str, series: usize, height: f64) {
     let _ = write!(
         o,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"telsim-chart\" data-kind=\"{kind}\" data-series=\"{series}\" \
-         width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <title>{t}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
          <text x=\"{cx}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{t}</text>\n",
         t = escape(title),
@@ -235,16 +263,18 @@ fn axes(o: &mut String, f: &Frame, x_label: &str, y_label: &str) {
     );
 }
 
-/// A line chart; series without finite points are left out of the legend.
+/// A line chart: bands first, then lines, then event markers, with the
+/// legend below the plot.
 pub fn line_chart(c: &LineChart) -> String {
     let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
-    let all: Vec<(f64, f64)> = c
+    let mut all: Vec<(f64, f64)> = c
         .series
         .iter()
         .flat_map(|s| s.points.iter().filter(finite).copied())
         .collect();
+    let height = line_chart_height(c);
     let mut o = String::new();
-    open(&mut o, "line", &c.title, c.series.len());
+    open(&mut o, "line", &c.title, c.series.len(), height);
     if all.is_empty() {
         let _ = writeln!(
             o,
@@ -253,6 +283,15 @@ pub fn line_chart(c: &LineChart) -> String {
             HEIGHT / 2.0
         );
         return o;
+    }
+    // The bands count towards the y range (a line's interval stays in view).
+    for s in &c.series {
+        for &(x, lo, hi) in &s.band {
+            if x.is_finite() && lo.is_finite() && hi.is_finite() {
+                all.push((x, lo));
+                all.push((x, hi));
+            }
+        }
     }
     let xmin = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let xmax = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
@@ -269,20 +308,27 @@ pub fn line_chart(c: &LineChart) -> String {
         y: nice_range(ymin, ymax),
     };
     axes(&mut o, &f, &c.x_label, &c.y_label);
-    // The legend is drawn last, on a light box, so lines never hide it.
-    let longest = c
-        .series
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut legend = format!(
-        "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#dddddd\"/>\n",
-        WIDTH - RIGHT - 196.0,
-        TOP - 2.0,
-        (34.0 + 6.5 * longest as f64).min(196.0),
-        16.0 * c.series.len() as f64 + 6.0
-    );
+    for (i, s) in c.series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        for run in split_runs(&s.band, |&(x, lo, hi)| {
+            x.is_finite() && lo.is_finite() && hi.is_finite()
+        }) {
+            let mut pts: Vec<String> = run
+                .iter()
+                .map(|&(x, lo, _)| format!("{:.1},{:.1}", f.px(x), f.py(lo)))
+                .collect();
+            pts.extend(
+                run.iter()
+                    .rev()
+                    .map(|&(x, _, hi)| format!("{:.1},{:.1}", f.px(x), f.py(hi))),
+            );
+            let _ = writeln!(
+                o,
+                "<polygon class=\"band\" points=\"{}\" fill=\"{colour}\" fill-opacity=\"0.15\" stroke=\"none\"/>",
+                pts.join(" ")
+            );
+        }
+    }
     for (i, s) in c.series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let dash = if s.dashed {
@@ -291,15 +337,7 @@ pub fn line_chart(c: &LineChart) -> String {
             ""
         };
         // Split at gaps so a missing value breaks the line.
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for p in &s.points {
-            if finite(&p) {
-                runs.last_mut().unwrap().push(*p);
-            } else if !runs.last().unwrap().is_empty() {
-                runs.push(Vec::new());
-            }
-        }
-        for run in runs.iter().filter(|r| !r.is_empty()) {
+        for run in split_runs(&s.points, |p| finite(&p)) {
             let pts: Vec<String> = run
                 .iter()
                 .map(|&(x, y)| format!("{:.1},{:.1}", f.px(x), f.py(y)))
@@ -310,27 +348,85 @@ pub fn line_chart(c: &LineChart) -> String {
                 pts.join(" ")
             );
         }
-        let lx = WIDTH - RIGHT - 190.0;
-        let ly = TOP + 8.0 + 16.0 * i as f64;
+    }
+    for m in c.markers.iter().filter(|m| m.x >= f.x.0 && m.x <= f.x.1) {
+        let x = f.px(m.x);
+        match m.series {
+            None => {
+                let _ = writeln!(
+                    o,
+                    "<g class=\"marker\"><line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#444\" stroke-dasharray=\"3 3\"/>\
+                     <text transform=\"translate({:.1} {:.1}) rotate(-90)\" text-anchor=\"end\" font-size=\"10\" fill=\"#444\">{}</text></g>",
+                    HEIGHT - BOTTOM,
+                    x - 3.0,
+                    TOP + 4.0,
+                    escape(&m.label)
+                );
+            }
+            Some(i) => {
+                let colour = PALETTE[i % PALETTE.len()];
+                let _ = writeln!(
+                    o,
+                    "<path class=\"marker\" d=\"M{:.1},{:.1} l8,0 l-4,8 z\" fill=\"{colour}\"><title>{}</title></path>",
+                    x - 4.0,
+                    TOP - 9.0,
+                    escape(&m.label)
+                );
+            }
+        }
+    }
+    // The legend, below the x axis label: outside the plot.
+    let col_w = (WIDTH - LEFT - RIGHT) / LEGEND_COLUMNS as f64;
+    let max_chars = ((col_w - 34.0) / 6.5) as usize;
+    for (i, s) in c.series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let dash = if s.dashed {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
+        let lx = LEFT + col_w * (i % LEGEND_COLUMNS) as f64;
+        let ly = HEIGHT + 4.0 + LEGEND_ROW * (i / LEGEND_COLUMNS) as f64;
+        let mut name = s.name.clone();
+        if name.chars().count() > max_chars {
+            name = name
+                .chars()
+                .take(max_chars.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
         let _ = writeln!(
-            legend,
-            "<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{:.0}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
-             <text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
+            o,
+            "<g class=\"legend\"><line x1=\"{lx:.1}\" y1=\"{ly:.1}\" x2=\"{:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
             lx + 22.0,
             lx + 28.0,
             ly + 4.0,
-            escape(&s.name)
+            escape(&name)
         );
     }
-    o.push_str(&legend);
     o.push_str("</svg>\n");
     o
+}
+
+/// The maximal runs of consecutive items that pass `keep`.
+fn split_runs<T: Copy>(items: &[T], keep: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
+    let mut runs: Vec<Vec<T>> = vec![Vec::new()];
+    for p in items {
+        if keep(p) {
+            runs.last_mut().expect("never empty").push(*p);
+        } else if !runs.last().expect("never empty").is_empty() {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
 }
 
 /// A histogram with bars from the x axis.
 pub fn histogram(h: &Histogram) -> String {
     let mut o = String::new();
-    open(&mut o, "histogram", &h.title, 1);
+    open(&mut o, "histogram", &h.title, 1, HEIGHT);
     if h.bins.is_empty() {
         let _ = writeln!(
             o,
@@ -464,17 +560,59 @@ mod tests {
                     name: "one".into(),
                     points: vec![(0.0, 1.0), (1.0, 2.0)],
                     dashed: false,
+                    band: vec![(0.0, 0.5, 1.5), (1.0, 1.0, 9.0)],
                 },
                 Series {
                     name: "two".into(),
                     points: vec![(0.0, 3.0), (1.0, f64::NAN), (2.0, 1.0), (3.0, 2.0)],
                     dashed: true,
+                    band: Vec::new(),
+                },
+            ],
+            markers: vec![
+                Marker {
+                    x: 1.5,
+                    label: "fail_link a-b".into(),
+                    series: None,
+                },
+                Marker {
+                    x: 2.0,
+                    label: "alert".into(),
+                    series: Some(1),
+                },
+                Marker {
+                    x: 99.0,
+                    label: "beyond the axis".into(),
+                    series: None,
                 },
             ],
         });
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("a &lt; b"));
         assert_eq!(svg.matches("class=\"series\"").count(), 3); // the gap splits "two"
+        assert_eq!(svg.matches("class=\"band\"").count(), 1);
+        assert_eq!(
+            svg.matches("class=\"marker\"").count(),
+            2,
+            "the one off the axis is left out"
+        );
+        assert_eq!(svg.matches("class=\"legend\"").count(), 2);
+        // The band's top (9) is in range: the y axis reaches 10.
+        assert!(svg.contains(">10</text>"), "{svg}");
+        // The legend lies below the plot area.
+        let legend_y: f64 = svg
+            .split("class=\"legend\"><line x1=")
+            .nth(1)
+            .unwrap()
+            .split("y1=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(legend_y > HEIGHT - BOTTOM, "{legend_y}");
         assert!(svg.trim_end().ends_with("</svg>"));
         let h = histogram(&Histogram {
             title: "h".into(),

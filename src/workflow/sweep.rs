@@ -396,6 +396,8 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             out_dir: staged.join("points").join(point_dir_name(p)),
             write_calls: false,
             progress: false,
+            verbose: false,
+            parquet: false,
             cancel: opts.cancel.clone(),
         };
         let report = match orchestrate::run(model, &run_opts) {

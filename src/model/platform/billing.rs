@@ -14,7 +14,8 @@ use crate::money::{AlertEvent, AlertKind, Minor, Rate};
 
 use super::Platform;
 
-/// Per-portal money metrics whose platform value is the sum over portals.
+/// Per-portal money metrics whose platform value is the sum over portals
+/// (`zero_balance_h`: the mean). All but `outbound` exist only with money.
 const SUMMED: [crate::stats::Metric; 6] = [
     crate::stats::Metric::Outbound,
     crate::stats::Metric::RejectedBalance,
@@ -473,7 +474,11 @@ impl<S: RecordSink> Platform<'_, S> {
                 pr.wallet.topups as f64,
             ];
             for (k, (m, x)) in SUMMED.iter().zip(vals).enumerate() {
-                v[*m as usize] = Some(x);
+                // Without money there are no balances, alerts or top-ups:
+                // their metrics are undefined, not zero.
+                if self.money || k == 0 {
+                    v[*m as usize] = Some(x);
+                }
                 sums[k] += x;
             }
             if let Some(a) = a.filter(|a| a.leads > 0) {
@@ -487,8 +492,17 @@ impl<S: RecordSink> Platform<'_, S> {
             }
         }
         let v = &mut metrics[0];
-        for (m, x) in SUMMED.iter().zip(sums) {
-            v[*m as usize] = Some(x);
+        for (k, (m, x)) in SUMMED.iter().zip(sums).enumerate() {
+            if self.money || k == 0 {
+                // Hours at zero do not add up across portals: the platform's
+                // value is the mean per portal.
+                let portals = self.portals.len().max(1) as f64;
+                v[*m as usize] = Some(if *m == M::ZeroBalanceH {
+                    x / portals
+                } else {
+                    x
+                });
+            }
         }
         if leads > 0 {
             v[M::MeanLeadH as usize] = Some(lead_sum / f64::from(leads) / 3600.0);

@@ -89,6 +89,7 @@ impl<S: RecordSink> Platform<'_, S> {
             target: dest as u32,
             fallback_queue: false,
             credit_cut: false,
+            lined: false,
         });
         self.peak_calls = self.peak_calls.max(self.calls.live());
         if self.net.is_some() {
