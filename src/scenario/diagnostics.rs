@@ -229,7 +229,10 @@ mod suggest_tests {
             suggest("zzz", "nodes", ["office", "branch"], '\''),
             " (nodes: office, branch)"
         );
-        assert_eq!(suggest("zzz", "nodes", std::iter::empty::<&str>(), '\''), "");
+        assert_eq!(
+            suggest("zzz", "nodes", std::iter::empty::<&str>(), '\''),
+            ""
+        );
     }
 
     #[test]

@@ -88,7 +88,11 @@ fn explain(text: &str, e: &ron::error::SpannedError) -> String {
     if let Some(hint) = float_for_integer(text, offset) {
         return hint;
     }
-    let name = |o: &Option<String>| o.as_deref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+    let name = |o: &Option<String>| {
+        o.as_deref()
+            .map(|o| format!(" in `{o}`"))
+            .unwrap_or_default()
+    };
     match &e.code {
         E::NoSuchStructField {
             expected,
@@ -223,7 +227,8 @@ fn path_at(text: &str, offset: usize) -> Option<String> {
                 {
                     path.push(f.clone());
                     walk(text, c, offset, path);
-                } else if let Some(c) = items.iter().find(|c| c.start <= offset && offset <= c.end) {
+                } else if let Some(c) = items.iter().find(|c| c.start <= offset && offset <= c.end)
+                {
                     walk(text, c, offset, path);
                 }
             }
@@ -250,7 +255,10 @@ fn path_at(text: &str, offset: usize) -> Option<String> {
                 }
             }
             Kind::Map(kv) => {
-                if let Some((k, v)) = kv.iter().find(|(_, v)| v.start <= offset && offset <= v.end) {
+                if let Some((k, v)) = kv
+                    .iter()
+                    .find(|(_, v)| v.start <= offset && offset <= v.end)
+                {
                     path.push(text[k.start..k.end].trim().trim_matches('"').to_string());
                     walk(text, v, offset, path);
                 }
@@ -286,7 +294,27 @@ fn shorten_to(s: &str, chars: usize) -> String {
     }
 }
 
-/// Reads a scenario file and applies `--set` overrides in order.
+/// The scenario path that means standard input.
+pub const STDIN_PATH: &str = "-";
+/// How standard input is named in messages. Its parent is the empty path, so
+/// a topology named in the scenario is relative to the working directory.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Standard input, read once per process: `sweep` and `size` load the
+/// scenario again for every point, and a pipe cannot be read twice.
+fn read_stdin_once(max_bytes: u64) -> std::io::Result<String> {
+    static TEXT: std::sync::OnceLock<Result<String, (std::io::ErrorKind, String)>> =
+        std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        crate::robustness::input::read_capped_from(std::io::stdin().lock(), max_bytes)
+            .map_err(|e| (e.kind(), e.to_string()))
+    })
+    .clone()
+    .map_err(|(kind, msg)| std::io::Error::new(kind, msg))
+}
+
+/// Reads a scenario file (`-`: standard input) and applies `--set`
+/// overrides in order.
 pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
     load_scenario_capped(path, overrides, crate::robustness::budget::MAX_INPUT_BYTES)
 }
@@ -297,13 +325,22 @@ pub fn load_scenario_capped(
     overrides: &[Override],
     max_bytes: u64,
 ) -> Result<Loaded, ScenarioError> {
-    let original =
-        crate::robustness::input::read_text_capped(path, max_bytes).map_err(|source| {
-            ScenarioError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
+    let (original, path) = if path == Path::new(STDIN_PATH) {
+        let text = read_stdin_once(max_bytes).map_err(|source| ScenarioError::Read {
+            path: PathBuf::from(STDIN_NAME),
+            source,
         })?;
+        (text, Path::new(STDIN_NAME))
+    } else {
+        let text =
+            crate::robustness::input::read_text_capped(path, max_bytes).map_err(|source| {
+                ScenarioError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+        (text, path)
+    };
     if overrides.is_empty() {
         let scenario = parse_scenario(&original, path)?;
         return Ok(Loaded {
@@ -356,8 +393,12 @@ mod tests {
                 || parse_ron::<AlertRuleSpec>(&text).is_ok()
                 || parse_ron::<TopUpAmount>(&text).is_ok()
                 || parse_ron::<crate::media::LossModel>(&text).is_ok()
-                || parse_ron::<crate::numbering::TrunkFormat>(&text.replace(": 1", ": \"1\"")).is_ok();
-            assert!(ok, "{text} does not parse: the table has drifted from the types");
+                || parse_ron::<crate::numbering::TrunkFormat>(&text.replace(": 1", ": \"1\""))
+                    .is_ok();
+            assert!(
+                ok,
+                "{text} does not parse: the table has drifted from the types"
+            );
         }
     }
 
@@ -386,7 +427,12 @@ mod tests {
             "unknown field `treshold` in `Fixed`: did you mean `threshold`? (fields: `threshold`)"
         );
         let m = message::<Dist>("Expo(mean: 1.0)");
-        assert!(m.starts_with("unknown variant `Expo` in `Dist`: did you mean `Exp`? (variants: `Const`, `Exp`"), "{m}");
+        assert!(
+            m.starts_with(
+                "unknown variant `Expo` in `Dist`: did you mean `Exp`? (variants: `Const`, `Exp`"
+            ),
+            "{m}"
+        );
     }
 
     #[test]
@@ -406,13 +452,17 @@ mod tests {
         let src = include_str!("types.rs");
         for line in src.lines() {
             let l = line.trim();
-            let Some(rest) = l.strip_prefix("pub ") else { continue };
-            let Some((name, ty)) = rest.split_once(':') else { continue };
+            let Some(rest) = l.strip_prefix("pub ") else {
+                continue;
+            };
+            let Some((name, ty)) = rest.split_once(':') else {
+                continue;
+            };
             let ty = ty.trim().trim_end_matches(',');
             let int = ["u8", "u16", "u32", "u64", "i32", "i64", "usize"];
-            let is_int = int.iter().any(|t| {
-                ty == *t || ty == format!("Option<{t}>") || ty == format!("Vec<{t}>")
-            });
+            let is_int = int
+                .iter()
+                .any(|t| ty == *t || ty == format!("Option<{t}>") || ty == format!("Vec<{t}>"));
             if is_int && !name.contains(' ') {
                 assert!(
                     INTEGER_FIELDS.iter().any(|(f, _)| *f == name.trim()),
