@@ -187,20 +187,28 @@ fn positional_hint(text: &str, offset: usize) -> Option<String> {
     ))
 }
 
-/// A float such as `200.0` where an integer field is.
+/// A float such as `200.0` or `2e2` where an integer field is: RON stops at
+/// its `.` (`Expected comma`) or at its start (`Expected integer`).
 fn float_for_integer(text: &str, offset: usize) -> Option<String> {
-    let bytes = text.as_bytes();
-    let c = *bytes.get(offset)?;
-    if !matches!(c, b'.' | b'e' | b'E') || offset == 0 || !bytes[offset - 1].is_ascii_digit() {
+    let numeric = |ch: char| ch.is_ascii_digit() || matches!(ch, '.' | 'e' | 'E' | '-' | '+');
+    // RON points at the `.` or just after the number.
+    let offset = if text[offset..].starts_with(numeric) {
+        offset
+    } else if text[..offset].ends_with(|ch: char| ch.is_ascii_digit()) {
+        offset - 1
+    } else {
         return None;
-    }
+    };
     let start = text[..offset]
-        .rfind(|ch: char| !(ch.is_ascii_digit() || ch == '-' || ch == '+'))
+        .rfind(|ch: char| !numeric(ch))
         .map_or(0, |i| i + 1);
     let end = text[offset..]
-        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '+'))
+        .find(|ch: char| !numeric(ch))
         .map_or(text.len(), |i| offset + i);
     let number = &text[start..end];
+    if !number.contains(['.', 'e', 'E']) || number.parse::<f64>().is_err() {
+        return None;
+    }
     let path = path_at(text, start)?;
     let field = path.rsplit('.').find(|s| s.parse::<usize>().is_err())?;
     let (_, ty) = INTEGER_FIELDS.iter().find(|(f, _)| *f == field)?;
@@ -443,6 +451,16 @@ mod tests {
             e.message,
             "replications: expected an integer (u32), found `2.0`: write `2`"
         );
+        let text = "Scenario(name: \"x\", duration_s: 10.0, seed: 1e3, portals: [])";
+        let e = parse_ron::<crate::scenario::types::Scenario>(text).unwrap_err();
+        assert_eq!(
+            e.message,
+            "seed: expected an integer (u64), found `1e3`: write `1000`"
+        );
+        // A float in a float field with a missing comma is not this case.
+        let text = "Scenario(name: \"x\", duration_s: 10.0 replications: 2, portals: [])";
+        let e = parse_ron::<crate::scenario::types::Scenario>(text).unwrap_err();
+        assert_eq!(e.message, "Expected comma");
     }
 
     /// Every integer field of the scenario types is in `INTEGER_FIELDS`, so
