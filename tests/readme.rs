@@ -186,3 +186,36 @@ fn shell_words_handle_quotes_and_comments() {
     assert_eq!(w, ["telsim", "run", "a#b.ron"]);
     assert_eq!(documented_exit(&c), 0);
 }
+
+#[test]
+fn every_scenario_shown_in_the_readme_and_the_reference_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for doc in ["README.md", "docs/scenario.md"] {
+        let md = std::fs::read_to_string(root().join(doc)).unwrap();
+        for (info, body) in blocks(&md) {
+            let text = body.join("\n");
+            let first_code = body
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty() && !l.starts_with("//"));
+            if info != "ron" || !first_code.is_some_and(|l| l.starts_with("Scenario(")) {
+                continue;
+            }
+            let file = dir.path().join(format!("example{checked}.ron"));
+            std::fs::write(&file, &text).unwrap();
+            let out = common::telsim(&[std::ffi::OsStr::new("check"), file.as_os_str()]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{doc}: example scenario\n{text}\n{}",
+                describe(&out)
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 2,
+        "the README and the reference lost their example scenarios"
+    );
+}
