@@ -506,14 +506,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 None => ck.problem(
                     format!("{path}.agent_codecs"),
                     format!(
-                        "unknown agent '{name}' (agents: {}{})",
-                        agent_names
-                            .iter()
-                            .take(20)
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        if agent_names.len() > 20 { ", ..." } else { "" }
+                        "unknown agent '{name}'{}",
+                        suggest(name, "agents", agent_names.iter().map(String::as_str), '\'')
                     ),
                 ),
             }
