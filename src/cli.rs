@@ -137,6 +137,32 @@ pub enum Command {
             telsim report output/erlang_c --out /tmp/erlang_c-report"
     )]
     Report(ReportArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or
+    /// PowerShell on stdout.
+    #[command(after_help = "Examples:\n  \
+        telsim completions bash > ~/.local/share/bash-completion/completions/telsim\n  \
+        telsim completions zsh > ~/.zfunc/_telsim\n  \
+        telsim completions fish > ~/.config/fish/completions/telsim.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page telsim(1) (roff) on stdout, or write it and a
+    /// page per verb (telsim-run(1), …) into a folder.
+    #[command(after_help = "Examples:\n  \
+        telsim man > telsim.1 && man ./telsim.1\n  \
+        telsim man --out-dir /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write telsim.1 and telsim-VERB.1 for every verb into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    pub shell: clap_complete::Shell,
 }
 
 /// How a verb prints its result.
@@ -266,7 +292,8 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ScenarioArgs {
-    /// Scenario file (RON).
+    /// Scenario file (RON); `-` reads it from standard input (a topology
+    /// path in it is then relative to the working directory).
     pub scenario: PathBuf,
     /// Override one field before validation, e.g. `portals.acme.agents=52`
     /// or `portals.0.inbound.arrivals.per_hour=1800`. VALUE is a RON literal.

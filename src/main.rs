@@ -10,7 +10,8 @@ use std::sync::Arc;
 use clap::Parser;
 
 use telsim::cli::{
-    Cli, Command, DiffArgs, Format, MergeArgs, ReportArgs, RoutesArgs, RunArgs, SizeArgs, SweepArgs,
+    Cli, Command, DiffArgs, Format, ManArgs, MergeArgs, ReportArgs, RoutesArgs, RunArgs, SizeArgs,
+    SweepArgs,
 };
 use telsim::model::TraceFilter;
 use telsim::network::{self, Failures, Routes, TopologyError};
@@ -243,6 +244,53 @@ fn dispatch() -> ExitCode {
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
         Command::Report(args) => report(args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man_page(args),
+    }
+}
+
+/// Completions generated from the clap definitions, so they follow every
+/// new verb and option.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "telsim", &mut out);
+    write_stdout(&out)
+}
+
+/// The manual pages, from the same definitions as `--help`.
+fn man_page(args: ManArgs) -> ExitCode {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    if let Some(dir) = args.out_dir {
+        return match clap_mangen::generate_to(cmd, &dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write manual pages to {}: {e}", dir.display());
+                ExitCode::from(EXIT_IO)
+            }
+        };
+    }
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+        eprintln!("error: cannot render the manual page: {e}");
+        return ExitCode::from(EXIT_IO);
+    }
+    write_stdout(&out)
+}
+
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            ExitCode::from(EXIT_IO)
+        }
     }
 }
 

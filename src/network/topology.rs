@@ -546,7 +546,14 @@ fn build(file: &TopologyFile, text: &str, origin: &Path) -> Result<Topology, Top
         let endpoint = |ck: &mut Checker, field: &str, name: &str| -> Option<NodeIndex> {
             let found = by_name.get(name).copied();
             if found.is_none() && !declared.contains(name) {
-                ck.problem(format!("{path}.{field}"), format!("unknown node '{name}'"));
+                let names = file.nodes.iter().map(|n| n.name.as_str());
+                ck.problem(
+                    format!("{path}.{field}"),
+                    format!(
+                        "unknown node '{name}'{}",
+                        crate::scenario::diagnostics::suggest(name, "nodes", names, '\'')
+                    ),
+                );
             }
             found
         };

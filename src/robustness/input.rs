@@ -117,8 +117,14 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 
 pub fn read_text_capped(path: &Path, max_bytes: u64) -> io::Result<String> {
     let file = open_regular(path)?;
+    read_capped_from(file, max_bytes)
+}
+
+/// [`read_text_capped`] for any reader (standard input for a `-` path): the
+/// same size cap, byte-order mark and UTF-8 handling.
+pub fn read_capped_from(reader: impl Read, max_bytes: u64) -> io::Result<String> {
     let mut bytes = Vec::new();
-    file.take(max_bytes + 1).read_to_end(&mut bytes)?;
+    reader.take(max_bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(max_bytes));
     }

@@ -161,3 +161,98 @@ impl fmt::Display for ProblemList<'_> {
         Ok(())
     }
 }
+
+/// Names listed in full in a message; beyond this a list is cut with `, ...`.
+const LIST_NAMES: usize = 20;
+
+/// The valid name closest to `found` by edit distance, if it is close enough
+/// to be the one meant (a typo, not another word): at most a third of the
+/// longer name's characters differ, or it differs only in case.
+pub fn nearest<'c>(found: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = found.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != found)
+        .map(|c| {
+            let d = if c.to_lowercase() == lower {
+                0
+            } else {
+                strsim::damerau_levenshtein(found, c)
+            };
+            (d, c)
+        })
+        .filter(|&(d, c)| 3 * d <= found.chars().count().max(c.chars().count()))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// `: did you mean 'x'? (WHAT: a, b, c)` — the suggestion (when one is close)
+/// and the valid names, so a misspelt name is fixed without opening the docs.
+/// `quote` is the quote put around names (`'` in semantic problems, `` ` ``
+/// for RON identifiers).
+pub fn suggest<'c>(
+    found: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    quote: char,
+) -> String {
+    suggest_upto(found, what, candidates, quote, LIST_NAMES)
+}
+
+/// [`suggest`] listing up to `limit` names.
+pub fn suggest_upto<'c>(
+    found: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    quote: char,
+    limit: usize,
+) -> String {
+    let all: Vec<&str> = candidates.into_iter().collect();
+    let mut s = String::new();
+    if let Some(n) = nearest(found, all.iter().copied()) {
+        s.push_str(&format!(": did you mean {quote}{n}{quote}?"));
+    }
+    if all.is_empty() {
+        return s;
+    }
+    let shown = all.len().min(limit);
+    let more = if all.len() > shown { ", ..." } else { "" };
+    s.push_str(&format!(" ({what}: {}{more})", all[..shown].join(", ")));
+    s
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_gets_the_nearest_name_and_the_list() {
+        assert_eq!(nearest("brnch", ["office", "branch", "dc"]), Some("branch"));
+        assert_eq!(nearest("treshold", ["threshold"]), Some("threshold"));
+        assert_eq!(nearest("evenly", ["Evenly", "All"]), Some("Evenly"));
+        assert_eq!(
+            suggest("brnch", "nodes", ["office", "branch", "dc"], '\''),
+            ": did you mean 'branch'? (nodes: office, branch, dc)"
+        );
+    }
+
+    #[test]
+    fn an_unrelated_word_gets_the_list_only() {
+        assert_eq!(nearest("zzz", ["office", "branch"]), None);
+        assert_eq!(
+            suggest("zzz", "nodes", ["office", "branch"], '\''),
+            " (nodes: office, branch)"
+        );
+        assert_eq!(
+            suggest("zzz", "nodes", std::iter::empty::<&str>(), '\''),
+            ""
+        );
+    }
+
+    #[test]
+    fn long_lists_are_cut() {
+        let names: Vec<String> = (0..30).map(|i| format!("n{i}")).collect();
+        let s = suggest("x", "nodes", names.iter().map(String::as_str), '\'');
+        assert!(s.ends_with("n19, ...)"), "{s}");
+    }
+}

@@ -1,4 +1,4 @@
-//! Serde types mirroring the scenario file (DESIGN §5). Field names are a
+//! Serde types mirroring the scenario file (reference: docs/scenario.md). Field names are a
 //! contract: users' `--set` paths and scripts rely on them. New fields always
 //! get a default so old files keep loading.
 
@@ -135,6 +135,9 @@ impl Default for Network {
 
 /// A failure or recovery at a set time.
 #[derive(Debug, Clone, Deserialize)]
+// Unknown fields of a variant are named as such, not reported as a
+// missing field.
+#[serde(deny_unknown_fields)]
 pub enum TimedEvent {
     FailLink { a: String, b: String, at_s: f64 },
     RecoverLink { a: String, b: String, at_s: f64 },
@@ -511,6 +514,9 @@ fn default_increment_s() -> u32 {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+// Unknown fields of a variant are named as such, not reported as a
+// missing field.
+#[serde(deny_unknown_fields)]
 pub enum AlertRuleSpec {
     Fixed {
         threshold: f64,
@@ -536,6 +542,9 @@ pub struct TopUp {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+// Unknown fields of a variant are named as such, not reported as a
+// missing field.
+#[serde(deny_unknown_fields)]
 pub enum TopUpAmount {
     /// The same sum every time.
     Fixed(f64),
@@ -737,6 +746,9 @@ pub enum PatienceFrom {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+// Unknown fields of a variant are named as such, not reported as a
+// missing field.
+#[serde(deny_unknown_fields)]
 pub enum Arrivals {
     /// Homogeneous Poisson process.
     Poisson { per_hour: f64 },
@@ -751,6 +763,9 @@ pub enum Arrivals {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+// Unknown fields of a variant are named as such, not reported as a
+// missing field.
+#[serde(deny_unknown_fields)]
 pub enum Dist {
     Const(f64),
     Exp { mean: f64 },

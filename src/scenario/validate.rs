@@ -10,7 +10,7 @@ use crate::model::{
 use crate::network::load_topology;
 use crate::stats::Metric;
 
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{suggest, suggest_upto, Diagnostics};
 use super::error::ScenarioError;
 use super::load::Loaded;
 use super::types::{Agents, Arrivals, Dist, MediaPath, NoAnswer, Scenario, ServerKind, TimedEvent};
@@ -195,7 +195,10 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             None => {
                 ck.problem(
                     path,
-                    format!("unknown node '{n}' in topology {}", t.file().display()),
+                    format!(
+                        "unknown node '{n}'{}",
+                        suggest(n, "nodes", t.nodes().map(|(_, nd)| nd.name.as_str()), '\'')
+                    ),
                 );
                 None
             }
@@ -546,14 +549,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 None => ck.problem(
                     format!("{path}.agent_codecs"),
                     format!(
-                        "unknown agent '{name}' (agents: {}{})",
-                        agent_names
-                            .iter()
-                            .take(20)
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        if agent_names.len() > 20 { ", ..." } else { "" }
+                        "unknown agent '{name}'{}",
+                        suggest(name, "agents", agent_names.iter().map(String::as_str), '\'')
                     ),
                 ),
             }
@@ -637,7 +634,11 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             );
         }
         let at = SimTime::from_secs_f64(at_s);
+        // A topology that could not be read was reported once, above; its
+        // events are not reported again as lacking one.
+        let topology_failed = sc.topology.is_some() && topology.is_none();
         let link = |ck: &mut Checker, a: &str, b: &str| match &topology {
+            None if topology_failed => None,
             None => {
                 ck.problem(&path, "link events need a topology");
                 None
@@ -650,26 +651,40 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                         None
                     }
                 },
-                _ => {
-                    ck.problem(&path, format!("unknown node in link '{a}'-'{b}'"));
+                (x, _) => {
+                    let (field, n) = if x.is_none() { ("a", a) } else { ("b", b) };
+                    let names = t.nodes().map(|(_, nd)| nd.name.as_str());
+                    ck.problem(
+                        format!("{path}.{field}"),
+                        format!("unknown node '{n}'{}", suggest(n, "nodes", names, '\'')),
+                    );
                     None
                 }
             },
         };
         let node = |ck: &mut Checker, n: &str| match &topology {
+            None if topology_failed => None,
             None => {
                 ck.problem(&path, "node events need a topology");
                 None
             }
             Some(t) => t.find_node(n).or_else(|| {
-                ck.problem(format!("{path}.node"), format!("unknown node '{n}'"));
+                let names = t.nodes().map(|(_, nd)| nd.name.as_str());
+                ck.problem(
+                    format!("{path}.node"),
+                    format!("unknown node '{n}'{}", suggest(n, "nodes", names, '\'')),
+                );
                 None
             }),
         };
         let server = |ck: &mut Checker, n: &str| match sc.servers.iter().position(|s| s.name == n) {
             Some(i) => Some(i as u16),
             None => {
-                ck.problem(format!("{path}.server"), format!("unknown server '{n}'"));
+                let names = sc.servers.iter().map(|s| s.name.as_str());
+                ck.problem(
+                    format!("{path}.server"),
+                    format!("unknown server '{n}'{}", suggest(n, "servers", names, '\'')),
+                );
                 None
             }
         };
@@ -713,8 +728,14 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             ck.problem(
                 format!("{path}.scope"),
                 format!(
-                    "unknown scope '{}': use \"platform\" or a portal name",
-                    c.scope
+                    "unknown scope '{}'{}",
+                    c.scope,
+                    suggest(
+                        &c.scope,
+                        "scopes",
+                        std::iter::once("platform").chain(portals.iter().map(|p| p.name.as_str())),
+                        '\''
+                    )
                 ),
             );
             None
@@ -724,9 +745,15 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             None => ck.problem(
                 format!("{path}.metric"),
                 format!(
-                    "unknown metric '{}'; known metrics: {}",
+                    "unknown metric '{}'{}",
                     c.metric,
-                    Metric::names()
+                    suggest_upto(
+                        &c.metric,
+                        "metrics",
+                        Metric::ALL.iter().map(|m| m.name()),
+                        '\'',
+                        usize::MAX
+                    )
                 ),
             ),
             Some(m) if matches!(scope, Some(Scope::Portal(_))) && !m.per_portal() => ck.problem(
@@ -904,15 +931,11 @@ fn pick_servers(
                     .map(|s| s.name.as_str())
                     .collect();
                 let hint = if known.is_empty() {
-                    format!("the scenario declares no {kind:?} servers")
+                    format!(" (the scenario declares no {kind:?} servers)")
                 } else {
-                    let more = if known.len() > 20 { ", ..." } else { "" };
-                    format!(
-                        "known {kind:?} servers: {}{more}",
-                        known[..known.len().min(20)].join(", ")
-                    )
+                    suggest(name, &format!("{kind:?} servers"), known, '\'')
                 };
-                ck.problem(path, format!("unknown server '{name}' ({hint})"));
+                ck.problem(path, format!("unknown server '{name}'{hint}"));
                 vec![]
             }
         },
