@@ -244,6 +244,25 @@ fn sweep(args: SweepArgs) -> ExitCode {
 }
 
 fn merge(args: MergeArgs) -> ExitCode {
+    if args
+        .dirs
+        .first()
+        .is_some_and(|d| workflow::merge_runs::is_run_shard(d))
+    {
+        return match workflow::merge_runs::merge_runs(&args.dirs, &args.out) {
+            Ok(r) => {
+                eprintln!(
+                    "merged {} run shard(s), {} replication(s)",
+                    r.shards, r.replications
+                );
+                for f in &r.files {
+                    eprintln!("wrote {}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
     match workflow::sweep::merge(&args.dirs, &args.out) {
         Ok(r) => {
             eprintln!("merged {} shard(s), {} point(s)", r.shards, r.points);
@@ -439,8 +458,17 @@ fn run(args: RunArgs) -> ExitCode {
         cancel,
         trace,
     };
+    let fingerprint =
+        workflow::merge_runs::run_fingerprint(&model, opts.write_calls, opts.trace.is_some());
+    if let Err(e) = workflow::merge_runs::remove_run_manifest(&opts.out_dir) {
+        return fail(e);
+    }
     let model = Arc::new(model);
-    let report = match orchestrate::run(model.clone(), &opts) {
+    let result = match args.shard {
+        Some(s) => orchestrate::run_shard(model.clone(), &opts, (s.index as u32, s.count as u32)),
+        None => orchestrate::run(model.clone(), &opts),
+    };
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -457,6 +485,24 @@ fn run(args: RunArgs) -> ExitCode {
             });
         }
     };
+    if let Some(shard) = args.shard {
+        // Last: its presence says the shard is complete. A shard's checks
+        // would judge a fraction of the replications, so a shard does not
+        // judge them (nor exit 1 for them).
+        match workflow::merge_runs::write_run_manifest(
+            &opts.out_dir,
+            shard,
+            model.replications,
+            &fingerprint,
+        ) {
+            Ok(f) => {
+                if !args.quiet {
+                    eprintln!("wrote {}", f.display());
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
 
     let get = |metric: Metric| {
         report
@@ -507,7 +553,7 @@ fn run(args: RunArgs) -> ExitCode {
             );
         }
     }
-    if report.checks.is_empty() {
+    if report.checks.is_empty() || args.shard.is_some() {
         return ExitCode::SUCCESS;
     }
     if args.format != Format::Json {

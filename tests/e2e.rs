@@ -175,6 +175,7 @@ fn run_writes_the_contract_files() {
             "calls.csv",
             "intervals.csv",
             "portals.csv",
+            "replications.csv",
             "summary.csv"
         ]
         .map(String::from)
@@ -503,9 +504,15 @@ fn no_calls_writes_no_calls_csv() {
     );
     assert_eq!(
         files_in(out),
-        ["alerts.csv", "intervals.csv", "portals.csv", "summary.csv"]
-            .map(String::from)
-            .into()
+        [
+            "alerts.csv",
+            "intervals.csv",
+            "portals.csv",
+            "replications.csv",
+            "summary.csv"
+        ]
+        .map(String::from)
+        .into()
     );
 }
 

@@ -11,6 +11,7 @@ mod csv_text;
 mod intervals_csv;
 mod links_csv;
 mod money_csv;
+mod replications_csv;
 mod report;
 mod summary_csv;
 
@@ -20,5 +21,6 @@ pub use csv_text::{opt_f64, quote};
 pub use intervals_csv::write_intervals;
 pub use links_csv::write_links;
 pub use money_csv::{write_alerts, write_portals, ALERTS_HEADER, PORTALS_HEADER};
+pub use replications_csv::{write_replications, REPLICATIONS_HEADER};
 pub use report::{describe_model, render_checks};
 pub use summary_csv::write_summary;

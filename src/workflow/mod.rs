@@ -10,6 +10,7 @@
 //! CLI edge renders what it returns.
 
 pub mod diff;
+pub mod merge_runs;
 pub mod report;
 pub mod size;
 pub mod summary_file;
