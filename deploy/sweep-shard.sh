@@ -4,6 +4,9 @@
 #
 #   deploy/sweep-shard.sh OUT_DIR SCENARIO [telsim sweep options: --vary …, --set …, -j …]
 #
+# With SHARD_VERB=run, a shard of one run's replications instead
+# (`telsim run --shard K/N`, options those of `telsim run`).
+#
 # The shard index K comes from SHARD_INDEX, SLURM_ARRAY_TASK_ID or
 # JOB_COMPLETION_INDEX (first one set); the shard count N from SHARD_COUNT,
 # SLURM_ARRAY_TASK_COUNT or JOB_COMPLETIONS. When SHARD_COUNT is set, the
@@ -57,10 +60,16 @@ if ! $has_jobs && [ -n "${SHARD_JOBS:-}" ]; then
     jobs=(--jobs "$SHARD_JOBS")
 fi
 
+verb=${SHARD_VERB:-sweep}
+case $verb in
+    sweep | run) ;;
+    *) echo "error: SHARD_VERB must be sweep or run, not '$verb'" >&2; exit 2 ;;
+esac
+
 mkdir -p "$out/shards"
 rm -f "$out/shards/$k/job-stamp.txt" "$out/shards/$k.failed"
 rc=0
-"$telsim" sweep "$scenario" "$@" "${jobs[@]}" --shard "$k/$n" --out "$out/shards/$k" --quiet || rc=$?
+"$telsim" "$verb" "$scenario" "$@" "${jobs[@]}" --shard "$k/$n" --out "$out/shards/$k" --quiet || rc=$?
 if [ -n "${SHARD_STAMP:-}" ]; then
     if [ "$rc" -eq 0 ]; then
         printf '%s\n' "$SHARD_STAMP" > "$out/shards/$k/job-stamp.txt"

@@ -196,50 +196,27 @@ const SWEEP: [&str; 8] = [
     "replications=3",
 ];
 
-#[test]
-fn a_sharded_sweep_on_slurm_survives_a_cancelled_shard_and_merges_byte_identical() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cluster = match start_cluster(tmp.path()) {
-        Ok(c) => c,
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "the Slurm test must run in CI: {why}"
-            );
-            eprintln!("\n\n*** SKIPPED tests/slurm.rs: {why} ***\n\n");
-            return;
-        }
-    };
-    let node = String::from_utf8(Command::new("hostname").arg("-s").output().unwrap().stdout)
-        .unwrap()
-        .trim()
-        .to_string();
+const RUN: [&str; 6] = [
+    "--replications",
+    "7",
+    "--set",
+    "duration_s=3600.0",
+    "--set",
+    "warmup_s=300.0",
+];
 
-    let local = tmp.path().join("local");
-    let mut a = vec!["sweep".to_string(), scenario("erlang_c")];
-    a.extend(SWEEP.map(String::from));
-    a.extend(["--out".into(), s(&local), "-q".into()]);
-    let o = telsim(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-
-    // The node drained while submitting, so that shard 1 is surely cancelled
-    // before it could run, however fast the machine.
+/// Submits through submit.sh with the node drained (so that shard 1 is
+/// surely cancelled before it could run, however fast the machine), cancels
+/// shard 1, checks the merge job's report, runs the rerun command it
+/// prints, and compares the merged folder with `local`.
+fn submit_cancel_rerun(cluster: &Cluster, node: &str, args: &[String], out: &Path, local: &Path) {
     cluster.scontrol(&[
         "update",
         &format!("nodename={node}"),
         "state=drain",
         "reason=test",
     ]);
-    let out = tmp.path().join("grid");
-    let mut a = vec![
-        "--time=10".to_string(),
-        "3".into(),
-        s(&out),
-        scenario("erlang_c"),
-    ];
-    a.extend(SWEEP.map(String::from));
-    a.extend(["-j".into(), "1".into()]);
-    let o = cluster.run(&s(&root().join("deploy/slurm/submit.sh")), &a);
+    let o = cluster.run(&s(&root().join("deploy/slurm/submit.sh")), args);
     assert_eq!(o.status.code(), Some(0), "submit: {}", describe(&o));
     let (array, _) = job_ids(&o);
     let merge = merge_job(&o);
@@ -269,7 +246,7 @@ fn a_sharded_sweep_on_slurm_survives_a_cancelled_shard_and_merges_byte_identical
         .trim()
         .to_string();
     assert!(
-        rerun.ends_with(&format!("submit.sh --rerun 1 {}", s(&out))),
+        rerun.ends_with(&format!("submit.sh --rerun 1 {}", s(out))),
         "{rerun}"
     );
 
@@ -284,9 +261,9 @@ fn a_sharded_sweep_on_slurm_survives_a_cancelled_shard_and_merges_byte_identical
     assert!(log.contains("merged 3 shard(s)"), "{log}");
     assert!(!out.join("FAILED.txt").exists());
     assert_eq!(
-        tree(&local),
+        tree(local),
         tree(&out.join("merged")),
-        "merged sweep differs from the local one"
+        "merged result differs from the local one"
     );
     // The rerun ran shard 1 only: shard 0's log is the first submission's.
     let logs: Vec<String> = fs::read_dir(out.join("logs"))
@@ -300,6 +277,62 @@ fn a_sharded_sweep_on_slurm_survives_a_cancelled_shard_and_merges_byte_identical
         "{logs:?}"
     );
     assert!(logs.contains(&format!("shard-1-{array2}.out")), "{logs:?}");
+}
+
+#[test]
+fn sharded_sweep_and_run_on_slurm_survive_a_cancelled_shard_and_merge_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cluster = match start_cluster(tmp.path()) {
+        Ok(c) => c,
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the Slurm test must run in CI: {why}"
+            );
+            eprintln!("\n\n*** SKIPPED tests/slurm.rs: {why} ***\n\n");
+            return;
+        }
+    };
+    let node = String::from_utf8(Command::new("hostname").arg("-s").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+
+    let local = tmp.path().join("local");
+    let mut a = vec!["sweep".to_string(), scenario("erlang_c")];
+    a.extend(SWEEP.map(String::from));
+    a.extend(["--out".into(), s(&local), "-q".into()]);
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let out = tmp.path().join("grid");
+    let mut a = vec![
+        "--time=10".to_string(),
+        "3".into(),
+        s(&out),
+        scenario("erlang_c"),
+    ];
+    a.extend(SWEEP.map(String::from));
+    a.extend(["-j".into(), "1".into()]);
+    submit_cancel_rerun(&cluster, &node, &a, &out, &local);
+
+    // One run's replications spread over 3 shards (7 replications: the
+    // shards are uneven), shard 1 cancelled and rerun alike.
+    let local_run = tmp.path().join("local-run");
+    let mut a = vec!["run".to_string(), scenario("call_centre")];
+    a.extend(RUN.map(String::from));
+    a.extend(["--out".into(), s(&local_run), "-q".into()]);
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let out_run = tmp.path().join("run");
+    let mut a = vec![
+        "--run".to_string(),
+        "3".into(),
+        s(&out_run),
+        scenario("call_centre"),
+    ];
+    a.extend(RUN.map(String::from));
+    submit_cancel_rerun(&cluster, &node, &a, &out_run, &local_run);
+    assert!(out_run.join("merged/replications.csv").is_file());
 
     // A second submission into the same folder is refused.
     let mut a = vec!["3".to_string(), s(&out), scenario("erlang_c")];

@@ -4,7 +4,12 @@
 # names the ones that failed and the command that reruns them.
 #
 #   deploy/slurm/submit.sh [SBATCH OPTIONS] SHARDS OUT_DIR SCENARIO [telsim sweep options]
+#   deploy/slurm/submit.sh [SBATCH OPTIONS] --run SHARDS OUT_DIR SCENARIO [telsim run options]
 #   deploy/slurm/submit.sh [SBATCH OPTIONS] --rerun K[,K…] OUT_DIR
+#
+# --run spreads the replications of one run instead of a sweep's points
+# (`telsim run --shard K/N`): OUT_DIR/merged/ is then the run folder of
+# `telsim run SCENARIO … --out OUT_DIR/merged`, byte for byte.
 #
 # SBATCH OPTIONS go to both jobs, before the shard count: --cpus-per-task=N
 # (each task's threads; default 1), --mem=SIZE, --time=LIMIT,
@@ -21,6 +26,7 @@ set -euo pipefail
 
 usage() {
     echo "usage: $0 [SBATCH OPTIONS] SHARDS OUT_DIR SCENARIO [telsim sweep options]" >&2
+    echo "       $0 [SBATCH OPTIONS] --run SHARDS OUT_DIR SCENARIO [telsim run options]" >&2
     echo "       $0 [SBATCH OPTIONS] --rerun K[,K...] OUT_DIR" >&2
     exit 2
 }
@@ -34,8 +40,10 @@ submit=$deploy/slurm/submit.sh
 
 opts=()
 rerun=""
+verb=sweep
 while [ $# -gt 0 ]; do
     case $1 in
+        --run) verb=run; shift ;;
         --rerun) [ $# -ge 2 ] || usage; rerun=$2; shift 2 ;;
         --rerun=*) rerun=${1#--rerun=}; shift ;;
         --array | --array=* | --export | --export=* | --dependency | --dependency=*)
@@ -94,11 +102,11 @@ else
     mkdir -p "$out/logs"
     {
         echo "# written by deploy/slurm/submit.sh; read by merge.sbatch and --rerun"
-        declare -p shards telsim submit args sbatch_opts
+        declare -p verb shards telsim submit args sbatch_opts
     } > "$out/submit.args"
 fi
 
-export TELSIM=$telsim SHARD_COUNT=$shards TELSIM_SHARD_SCRIPT=$deploy/sweep-shard.sh
+export TELSIM=$telsim SHARD_COUNT=$shards SHARD_VERB=${verb:-sweep} TELSIM_SHARD_SCRIPT=$deploy/sweep-shard.sh
 jobid=$(sbatch --parsable "${opts[@]}" --array="$array" --export=ALL \
     --output="$out/logs/shard-%a-%A.out" \
     "$deploy/slurm/sweep.sbatch" "$out" "${args[@]}")
@@ -107,4 +115,4 @@ merge=$(sbatch --parsable "${opts[@]}" --dependency="afterany:$jobid" --export=A
     --output="$out/logs/merge-%j.out" \
     "$deploy/slurm/merge.sbatch" "$out")
 merge=${merge%%;*}
-echo "shard array job $jobid (shards $array of $shards), merge job $merge: results in $out/merged/, logs in $out/logs/"
+echo "$verb shard array job $jobid (shards $array of $shards), merge job $merge: results in $out/merged/, logs in $out/logs/"
