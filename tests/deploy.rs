@@ -206,3 +206,111 @@ fn kubernetes_manifests_validate_against_the_api_schemas() {
         );
     }
 }
+
+/// The `args: - |` shell blocks of a manifest, in order (sweep pod, merge pod).
+fn manifest_scripts(yaml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() != "- |" {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len() + 2;
+        let mut block = String::new();
+        while let Some(next) = lines.peek() {
+            if !next.trim().is_empty() && next.len() - next.trim_start().len() < indent {
+                break;
+            }
+            block.push_str(next.get(indent..).unwrap_or(""));
+            block.push('\n');
+            lines.next();
+        }
+        out.push(block);
+    }
+    out
+}
+
+#[test]
+fn kubernetes_pod_scripts_shard_merge_and_ignore_an_earlier_sweep() {
+    // The pods' own scripts, run here with the image's layout replaced: the
+    // shard scripts and telsim on PATH, /results a temporary folder.
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = fs::read_to_string(root().join("deploy/kubernetes/sweep-job.yaml")).unwrap();
+    let results = tmp.path().join("results");
+    let scripts: Vec<String> = manifest_scripts(&yaml)
+        .into_iter()
+        .map(|s| {
+            s.replace("/results", &s(&results))
+                .replace("sleep 10", "sleep 0.2")
+        })
+        .collect();
+    assert_eq!(scripts.len(), 2, "{scripts:?}");
+    let bin = tmp.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    for (name, target) in [
+        ("sweep-shard.sh", root().join("deploy/sweep-shard.sh")),
+        ("sweep-stamp.sh", root().join("deploy/sweep-stamp.sh")),
+        ("telsim", env!("CARGO_BIN_EXE_telsim").into()),
+    ] {
+        std::os::unix::fs::symlink(target, bin.join(name)).unwrap();
+    }
+    let path = format!("{}:{}", s(&bin), std::env::var("PATH").unwrap_or_default());
+    let pod = |script: &str, index: Option<usize>, args: &str, timeout: &str| {
+        let mut c = Command::new("timeout");
+        c.args([timeout, "bash", "-c", script])
+            .current_dir(root())
+            .env("PATH", &path)
+            .env("SHARD_VERB", "sweep")
+            .env("SCENARIO", scenario("erlang_c"))
+            .env("SWEEP_ARGS", args)
+            .env("SHARD_COUNT", "2")
+            .env("SHARD_JOBS", "1")
+            .env_remove("TELSIM")
+            .env_remove("SHARD_STAMP");
+        if let Some(k) = index {
+            c.env("JOB_COMPLETION_INDEX", k.to_string());
+        }
+        c.output().unwrap()
+    };
+    let quick = quick_sweep().join(" ");
+    let other = quick.replace("48..51", "48..49");
+    // An earlier, different sweep left both shards on the volume.
+    for k in 0..2 {
+        let o = pod(&scripts[0], Some(k), &other, "60");
+        assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    }
+    let o = pod(&scripts[1], None, &quick, "2");
+    assert_eq!(
+        o.status.code(),
+        Some(124),
+        "the merge must wait: {}",
+        describe(&o)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("waiting: 0 of 2"));
+    for k in 0..2 {
+        let o = pod(&scripts[0], Some(k), &quick, "60");
+        assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    }
+    let o = pod(&scripts[1], None, &quick, "60");
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let full = tmp.path().join("full");
+    let mut a = vec!["sweep".to_string(), scenario("erlang_c")];
+    a.extend(quick_sweep());
+    a.extend(["--out".into(), s(&full), "-q".into()]);
+    let o = common::telsim(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    for f in ["sweep.csv", "points/0003/summary.csv"] {
+        assert_eq!(
+            fs::read(full.join(f)).unwrap(),
+            fs::read(results.join("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A shard refused as bad input stops the merge at once.
+    let bad = format!("{quick} --set duration_s=-5.0");
+    let o = pod(&scripts[0], Some(1), &bad, "60");
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    let o = pod(&scripts[1], None, &bad, "60");
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("failed on bad input"));
+}
