@@ -239,8 +239,8 @@ fn kubernetes_pod_scripts_shard_merge_and_ignore_an_earlier_sweep() {
     let results = tmp.path().join("results");
     let scripts: Vec<String> = manifest_scripts(&yaml)
         .into_iter()
-        .map(|s| {
-            s.replace("/results", &s(&results))
+        .map(|text| {
+            text.replace("/results", &s(&results))
                 .replace("sleep 10", "sleep 0.2")
         })
         .collect();
