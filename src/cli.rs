@@ -172,6 +172,12 @@ pub struct DiffArgs {
     /// Family-wise significance level.
     #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
     pub alpha: f64,
+    /// Pair replication r of one run with replication r of the other and
+    /// test the differences (paired t-test on replications.csv): for two
+    /// runs with the same seed and replications (common random numbers,
+    /// e.g. two builds on one scenario), far more powerful than Welch.
+    #[arg(long)]
+    pub paired: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -182,13 +182,38 @@ fn diff(args: DiffArgs) -> ExitCode {
         tolerance: args.tolerance,
         alpha: args.alpha,
     };
-    let rows = match diff(&old, &new, &opts) {
+    let mut rows = match diff(&old, &new, &opts) {
         Ok(r) => r,
         Err(m) => return fail(WorkflowError::BadInput(m)),
     };
-    match args.format {
-        Format::Json => print!("{}", render_diff_json(&rows, &opts)),
-        f => print!("{}", render_diff(&rows, &opts, f == Format::Md)),
+    if args.paired {
+        use workflow::paired::{read_replications, retest_paired};
+        let (a, b) = match (
+            read_replications(&args.baseline),
+            read_replications(&args.candidate),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return fail(e),
+        };
+        if let Err(m) = retest_paired(&mut rows, &a, &b) {
+            return fail(WorkflowError::BadInput(m));
+        }
+        workflow::diff::judge(&mut rows, &opts);
+    }
+    let text = match args.format {
+        Format::Json => render_diff_json(&rows, &opts),
+        f => render_diff(&rows, &opts, f == Format::Md),
+    };
+    if args.paired {
+        print!(
+            "{}",
+            text.replace(
+                "(Welch t-test,",
+                "(paired t-test on replication differences,"
+            )
+        );
+    } else {
+        print!("{text}");
     }
     if rows.iter().any(|r| r.verdict == DiffVerdict::Worse) {
         ExitCode::from(EXIT_CHECK_FAILED)

@@ -11,6 +11,7 @@
 
 pub mod diff;
 pub mod merge_runs;
+pub mod paired;
 pub mod report;
 pub mod size;
 pub mod summary_file;
