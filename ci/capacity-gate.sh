@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Capacity regression gate: runs the shipped scenarios with a baseline and a
 # candidate telsim and fails when `telsim diff` finds a metric significantly
-# worse (Welch t-test, Holm-corrected) beyond the tolerance.
+# worse (Holm-corrected) beyond the tolerance: a paired t-test on the
+# replications when both binaries write replications.csv (same seed on both
+# sides: common random numbers), else Welch's test on the summaries.
 #
 #   ci/capacity-gate.sh BASELINE_TELSIM CANDIDATE_TELSIM
 #
@@ -92,9 +94,19 @@ for scenario in $scenarios; do
         echo "#### $name"
         echo
     } >> "$report"
+    # Both sides ran with the scenario's seed: replication r saw the same
+    # random numbers on both, so the paired test applies (when both
+    # binaries write replications.csv; an older baseline does not).
+    # (and as many replications on both sides).
+    paired=""
+    rb=$out/baseline/$name/replications.csv
+    rc_=$out/candidate/$name/replications.csv
+    if [ -f "$rb" ] && [ -f "$rc_" ] && [ "$(tail -1 "$rb" | cut -d, -f1)" = "$(tail -1 "$rc_" | cut -d, -f1)" ]; then
+        paired=--paired
+    fi
     # shellcheck disable=SC2086
     "$cand" diff "$out/baseline/$name" "$out/candidate/$name" --format md \
-        --tolerance "$tolerance" ${DIFF_ARGS:-} > "$out/$name.md"
+        --tolerance "$tolerance" $paired ${DIFF_ARGS:-} > "$out/$name.md"
     rc=$?
     cat "$out/$name.md" >> "$report"
     echo >> "$report"
