@@ -199,6 +199,13 @@ fn diff(args: DiffArgs) -> ExitCode {
             return fail(WorkflowError::BadInput(m));
         }
         workflow::diff::judge(&mut rows, &opts);
+    } else if let (Ok(a), Ok(b)) = (
+        workflow::paired::read_replications(&args.baseline),
+        workflow::paired::read_replications(&args.candidate),
+    ) {
+        // The raw values, when both runs kept them: exact Welch.
+        workflow::paired::retest_welch(&mut rows, &a, &b);
+        workflow::diff::judge(&mut rows, &opts);
     }
     let text = match args.format {
         Format::Json => render_diff_json(&rows, &opts),

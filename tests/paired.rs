@@ -78,3 +78,50 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("replications.csv"));
 }
+
+#[test]
+fn welch_from_replications_agrees_with_welch_from_summaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, cand) = (tmp.path().join("50"), tmp.path().join("49"));
+    run(&base, "6", &[]);
+    run(&cand, "6", &["--set", "portals.acme.agents=49"]);
+    let json = |a: &Path, b: &Path| {
+        let o = telsim(&[
+            "diff".to_string(),
+            s(a),
+            s(b),
+            "--format".into(),
+            "json".into(),
+        ]);
+        assert!(o.status.code().unwrap_or(9) <= 1, "{}", describe(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    // From replications.csv (both folders have it).
+    let raw = json(&base, &cand);
+    // From summary.csv alone: copies without replications.csv.
+    let only = |d: &Path, name: &str| {
+        let to = tmp.path().join(name);
+        std::fs::create_dir(&to).unwrap();
+        std::fs::copy(d.join("summary.csv"), to.join("summary.csv")).unwrap();
+        to
+    };
+    let summ = json(&only(&base, "b"), &only(&cand, "c"));
+    let field = |text: &str, key: &str| -> Vec<String> {
+        text.split(&format!("\"{key}\":"))
+            .skip(1)
+            .map(|t| t.split([',', '}']).next().unwrap().trim().to_string())
+            .collect()
+    };
+    assert_eq!(field(&raw, "verdict"), field(&summ, "verdict"));
+    let nums =
+        |v: Vec<String>| -> Vec<f64> { v.iter().map(|x| x.parse().unwrap_or(f64::NAN)).collect() };
+    let (p_raw, p_sum) = (nums(field(&raw, "p")), nums(field(&summ, "p")));
+    assert_eq!(p_raw.len(), p_sum.len());
+    assert!(!p_raw.is_empty());
+    for (a, b) in p_raw.iter().zip(&p_sum) {
+        assert!(
+            (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6 * a.abs().max(1e-12) + 1e-12,
+            "p from replications {a} vs from summaries {b}"
+        );
+    }
+}

@@ -116,6 +116,46 @@ pub fn retest_paired(
     Ok(())
 }
 
+/// Replaces each row's change, interval and p-value by Welch's test on the
+/// raw per-replication values (exact means and standard deviations, where
+/// the summaries give them back only through rounded interval widths).
+/// Call [`super::diff::judge`] afterwards.
+pub fn retest_welch(rows: &mut [DiffRow], old: &Replications, new: &Replications) {
+    for row in rows.iter_mut() {
+        if row.verdict == DiffVerdict::Missing {
+            continue;
+        }
+        let (Some(metric), Some(so), Some(sn)) = (
+            Metric::from_name(&row.metric),
+            old.scopes.iter().position(|s| *s == row.scope),
+            new.scopes.iter().position(|s| *s == row.scope),
+        ) else {
+            continue;
+        };
+        let sample = |reps: &Replications, s: usize| -> Vec<f64> {
+            reps.values
+                .iter()
+                .filter_map(|r| r.get(s).and_then(|v| v[metric as usize]))
+                .collect()
+        };
+        let (a, b) = (sample(old, so), sample(new, sn));
+        if a.len() < 2 || b.len() < 2 {
+            continue;
+        }
+        let stats = |v: &[f64]| {
+            let n = v.len();
+            let m = v.iter().sum::<f64>() / n as f64;
+            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            (m, var.sqrt(), n)
+        };
+        let (d, ci, p) = super::diff::welch(stats(&a), stats(&b));
+        row.change = Some(d);
+        row.change_ci = Some(ci);
+        row.p = Some(p);
+        row.p_holm = None;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
