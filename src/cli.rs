@@ -104,7 +104,8 @@ pub enum Command {
             telsim merge shard-0 shard-1 shard-2 shard-3 --out grid"
     )]
     Sweep(SweepArgs),
-    /// Join the folders of sweep shards 0..N into one sweep output.
+    /// Join the folders of sweep shards 0..N into one sweep output, or of run
+    /// shards (`telsim run --shard K/N`) into one run folder.
     #[command(after_help = "Examples:\n  \
         telsim merge shards/0 shards/1 shards/2 shards/3 --out output/grid\n  \
         telsim merge shards/* --out output/grid")]
@@ -197,6 +198,12 @@ pub struct DiffArgs {
     /// Family-wise significance level.
     #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
     pub alpha: f64,
+    /// Pair replication r of one run with replication r of the other and
+    /// test the differences (paired t-test on replications.csv): for two
+    /// runs with the same seed and replications (common random numbers,
+    /// e.g. two builds on one scenario), far more powerful than Welch.
+    #[arg(long)]
+    pub paired: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -243,7 +250,8 @@ pub struct SweepArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard output folders (each written by `telsim sweep --shard K/N`).
+    /// Shard output folders (each written by `telsim sweep --shard K/N` or
+    /// `telsim run --shard K/N`).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Where to write the merged sweep.
@@ -324,6 +332,11 @@ pub struct RunArgs {
     /// Results do not depend on it.
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Run only shard K of N (K from 0): the replications with r % N == K,
+    /// each exactly as in the whole run; writes run-shard.txt last. `telsim
+    /// merge` pools shards 0..N into the unsharded run's files.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
     /// Output folder [default: output/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,

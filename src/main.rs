@@ -267,14 +267,14 @@ fn man_page(args: ManArgs) -> ExitCode {
         return match clap_mangen::generate_to(cmd, &dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: cannot write manual pages to {}: {e}", dir.display());
+                errln!("error: cannot write manual pages to {}: {e}", dir.display());
                 ExitCode::from(EXIT_IO)
             }
         };
     }
     let mut out = Vec::new();
     if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
-        eprintln!("error: cannot render the manual page: {e}");
+        errln!("error: cannot render the manual page: {e}");
         return ExitCode::from(EXIT_IO);
     }
     write_stdout(&out)
@@ -288,7 +288,7 @@ fn write_stdout(bytes: &[u8]) -> ExitCode {
         // A closed pipe (`| head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
+            errln!("error: cannot write to stdout: {e}");
             ExitCode::from(EXIT_IO)
         }
     }
@@ -336,13 +336,45 @@ fn diff(args: DiffArgs) -> ExitCode {
         tolerance: args.tolerance,
         alpha: args.alpha,
     };
-    let rows = match diff(&old, &new, &opts) {
+    let mut rows = match diff(&old, &new, &opts) {
         Ok(r) => r,
         Err(m) => return fail(WorkflowError::BadInput(m)),
     };
-    match args.format {
-        Format::Json => out!("{}", render_diff_json(&rows, &opts)),
-        f => out!("{}", render_diff(&rows, &opts, f == Format::Md)),
+    if args.paired {
+        use workflow::paired::{read_replications, retest_paired};
+        let (a, b) = match (
+            read_replications(&args.baseline),
+            read_replications(&args.candidate),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return fail(e),
+        };
+        if let Err(m) = retest_paired(&mut rows, &a, &b) {
+            return fail(WorkflowError::BadInput(m));
+        }
+        workflow::diff::judge(&mut rows, &opts);
+    } else if let (Ok(a), Ok(b)) = (
+        workflow::paired::read_replications(&args.baseline),
+        workflow::paired::read_replications(&args.candidate),
+    ) {
+        // The raw values, when both runs kept them: exact Welch.
+        workflow::paired::retest_welch(&mut rows, &a, &b);
+        workflow::diff::judge(&mut rows, &opts);
+    }
+    let text = match args.format {
+        Format::Json => render_diff_json(&rows, &opts),
+        f => render_diff(&rows, &opts, f == Format::Md),
+    };
+    if args.paired {
+        out!(
+            "{}",
+            text.replace(
+                "(Welch t-test,",
+                "(paired t-test on replication differences,"
+            )
+        );
+    } else {
+        out!("{text}");
     }
     if rows.iter().any(|r| r.verdict == DiffVerdict::Worse) {
         ExitCode::from(EXIT_CHECK_FAILED)
@@ -399,6 +431,26 @@ fn sweep(args: SweepArgs) -> ExitCode {
 }
 
 fn merge(args: MergeArgs) -> ExitCode {
+    if args
+        .dirs
+        .first()
+        .is_some_and(|d| workflow::merge_runs::is_run_shard(d))
+    {
+        return match workflow::merge_runs::merge_runs(&args.dirs, &args.out) {
+            Ok(r) => {
+                errln!(
+                    "merged {} run shard(s), {} replication(s)",
+                    r.shards,
+                    r.replications
+                );
+                for f in &r.files {
+                    errln!("wrote {}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
     match workflow::sweep::merge(&args.dirs, &args.out) {
         Ok(r) => {
             errln!("merged {} shard(s), {} point(s)", r.shards, r.points);
@@ -596,8 +648,17 @@ fn run(args: RunArgs) -> ExitCode {
         cancel,
         trace,
     };
+    let fingerprint =
+        workflow::merge_runs::run_fingerprint(&model, opts.write_calls, opts.trace.is_some());
+    if let Err(e) = workflow::merge_runs::remove_run_manifest(&opts.out_dir) {
+        return fail(e);
+    }
     let model = Arc::new(model);
-    let report = match orchestrate::run(model.clone(), &opts) {
+    let result = match args.shard {
+        Some(s) => orchestrate::run_shard(model.clone(), &opts, (s.index as u32, s.count as u32)),
+        None => orchestrate::run(model.clone(), &opts),
+    };
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {e}");
@@ -614,6 +675,24 @@ fn run(args: RunArgs) -> ExitCode {
             });
         }
     };
+    if let Some(shard) = args.shard {
+        // Last: its presence says the shard is complete. A shard's checks
+        // would judge a fraction of the replications, so a shard does not
+        // judge them (nor exit 1 for them).
+        match workflow::merge_runs::write_run_manifest(
+            &opts.out_dir,
+            shard,
+            model.replications,
+            &fingerprint,
+        ) {
+            Ok(f) => {
+                if !args.quiet {
+                    errln!("wrote {}", f.display());
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
 
     let get = |metric: Metric| {
         report
@@ -670,7 +749,7 @@ fn run(args: RunArgs) -> ExitCode {
             );
         }
     }
-    if report.checks.is_empty() {
+    if report.checks.is_empty() || args.shard.is_some() {
         return ExitCode::SUCCESS;
     }
     if args.format != Format::Json {

@@ -17,8 +17,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
-    commit_set, write_alerts, write_intervals, write_links, write_portals, write_summary,
-    AtomicFile, CallsCsv, StagingDir,
+    commit_set, write_alerts, write_intervals, write_links, write_portals, write_replications,
+    write_summary, AtomicFile, CallsCsv, StagingDir,
 };
 
 type WriteFn =
@@ -342,7 +342,32 @@ fn progress_bar(model: &Model, show: bool) -> ProgressBar {
 /// stop, and the completed ones are written as `*.partial.csv` with an
 /// `INCOMPLETE` note: [`RunError::Interrupted`].
 pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> {
+    run_some(model, opts, None)
+}
+
+/// [`run`] for shard K of N (`(K, N)`): only the replications with
+/// `r % N == K`. Each replication's streams are keyed by its number, so its
+/// rows are those of the unsharded run; the files hold this shard's
+/// replications in order, and `telsim merge` pools the shards
+/// (`crate::workflow::merge_runs`).
+pub fn run_shard(
+    model: Arc<Model>,
+    opts: &RunOptions,
+    shard: (u32, u32),
+) -> Result<RunReport, RunError> {
+    run_some(model, opts, Some(shard))
+}
+
+fn run_some(
+    model: Arc<Model>,
+    opts: &RunOptions,
+    shard: Option<(u32, u32)>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
+    let reps: Vec<u32> = (0..model.replications)
+        .filter(|r| shard.is_none_or(|(k, n)| r % n == k))
+        .collect();
+    let last_rep = reps.last().copied();
     fs::create_dir_all(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let staging = StagingDir::create(&opts.out_dir).map_err(io_err(&opts.out_dir))?;
     let jobs = opts.jobs.max(1);
@@ -353,15 +378,15 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
             .then(|| staging.path().join(format!("calls.{rep}.csv")))
     };
     let results: Vec<Result<Result<ReplicationResult, Cancelled>, RunError>> =
-        if jobs == 1 || model.replications == 1 {
+        if jobs == 1 || reps.len() == 1 {
             // One at a time: on this thread, with no pool to start and no
             // thread to wake (up to 1.5 ms of a 30 ms run on this VM).
-            (0..model.replications)
-                .map(|rep| {
+            reps.iter()
+                .map(|&rep| {
                     let trace = opts.trace.clone().filter(|_| rep == 0);
                     // The last replication's writer is closed only by
                     // `write_outputs`; earlier ones before the next starts.
-                    let defer = (rep + 1 == model.replications).then_some(&mut deferred);
+                    let defer = (Some(rep) == last_rep).then_some(&mut deferred);
                     let run = || {
                         replicate(
                             &model,
@@ -384,8 +409,9 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
                 .build()
                 .map_err(|e| RunError::Internal(format!("cannot start the thread pool: {e}")))?;
             let results = runtime.block_on(async {
-                let handles: Vec<_> = (0..model.replications)
-                    .map(|rep| {
+                let handles: Vec<_> = reps
+                    .iter()
+                    .map(|&rep| {
                         let model = model.clone();
                         let cancel = opts.cancel.clone();
                         let progress = progress.clone();
@@ -426,7 +452,7 @@ pub fn run(model: Arc<Model>, opts: &RunOptions) -> Result<RunReport, RunError> 
     if let Some(v) = completed.iter().find_map(|r| r.violation.clone()) {
         return Err(RunError::Invariant(v));
     }
-    if completed.len() < model.replications as usize {
+    if completed.len() < reps.len() {
         let reps: Vec<u32> = completed.iter().map(|r| r.replication).collect();
         let mut staged = if completed.is_empty() {
             Vec::new()
@@ -520,6 +546,7 @@ pub const RUN_FILES: &[&str] = &[
     "events.csv",
     "trace.log",
     "summary.csv",
+    "replications.csv",
     "datapackage.json",
     "calls.parquet",
     "intervals.parquet",
@@ -528,6 +555,7 @@ pub const RUN_FILES: &[&str] = &[
     "alerts.parquet",
     "events.parquet",
     "summary.parquet",
+    "replications.parquet",
 ];
 
 /// `summary.csv` → `summary.partial.csv`.
@@ -644,6 +672,16 @@ fn write_outputs(
     let path = name("summary");
     let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
     write_summary(f.writer(), &summary).map_err(io_err(&path))?;
+    f.finish().map_err(io_err(&path))?;
+    staged.push(f);
+
+    let path = name("replications");
+    let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+    let rows: Vec<(u32, &[_])> = results
+        .iter()
+        .map(|r| (r.replication, r.metrics.as_slice()))
+        .collect();
+    write_replications(f.writer(), &scope_names, &rows).map_err(io_err(&path))?;
     f.finish().map_err(io_err(&path))?;
     staged.push(f);
 

@@ -399,6 +399,33 @@ fn cli_cases(tmp: &Path) -> Vec<Case> {
     );
     add("no subcommand", os(&[]), &["Usage"], None);
     add("run without a scenario", os(&["run"]), &["SCENARIO"], None);
+    for (shard, expected) in [("3/3", "0 ≤ K < N"), ("1", "K/N"), ("a/2", "K/N")] {
+        let dir = out(&format!("shard-{}", shard.replace('/', "-")));
+        add(
+            &format!("run --shard {shard}"),
+            os(&[
+                "run",
+                scenario,
+                "--shard",
+                shard,
+                "--out",
+                dir.to_str().unwrap(),
+            ]),
+            &["--shard", expected],
+            Some(dir),
+        );
+    }
+    add(
+        "merge of a folder that is no shard",
+        os(&[
+            "merge",
+            tmp.to_str().unwrap(),
+            "--out",
+            out("merge-none").to_str().unwrap(),
+        ]),
+        &["sweep-shard.txt"],
+        None,
+    );
     add(
         "check without a scenario",
         os(&["check"]),

@@ -180,6 +180,7 @@ fn run_writes_the_contract_files() {
             "datapackage.json",
             "intervals.csv",
             "portals.csv",
+            "replications.csv",
             "summary.csv"
         ]
         .map(String::from)
@@ -513,6 +514,7 @@ fn no_calls_writes_no_calls_csv() {
             "datapackage.json",
             "intervals.csv",
             "portals.csv",
+            "replications.csv",
             "summary.csv"
         ]
         .map(String::from)

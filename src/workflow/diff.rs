@@ -275,6 +275,14 @@ pub fn diff(
         rows.push(row);
     }
 
+    judge(&mut rows, opts);
+    Ok(rows)
+}
+
+/// Holm's correction over the rows that have a p-value, then each row's
+/// verdict (direction and tolerance). Also used after the p-values were
+/// recomputed from the replications (`super::paired`).
+pub fn judge(rows: &mut [DiffRow], opts: &DiffOptions) {
     let tested: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].p.is_some()).collect();
     let adjusted = holm(
         &tested
@@ -307,7 +315,6 @@ pub fn diff(
             }
         };
     }
-    Ok(rows)
 }
 
 fn value_with_ci(e: &Option<SummaryEntry>) -> String {

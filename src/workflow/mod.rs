@@ -12,6 +12,8 @@
 pub mod csv_input;
 pub mod diff;
 pub mod fingerprint;
+pub mod merge_runs;
+pub mod paired;
 pub mod report;
 pub mod size;
 pub mod summary_file;

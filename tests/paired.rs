@@ -1,0 +1,127 @@
+//! `telsim diff --paired` through the real binary: one agent fewer at
+//! ρ = 0.95 (erlang_c, 50 → 49 agents), same seed on both sides. With 4
+//! replications Welch's test on the summaries, over the whole default
+//! family, calls it the same; the paired test on replications.csv sees it.
+
+mod common;
+
+use std::path::Path;
+
+use common::{describe, scenario, telsim};
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn run(out: &Path, reps: &str, extra: &[&str]) {
+    let mut a = vec![
+        "run".to_string(),
+        scenario("erlang_c"),
+        "--replications".into(),
+        reps.into(),
+        "--no-calls".into(),
+        "-q".into(),
+        "--out".into(),
+        s(out),
+    ];
+    a.extend(extra.iter().map(|x| x.to_string()));
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+}
+
+#[test]
+fn paired_diff_sees_one_agent_less_where_welch_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, cand) = (tmp.path().join("50"), tmp.path().join("49"));
+    run(&base, "4", &[]);
+    run(&cand, "4", &["--set", "portals.acme.agents=49"]);
+    let diff = |extra: &[&str]| {
+        let mut a = vec![
+            "diff".to_string(),
+            s(&base),
+            s(&cand),
+            "--tolerance".into(),
+            "5%".into(),
+        ];
+        a.extend(extra.iter().map(|x| x.to_string()));
+        telsim(&a)
+    };
+    let o = diff(&[]);
+    assert_eq!(o.status.code(), Some(0), "Welch: {}", describe(&o));
+    let o = diff(&["--paired"]);
+    assert_eq!(o.status.code(), Some(1), "paired: {}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("paired t-test on replication differences"),
+        "{out}"
+    );
+    let sl = out
+        .lines()
+        .find(|l| l.starts_with("platform") && l.contains(" service_level "))
+        .expect("service_level row");
+    assert!(sl.contains("WORSE"), "{sl}");
+
+    // The same run on both sides: every difference is zero.
+    let mut a = vec!["diff".to_string(), s(&base), s(&base), "--paired".into()];
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+
+    // Pairing needs the same replications on both sides, and the files.
+    let five = tmp.path().join("five");
+    run(&five, "5", &[]);
+    a = vec!["diff".into(), s(&five), s(&cand), "--paired".into()];
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("5 and 4 replication(s)"));
+    std::fs::remove_file(five.join("replications.csv")).unwrap();
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replications.csv"));
+}
+
+#[test]
+fn welch_from_replications_agrees_with_welch_from_summaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, cand) = (tmp.path().join("50"), tmp.path().join("49"));
+    run(&base, "6", &[]);
+    run(&cand, "6", &["--set", "portals.acme.agents=49"]);
+    let json = |a: &Path, b: &Path| {
+        let o = telsim(&[
+            "diff".to_string(),
+            s(a),
+            s(b),
+            "--format".into(),
+            "json".into(),
+        ]);
+        assert!(o.status.code().unwrap_or(9) <= 1, "{}", describe(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    // From replications.csv (both folders have it).
+    let raw = json(&base, &cand);
+    // From summary.csv alone: copies without replications.csv.
+    let only = |d: &Path, name: &str| {
+        let to = tmp.path().join(name);
+        std::fs::create_dir(&to).unwrap();
+        std::fs::copy(d.join("summary.csv"), to.join("summary.csv")).unwrap();
+        to
+    };
+    let summ = json(&only(&base, "b"), &only(&cand, "c"));
+    let field = |text: &str, key: &str| -> Vec<String> {
+        text.split(&format!("\"{key}\":"))
+            .skip(1)
+            .map(|t| t.split([',', '}']).next().unwrap().trim().to_string())
+            .collect()
+    };
+    assert_eq!(field(&raw, "verdict"), field(&summ, "verdict"));
+    let nums =
+        |v: Vec<String>| -> Vec<f64> { v.iter().map(|x| x.parse().unwrap_or(f64::NAN)).collect() };
+    let (p_raw, p_sum) = (nums(field(&raw, "p")), nums(field(&summ, "p")));
+    assert_eq!(p_raw.len(), p_sum.len());
+    assert!(!p_raw.is_empty());
+    for (a, b) in p_raw.iter().zip(&p_sum) {
+        assert!(
+            (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6 * a.abs().max(1e-12) + 1e-12,
+            "p from replications {a} vs from summaries {b}"
+        );
+    }
+}
