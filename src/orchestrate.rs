@@ -695,7 +695,13 @@ fn write_outputs(
 
     if complete {
         // The types of the files above, for typed loading in one call.
-        let mut csvs = vec!["intervals.csv", "summary.csv", "portals.csv", "alerts.csv"];
+        let mut csvs = vec![
+            "intervals.csv",
+            "summary.csv",
+            "replications.csv",
+            "portals.csv",
+            "alerts.csv",
+        ];
         csvs.extend((opts.write_calls && !opts.parquet).then_some("calls.csv"));
         csvs.extend(model.network.is_some().then_some("links.csv"));
         csvs.extend((!model.events.is_empty()).then_some("events.csv"));

@@ -107,11 +107,15 @@ pub const CALLS: Table = Table {
         c("leg1_talk_s", N, "s", "Transferred calls: caller with the first agent until the transfer started; empty otherwise."),
         c("consult_s", N, "s", "Attended transfers: first agent with the target while the caller held; empty otherwise."),
         c("leg3_talk_s", N, "s", "Transferred calls: caller with the target; empty otherwise."),
+        c("abandoned_in", S, "", "Abandoned calls: where the caller hung up (`setup`, `greeting`, `extension`, `ringing`, `queue`); `-` otherwise."),
+        c("transfer_failed", S, "", "Why a transfer the agent meant to make did not happen (`short_talk`: the talk ended before `after_s`; `no_free_agent`; `no_answer`: the target did not answer); `-` otherwise."),
     ],
     enums: &[
         ("direction", &["inbound", "outbound"]),
         ("outcome", &OUTCOMES),
         ("transfer", &["blind", "attended", "-"]),
+        ("abandoned_in", &["setup", "greeting", "extension", "ringing", "queue", "-"]),
+        ("transfer_failed", &["short_talk", "no_free_agent", "no_answer", "-"]),
     ],
 };
 
@@ -262,8 +266,29 @@ pub const EVENTS: Table = Table {
     )],
 };
 
+pub const REPLICATIONS: Table = Table {
+    file: "replications.csv",
+    doc: "One row per replication, scope and metric: the values summary.csv averages, in summary.csv's row order within each replication (for paired or rank tests, and for pooling replication shards).",
+    columns: &[
+        c("replication", I, "", "Replication index, from 0."),
+        c("scope", S, "", "`platform` or a portal's name."),
+        c("metric", S, "", "The metric's name (see the metric list)."),
+        c("value", N, "the metric's", "The replication's value, printed so it reads back exactly; empty when undefined (a ratio with an empty denominator)."),
+    ],
+    enums: &[],
+};
+
 /// Every CSV a run can write, in the order `datapackage.json` lists them.
-pub const TABLES: [Table; 7] = [CALLS, INTERVALS, SUMMARY, PORTALS, ALERTS, LINKS, EVENTS];
+pub const TABLES: [Table; 8] = [
+    CALLS,
+    INTERVALS,
+    SUMMARY,
+    REPLICATIONS,
+    PORTALS,
+    ALERTS,
+    LINKS,
+    EVENTS,
+];
 
 /// What `missingValues` lists: an empty cell, and the "does not apply"
 /// marker of text columns.

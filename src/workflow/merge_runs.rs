@@ -282,13 +282,46 @@ pub fn merge_runs(dirs: &[PathBuf], out_dir: &Path) -> Result<RunMergeReport, Wo
         f.finish().map_err(write_err(&path))?;
         staged.push(f);
     }
-    // The trace is of replication 0, which shard 0 runs.
-    let trace = ordered[0].dir.join("trace.log");
-    if trace.is_file() {
-        let path = out_dir.join("trace.log");
+    // The trace is of replication 0, which shard 0 runs; the files that
+    // describe the run as a whole are the same in every shard.
+    for (name, same_in_all) in [
+        ("trace.log", false),
+        ("events.csv", true),
+        ("datapackage.json", true),
+    ] {
+        let from = ordered[0].dir.join(name);
+        if !from.is_file() {
+            continue;
+        }
+        let bytes = crate::robustness::input::read_text_capped(
+            &from,
+            crate::robustness::input::MAX_TABLE_BYTES,
+        )
+        .map_err(read_err(&from))?;
+        if same_in_all {
+            for s in &ordered[1..] {
+                let other = s.dir.join(name);
+                let theirs = crate::robustness::input::read_text_capped(
+                    &other,
+                    crate::robustness::input::MAX_TABLE_BYTES,
+                )
+                .map_err(read_err(&other))?;
+                if theirs != bytes {
+                    return Err(bad_file(
+                        &other,
+                        format!(
+                            "differs from {}: not a shard of the same run",
+                            from.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        let path = out_dir.join(name);
         let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
-        let bytes = fs::read(&trace).map_err(read_err(&trace))?;
-        f.writer().write_all(&bytes).map_err(write_err(&path))?;
+        f.writer()
+            .write_all(bytes.as_bytes())
+            .map_err(write_err(&path))?;
         f.finish().map_err(write_err(&path))?;
         staged.push(f);
     }
@@ -308,11 +341,9 @@ pub fn merge_runs(dirs: &[PathBuf], out_dir: &Path) -> Result<RunMergeReport, Wo
     f.finish().map_err(write_err(&path))?;
     staged.push(f);
 
-    let mut files = Vec::new();
-    for f in staged {
-        let target = f.target().to_path_buf();
-        files.push(f.commit().map_err(write_err(&target))?);
-    }
+    // Committed as a set, as a run's own files are: a failure leaves the
+    // folder as it was.
+    let files = crate::output::commit_set(staged, &[]).map_err(write_err(out_dir))?;
     Ok(RunMergeReport {
         shards: count,
         replications: reps,
