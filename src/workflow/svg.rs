@@ -530,6 +530,12 @@ mod tests {
                 name: "s".into(),
                 points: vec![(0.0, 0.0), (1.0, 5e-324), (f64::MAX, -f64::MAX)],
                 dashed: false,
+                band: vec![(0.0, -5e-324, 5e-324), (1.0, 0.0, f64::MAX)],
+            }],
+            markers: vec![Marker {
+                x: 5e-324,
+                label: "fail_link a-b".into(),
+                series: None,
             }],
         });
         assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
