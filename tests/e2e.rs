@@ -228,7 +228,7 @@ fn run_writes_the_contract_files() {
         .lines()
         .skip(1)
         .filter(|l| l.starts_with("platform,offered,"))
-        .all(|l| l.ends_with(",2")));
+        .all(|l| l.split(',').nth(5) == Some("2")));
 }
 
 // ---------------------------------------------------------------------------

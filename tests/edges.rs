@@ -373,9 +373,11 @@ fn a_complete_run_removes_all_partial_files_and_only_telsims_temporaries() {
             ".x.partial-4194999",
             "alerts.csv",
             "calls.csv",
+            "datapackage.json",
             "intervals.csv",
             "notes.txt",
             "portals.csv",
+            "replications.csv",
             "summary.csv"
         ]
     );

@@ -28,7 +28,9 @@ pub fn write_replications(
                 }
                 write!(w, "{rep},{scope},{},", metric.name())?;
                 if let Some(x) = v[metric as usize] {
-                    write!(w, "{x}")?;
+                    // `{:?}`: the shortest text that reads back exactly, and
+                    // always with a point or an exponent (a number column).
+                    write!(w, "{x:?}")?;
                 }
                 w.write_all(b"\n")?;
             }

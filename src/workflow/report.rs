@@ -65,11 +65,10 @@ impl Intervals {
     /// `column` of `scope` over time, x in units of `x_unit_s` seconds,
     /// values per hour when `per_hour` (counts per interval).
     fn line(&self, scope: usize, column: &str, per_hour: bool, x_unit_s: f64) -> Line {
-        let c = self
-            .columns
-            .iter()
-            .position(|x| *x == column)
-            .expect("known column");
+        // A file without the column (or none read) has no line to draw.
+        let Some(c) = self.columns.iter().position(|x| *x == column) else {
+            return (Vec::new(), Vec::new());
+        };
         let mut points = Vec::new();
         let mut band = Vec::new();
         for (start, end, acc) in self.rows.range((scope, 0)..(scope + 1, 0)).map(|(_, v)| v) {
