@@ -152,6 +152,8 @@ pub struct RunMergeReport {
     pub shards: usize,
     pub replications: u32,
     pub files: Vec<PathBuf>,
+    /// The pooled summary (what `summary.csv` holds), for a sweep's rows.
+    pub summary: Vec<crate::stats::SummaryRow>,
 }
 
 /// One shard's file, read row group by row group.
@@ -334,8 +336,9 @@ pub fn merge_runs(dirs: &[PathBuf], out_dir: &Path) -> Result<RunMergeReport, Wo
     };
     let (scopes, per_rep) = parse_replications(&pooled, reps)
         .map_err(|m| bad_file(&out_dir.join("replications.csv"), m))?;
+    let rows = summarize(&scopes, &per_rep);
     let mut summary = Vec::new();
-    write_summary(&mut summary, &summarize(&scopes, &per_rep)).map_err(write_err(&path))?;
+    write_summary(&mut summary, &rows).map_err(write_err(&path))?;
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     f.writer().write_all(&summary).map_err(write_err(&path))?;
     f.finish().map_err(write_err(&path))?;
@@ -348,6 +351,7 @@ pub fn merge_runs(dirs: &[PathBuf], out_dir: &Path) -> Result<RunMergeReport, Wo
         shards: count,
         replications: reps,
         files,
+        summary: rows,
     })
 }
 

@@ -205,6 +205,33 @@ impl Shard {
     pub fn owns(&self, point: usize) -> bool {
         point % self.count == self.index
     }
+
+    /// Whether this sweep shard runs (some of) `point` of a sweep of
+    /// `points` points: round robin over points when N ≤ points, else the
+    /// one point `K % points` (see [`Shard::replication_shard`]).
+    pub fn owns_point(&self, point: usize, points: usize) -> bool {
+        if self.count <= points {
+            self.owns(point)
+        } else {
+            point == self.index % points
+        }
+    }
+
+    /// When there are more shards than points, shard K runs point
+    /// `p = K % points` and, of its replications, run shard `K / points` of
+    /// the shards that share p (`r % n == K / points`): every shard gets
+    /// work while replications last, and each point folder is a run shard
+    /// that `merge` pools like those of `telsim run --shard`. `None` when
+    /// N ≤ points (whole points, as ever).
+    pub fn replication_shard(&self, points: usize) -> Option<Shard> {
+        (self.count > points).then(|| {
+            let p = self.index % points;
+            Shard {
+                index: self.index / points,
+                count: (self.count - 1 - p) / points + 1,
+            }
+        })
+    }
 }
 
 /// Every point of the cartesian product, as the values of each `Vary` in
@@ -351,8 +378,9 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
     }
     let all = points(&opts.varies).map_err(WorkflowError::BadInput)?;
     let mine: Vec<usize> = (0..all.len())
-        .filter(|&p| opts.shard.is_none_or(|s| s.owns(p)))
+        .filter(|&p| opts.shard.is_none_or(|s| s.owns_point(p, all.len())))
         .collect();
+    let rep_shard = opts.shard.and_then(|s| s.replication_shard(all.len()));
     let mut models = Vec::with_capacity(mine.len());
     for &p in &mine {
         let model = crate::load_model(&opts.scenario, &point_overrides(opts, &all[p]))?;
@@ -400,11 +428,30 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
             parquet: false,
             cancel: opts.cancel.clone(),
         };
-        let report = match orchestrate::run(model, &run_opts) {
+        let result = match rep_shard {
+            Some(rs) => {
+                orchestrate::run_shard(model.clone(), &run_opts, (rs.index as u32, rs.count as u32))
+            }
+            None => orchestrate::run(model.clone(), &run_opts),
+        };
+        let report = match result {
             Err(orchestrate::RunError::Interrupted(_)) => return Err(interrupted(&opts.out_dir)),
             r => r?,
         };
-        body.push_str(&sweep_rows(p, &all[p], &report.summary));
+        match rep_shard {
+            // A fraction of the replications makes no row of the sweep:
+            // `merge` computes the point's rows from the pooled shards.
+            Some(rs) => {
+                let fp = super::merge_runs::run_fingerprint(&model, false, false);
+                super::merge_runs::write_run_manifest(
+                    &run_opts.out_dir,
+                    rs,
+                    model.replications,
+                    &fp,
+                )?;
+            }
+            None => body.push_str(&sweep_rows(p, &all[p], &report.summary)),
+        }
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -568,7 +615,9 @@ fn read_manifest(dir: &Path) -> Result<ShardOutput, WorkflowError> {
 fn shard_points(s: &ShardOutput) -> Result<Vec<(usize, PathBuf, Vec<PathBuf>)>, WorkflowError> {
     let m = &s.manifest;
     let root = s.dir.join("points");
-    let owned = (0..m.points).filter(|&p| m.shard.owns(p)).count();
+    let owned = (0..m.points)
+        .filter(|&p| m.shard.owns_point(p, m.points))
+        .count();
     let mut found: Vec<(usize, PathBuf, Vec<PathBuf>)> = Vec::new();
     match fs::symlink_metadata(&root) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && owned == 0 => return Ok(found),
@@ -593,7 +642,18 @@ fn shard_points(s: &ShardOutput) -> Result<Vec<(usize, PathBuf, Vec<PathBuf>)>, 
         let Some(point) = point else {
             return Err(bad_file(&path, "not a point folder of this sweep"));
         };
-        if !m.shard.owns(point) {
+        if !m.shard.owns_point(point, m.points) {
+            if m.shard.count > m.points {
+                return Err(bad_file(
+                    &path,
+                    format!(
+                        "point {point} is not run by this shard {}/{} (it runs point {})",
+                        m.shard.index,
+                        m.shard.count,
+                        m.shard.index % m.points
+                    ),
+                ));
+            }
             return Err(bad_file(
                 &path,
                 format!(
@@ -650,7 +710,7 @@ fn shard_points(s: &ShardOutput) -> Result<Vec<(usize, PathBuf, Vec<PathBuf>)>, 
     if found.len() != owned {
         let have: std::collections::HashSet<usize> = found.iter().map(|f| f.0).collect();
         let p = (0..m.points)
-            .find(|&p| m.shard.owns(p) && !have.contains(&p))
+            .find(|&p| m.shard.owns_point(p, m.points) && !have.contains(&p))
             .expect("a point is missing");
         return Err(bad_file(
             &root.join(point_dir_name(p)),
@@ -755,7 +815,11 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
         copies.extend(shard_points(s)?);
     }
 
-    // Rows grouped by point; each point's rows stay in their order.
+    // Rows grouped by point; each point's rows stay in their order. With
+    // more shards than points the shards' sweep.csv hold no rows (see
+    // `Shard::replication_shard`): each point's rows are computed from its
+    // pooled replications below.
+    let split = count > points;
     let header = &first.manifest.header;
     let mut by_point: Vec<Option<String>> = vec![None; points];
     for s in &shards {
@@ -769,7 +833,7 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
                 .split(',')
                 .next()
                 .and_then(|p| p.parse().ok())
-                .filter(|&p| p < points && s.manifest.shard.owns(p))
+                .filter(|&p| p < points && !split && s.manifest.shard.owns(p))
                 .ok_or_else(|| WorkflowError::BadFile {
                     path: path.clone(),
                     line: Some(i as u64 + 2),
@@ -780,7 +844,7 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
             slot.push('\n');
         }
     }
-    if let Some(p) = by_point.iter().position(Option::is_none) {
+    if let Some(p) = by_point.iter().position(Option::is_none).filter(|_| !split) {
         return Err(WorkflowError::BadInput(format!(
             "point {p} has no rows: its shard did not finish"
         )));
@@ -789,7 +853,23 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
     // Built beside the destination and swapped in whole (see `run_sweep`).
     let folder = DirCommit::create(out_dir, SWEEP_FILES).map_err(write_err(out_dir))?;
     let staged = folder.path();
-    stage_points(&staged.join("points"), &copies)?;
+    if split {
+        let values = point_values(first, points)?;
+        for (p, rows) in by_point.iter_mut().enumerate() {
+            let dirs: Vec<PathBuf> = copies
+                .iter()
+                .filter(|c| c.0 == p)
+                .map(|c| c.1.clone())
+                .collect();
+            let pooled = super::merge_runs::merge_runs(
+                &dirs,
+                &staged.join("points").join(point_dir_name(p)),
+            )?;
+            *rows = Some(sweep_rows(p, &values[p], &pooled.summary));
+        }
+    } else {
+        stage_points(&staged.join("points"), &copies)?;
+    }
     let path = staged.join("sweep.csv");
     let mut f = AtomicFile::create(&path).map_err(write_err(&path))?;
     let mut text = header.clone();
@@ -806,6 +886,32 @@ pub fn merge(dirs: &[PathBuf], out_dir: &Path) -> Result<MergeReport, WorkflowEr
         points,
         files: vec![out_dir.join("sweep.csv")],
     })
+}
+
+/// Each point's values of the varied paths, from the sweep's fingerprint
+/// (which lists every `--vary` as `PATH=v1,v2,…`, the values as RON
+/// literals that `Vary` splits back at their top-level commas).
+fn point_values(s: &ShardOutput, points: usize) -> Result<Vec<Vec<String>>, WorkflowError> {
+    let path = s.dir.join(SHARD_MANIFEST);
+    let varies: Vec<Vary> = s
+        .manifest
+        .fingerprint
+        .varies
+        .iter()
+        .map(|v| v.parse())
+        .collect::<Result<_, String>>()
+        .map_err(|m| bad_file(&path, format!("fingerprint: {m}")))?;
+    let all = self::points(&varies).map_err(|m| bad_file(&path, m))?;
+    if all.len() != points {
+        return Err(bad_file(
+            &path,
+            format!(
+                "the fingerprint's values make {} point(s), not {points}",
+                all.len()
+            ),
+        ));
+    }
+    Ok(all)
 }
 
 /// Largest shard `sweep.csv` merge reads: 100 000 points of a few hundred
