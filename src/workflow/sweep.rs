@@ -17,7 +17,10 @@
 //! `sweep-shard.txt` manifest carrying the sweep's
 //! [`Fingerprint`], and [`merge`]
 //! reassembles the shards into the same bytes the unsharded sweep writes,
-//! refusing shards whose fingerprints differ.
+//! refusing shards whose fingerprints differ. With more shards than points,
+//! each shard runs some replications of one point instead (a run shard in
+//! the point's folder, no `sweep.csv` rows), and `merge` pools each point's
+//! run shards and computes its rows from the pooled replications.
 
 use std::fs;
 use std::io::Write as _;
@@ -323,7 +326,8 @@ fn interrupted(out_dir: &Path) -> WorkflowError {
 }
 
 /// Most shards a sweep may be split into: more than points is allowed (the
-/// extra shards run nothing), but not more than [`MAX_POINTS`].
+/// shards then split the points' replications; see
+/// [`Shard::replication_shard`]), but not more than [`MAX_POINTS`].
 pub const MAX_SHARDS: usize = MAX_POINTS;
 
 /// Longest manifest read: a few lines plus the fingerprint's overrides.
@@ -1008,13 +1012,43 @@ mod tests {
             }
         }
         assert!("3/3".parse::<Shard>().is_err());
+        // More shards than points: every (point, replication) pair exactly
+        // once, and N ≤ points keeps whole points.
+        for points in 1..5 {
+            for n in 1..12 {
+                let reps = 7;
+                let mut seen = vec![0; points * reps];
+                for k in 0..n {
+                    let s = Shard { index: k, count: n };
+                    let mine: Vec<usize> =
+                        (0..points).filter(|&p| s.owns_point(p, points)).collect();
+                    match s.replication_shard(points) {
+                        None => {
+                            assert!(n <= points);
+                            for p in mine {
+                                assert!(s.owns(p));
+                                (0..reps).for_each(|r| seen[p * reps + r] += 1);
+                            }
+                        }
+                        Some(rs) => {
+                            assert_eq!(mine, [k % points]);
+                            for r in (0..reps).filter(|r| r % rs.count == rs.index) {
+                                seen[mine[0] * reps + r] += 1;
+                            }
+                        }
+                    }
+                }
+                assert!(seen.iter().all(|&c| c == 1), "{points} points, {n} shards");
+            }
+        }
         assert!("1/0".parse::<Shard>().is_err());
         assert!("x".parse::<Shard>().is_err());
     }
 
     /// Splits a made-up full sweep into N shard folders the way `run_sweep`
     /// writes them, merges them back in a shuffled order, and expects the
-    /// full bytes, for every N from 1 to 7 (more shards than points too).
+    /// full bytes, for every N from 1 to the number of points (more shards
+    /// split replications: tests/sweep_shards.rs runs those).
     #[test]
     fn merge_reassembles_any_number_of_shards() {
         use crate::stats::{summarize, Metric, MetricValues};
@@ -1035,7 +1069,7 @@ mod tests {
             .collect();
         // The RON literal "a,b" (quotes included), CSV-quoted.
         assert!(full.contains(",\"\"\"a,b\"\"\",platform,asa_s,"), "{full}");
-        for n in 1..=7 {
+        for n in 1..=all.len() {
             let tmp = tempfile::tempdir().unwrap();
             let mut dirs = Vec::new();
             for k in 0..n {
