@@ -183,10 +183,16 @@ pub struct DiffArgs {
     pub baseline: PathBuf,
     /// The candidate run folder (or its summary.csv).
     pub candidate: PathBuf,
-    /// Compare only this metric (repeatable) [default: every metric with a
-    /// good direction].
+    /// Compare and gate on only this metric (repeatable) [default: show
+    /// every metric with a good direction, gate on the primary set:
+    /// service_level, p_wait, mean_wait_s, p95_wait_s, abandon_rate,
+    /// blocking_rate, mean_mos, p5_mos].
     #[arg(long = "metric", value_name = "M")]
     pub metrics: Vec<String>,
+    /// Gate on every metric shown, not only the primary set (a larger Holm
+    /// family: less power per metric).
+    #[arg(long, conflicts_with = "metrics")]
+    pub all_metrics: bool,
     /// Compare only this scope: `platform` or a portal (repeatable)
     /// [default: all].
     #[arg(long = "scope", value_name = "S")]

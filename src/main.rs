@@ -332,6 +332,7 @@ fn diff(args: DiffArgs) -> ExitCode {
     };
     let opts = DiffOptions {
         metrics: args.metrics,
+        all_metrics: args.all_metrics,
         scopes: args.scopes,
         tolerance: args.tolerance,
         alpha: args.alpha,

@@ -1,7 +1,8 @@
 //! `telsim diff --paired` through the real binary: one agent fewer at
-//! ρ = 0.95 (erlang_c, 50 → 49 agents), same seed on both sides. With 4
-//! replications Welch's test on the summaries, over the whole default
-//! family, calls it the same; the paired test on replications.csv sees it.
+//! ρ = 0.95 (erlang_c, 50 → 49 agents), same seed on both sides. With 3
+//! replications Welch's test on the summaries calls it the same; the paired
+//! test on replications.csv sees it. With 8, Welch over the primary metrics
+//! sees it too, where over every metric (the 55 rows) it did not.
 
 mod common;
 
@@ -33,8 +34,8 @@ fn run(out: &Path, reps: &str, extra: &[&str]) {
 fn paired_diff_sees_one_agent_less_where_welch_does_not() {
     let tmp = tempfile::tempdir().unwrap();
     let (base, cand) = (tmp.path().join("50"), tmp.path().join("49"));
-    run(&base, "4", &[]);
-    run(&cand, "4", &["--set", "portals.acme.agents=49"]);
+    run(&base, "3", &[]);
+    run(&cand, "3", &["--set", "portals.acme.agents=49"]);
     let diff = |extra: &[&str]| {
         let mut a = vec![
             "diff".to_string(),
@@ -55,11 +56,11 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
         out.contains("paired t-test on replication differences"),
         "{out}"
     );
-    let sl = out
+    let pw = out
         .lines()
-        .find(|l| l.starts_with("platform") && l.contains(" service_level "))
-        .expect("service_level row");
-    assert!(sl.contains("WORSE"), "{sl}");
+        .find(|l| l.starts_with("platform") && l.contains(" p_wait "))
+        .expect("p_wait row");
+    assert!(pw.contains("WORSE"), "{pw}");
 
     // The same run on both sides: every difference is zero.
     let mut a = vec!["diff".to_string(), s(&base), s(&base), "--paired".into()];
@@ -72,11 +73,55 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
     a = vec!["diff".into(), s(&five), s(&cand), "--paired".into()];
     let o = telsim(&a);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("5 and 4 replication(s)"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("5 and 3 replication(s)"));
     std::fs::remove_file(five.join("replications.csv")).unwrap();
     let o = telsim(&a);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("replications.csv"));
+}
+
+#[test]
+fn welch_over_the_primary_metrics_sees_one_agent_less_with_8_replications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, cand) = (tmp.path().join("50"), tmp.path().join("49"));
+    run(&base, "8", &[]);
+    run(&cand, "8", &["--set", "portals.acme.agents=49"]);
+    let diff = |extra: &[&str]| {
+        let mut a = vec!["diff".to_string(), s(&base), s(&cand)];
+        a.extend(extra.iter().map(|x| x.to_string()));
+        telsim(&a)
+    };
+    let o = diff(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // 17 rows with a direction and a p-value on each of 2 scopes (the
+    // portal's repeat the platform's) and 11 outside the primary set: 6
+    // are tested (4 shown, abandon_rate and blocking_rate constant 0).
+    assert!(
+        out.contains("55 metric(s) compared, 6 in the Holm family, 11 not gated, 17 repeating the platform's row: 2 worse"),
+        "{out}"
+    );
+    for m in [" p_wait ", " service_level "] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("platform") && l.contains(m))
+            .unwrap();
+        assert!(line.ends_with("WORSE"), "{line}");
+    }
+    let asa = out
+        .lines()
+        .find(|l| l.starts_with("platform") && l.contains(" asa_s "))
+        .unwrap();
+    assert!(asa.ends_with("not gated"), "{asa}");
+    assert!(out
+        .lines()
+        .filter(|l| l.starts_with("acme"))
+        .all(|l| l.ends_with("= platform")));
+    // Gating on all 17 distinct rows still sees it here: counting the
+    // portal once was enough at 8 replications (exit 0 at 4 and 6).
+    let o = diff(&["--all-metrics"]);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("17 in the Holm family"));
 }
 
 #[test]
