@@ -208,8 +208,14 @@ pub struct DiffArgs {
     /// test the differences (paired t-test on replications.csv): for two
     /// runs with the same seed and replications (common random numbers,
     /// e.g. two builds on one scenario), far more powerful than Welch.
-    #[arg(long)]
+    /// This is the default when both runs recorded the same seed and hold
+    /// the same replications; with --paired, a run that cannot be paired
+    /// is an error.
+    #[arg(long, conflicts_with = "unpaired")]
     pub paired: bool,
+    /// Welch's two-sample test even when the runs could be paired.
+    #[arg(long)]
+    pub unpaired: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -47,8 +47,12 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
         a.extend(extra.iter().map(|x| x.to_string()));
         telsim(&a)
     };
-    let o = diff(&[]);
+    let o = diff(&["--unpaired"]);
     assert_eq!(o.status.code(), Some(0), "Welch: {}", describe(&o));
+    // Same seed, same replications: paired without being asked.
+    let o = diff(&[]);
+    assert_eq!(o.status.code(), Some(1), "auto: {}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("paired: same seeds"));
     let o = diff(&["--paired"]);
     assert_eq!(o.status.code(), Some(1), "paired: {}", describe(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -67,9 +71,27 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
     let o = telsim(&a);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
 
+    // Another seed: Welch by default, said so; --paired still pairs.
+    let other = tmp.path().join("seed2");
+    run(&other, "3", &["--seed", "2"]);
+    a = vec!["diff".into(), s(&base), s(&other)];
+    let o = telsim(&a);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !out.contains("paired") && out.contains("(Welch t-test,"),
+        "{out}"
+    );
+    a.push("--format".into());
+    a.push("json".into());
+    let o = telsim(&a);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("{\"test\":\"welch\""));
+
     // Pairing needs the same replications on both sides, and the files.
     let five = tmp.path().join("five");
     run(&five, "5", &[]);
+    a = vec!["diff".into(), s(&five), s(&cand)];
+    let o = telsim(&a);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(Welch t-test,"));
     a = vec!["diff".into(), s(&five), s(&cand), "--paired".into()];
     let o = telsim(&a);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
@@ -91,7 +113,7 @@ fn welch_over_the_primary_metrics_sees_one_agent_less_with_8_replications() {
         a.extend(extra.iter().map(|x| x.to_string()));
         telsim(&a)
     };
-    let o = diff(&[]);
+    let o = diff(&["--unpaired"]);
     assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     // 17 rows with a direction and a p-value on each of 2 scopes (the
@@ -119,7 +141,7 @@ fn welch_over_the_primary_metrics_sees_one_agent_less_with_8_replications() {
         .all(|l| l.ends_with("= platform")));
     // Gating on all 17 distinct rows still sees it here: counting the
     // portal once was enough at 8 replications (exit 0 at 4 and 6).
-    let o = diff(&["--all-metrics"]);
+    let o = diff(&["--all-metrics", "--unpaired"]);
     assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("17 in the Holm family"));
 }
@@ -137,6 +159,7 @@ fn welch_from_replications_agrees_with_welch_from_summaries() {
             s(b),
             "--format".into(),
             "json".into(),
+            "--unpaired".into(),
         ]);
         assert!(o.status.code().unwrap_or(9) <= 1, "{}", describe(&o));
         String::from_utf8(o.stdout).unwrap()

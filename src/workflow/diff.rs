@@ -115,6 +115,35 @@ pub struct DiffOptions {
     pub tolerance: f64,
     /// Family-wise significance level.
     pub alpha: f64,
+    /// The test the p-values come from, as the summary line names it.
+    pub test: DiffTest,
+}
+
+/// Which test produced the p-values (only named in the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffTest {
+    Welch,
+    /// Paired on replication differences; `auto` when chosen because both
+    /// runs recorded the same seed and replications.
+    Paired {
+        auto: bool,
+    },
+}
+
+impl DiffTest {
+    fn describe(self) -> &'static str {
+        match self {
+            DiffTest::Welch => "Welch t-test",
+            DiffTest::Paired { .. } => "paired t-test on replication differences",
+        }
+    }
+
+    fn json_name(self) -> &'static str {
+        match self {
+            DiffTest::Welch => "welch",
+            DiffTest::Paired { .. } => "paired",
+        }
+    }
 }
 
 impl Default for DiffOptions {
@@ -125,6 +154,7 @@ impl Default for DiffOptions {
             scopes: Vec::new(),
             tolerance: 0.0,
             alpha: 0.05,
+            test: DiffTest::Welch,
         }
     }
 }
@@ -520,11 +550,17 @@ pub fn render_diff(rows: &[DiffRow], opts: &DiffOptions, markdown: bool) -> Stri
     if duplicates > 0 {
         let _ = write!(aside, ", {duplicates} repeating the platform's row");
     }
+    if opts.test == (DiffTest::Paired { auto: true }) {
+        out.push_str(
+            "paired: same seeds and replications in both runs (common random numbers); --unpaired for Welch's test.\n",
+        );
+    }
     let _ = writeln!(
         out,
-        "{} metric(s) compared, {} in the Holm family{aside}: {worse} worse, {better} better (Welch t-test, Holm-corrected at α = {}; tolerance {}%).",
+        "{} metric(s) compared, {} in the Holm family{aside}: {worse} worse, {better} better ({}, Holm-corrected at α = {}; tolerance {}%).",
         rows.len(),
         holm_family(rows),
+        opts.test.describe(),
         opts.alpha,
         fmt_num(opts.tolerance * 100.0)
     );
@@ -578,7 +614,8 @@ pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
         .filter(|r| r.verdict == DiffVerdict::Worse)
         .count();
     format!(
-        "{{\"alpha\":{},\"tolerance\":{},\"compared\":{},\"holm_family\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
+        "{{\"test\":{},\"alpha\":{},\"tolerance\":{},\"compared\":{},\"holm_family\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
+        json_str(opts.test.json_name()),
         json_num(Some(opts.alpha)),
         json_num(Some(opts.tolerance)),
         rows.len(),

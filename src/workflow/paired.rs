@@ -47,6 +47,33 @@ pub fn read_replications(path: &Path) -> Result<Replications, WorkflowError> {
     Ok(Replications { scopes, values })
 }
 
+/// The seed recorded in a run folder's `datapackage.json` (None when the
+/// file or the field is absent: a summary copied on its own, an older run).
+pub fn run_seed(path: &Path) -> Option<u64> {
+    let dir = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new("."))
+    };
+    let text = crate::robustness::input::read_text_capped(
+        &dir.join("datapackage.json"),
+        crate::robustness::input::MAX_TABLE_BYTES,
+    )
+    .ok()?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get("seed")?
+        .as_u64()
+}
+
+/// Whether two runs can be paired replication by replication: the same
+/// seed recorded in both and the same replications (0..R) on both sides.
+pub fn pairable(seeds: (Option<u64>, Option<u64>), old: &Replications, new: &Replications) -> bool {
+    matches!(seeds, (Some(a), Some(b)) if a == b)
+        && !old.values.is_empty()
+        && old.values.len() == new.values.len()
+}
+
 /// Paired t-test of `new − old` over the pairs: (mean difference, its 95%
 /// interval, two-sided p-value); None with fewer than two pairs.
 pub fn paired_t(pairs: &[(f64, f64)]) -> Option<(f64, (f64, f64), f64)> {
@@ -174,6 +201,20 @@ mod tests {
         assert!(paired_t(&[(1.0, 2.0)]).is_none());
         assert_eq!(paired_t(&[(1.0, 2.0), (5.0, 6.0)]).unwrap().2, 0.0);
         assert_eq!(paired_t(&[(1.0, 1.0), (5.0, 5.0)]).unwrap().2, 1.0);
+    }
+
+    #[test]
+    fn pairing_needs_one_recorded_seed_and_the_same_replications() {
+        let reps = |n: usize| Replications {
+            scopes: vec!["platform".into()],
+            values: vec![Vec::new(); n],
+        };
+        assert!(pairable((Some(7), Some(7)), &reps(4), &reps(4)));
+        assert!(!pairable((Some(7), Some(8)), &reps(4), &reps(4)));
+        assert!(!pairable((None, Some(7)), &reps(4), &reps(4)));
+        assert!(!pairable((None, None), &reps(4), &reps(4)));
+        assert!(!pairable((Some(7), Some(7)), &reps(4), &reps(5)));
+        assert!(!pairable((Some(7), Some(7)), &reps(0), &reps(0)));
     }
 
     #[test]
