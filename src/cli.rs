@@ -177,6 +177,13 @@ pub enum Format {
     Json,
 }
 
+/// The family of tests `telsim diff` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestKind {
+    T,
+    Rank,
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The baseline run folder (or its summary.csv).
@@ -216,6 +223,11 @@ pub struct DiffArgs {
     /// Welch's two-sample test even when the runs could be paired.
     #[arg(long)]
     pub unpaired: bool,
+    /// `t`: t-tests (paired, or Welch's). `rank`: rank tests on
+    /// replications.csv — Wilcoxon signed-rank when paired, Mann–Whitney U
+    /// otherwise (normal approximation, tie-corrected) — for skewed metrics.
+    #[arg(long = "test", value_enum, default_value_t = TestKind::T)]
+    pub test: TestKind,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

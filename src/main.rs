@@ -347,15 +347,30 @@ fn diff(args: DiffArgs) -> ExitCode {
         read_replications(&args.baseline),
         read_replications(&args.candidate),
     );
-    if args.paired {
+    let rank = args.test == telsim::cli::TestKind::Rank;
+    if args.paired || rank {
+        // Both need the per-replication values.
         let (a, b) = match reps {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => return fail(e),
         };
-        if let Err(m) = retest_paired(&mut rows, &a, &b) {
+        let seeds = (run_seed(&args.baseline), run_seed(&args.candidate));
+        let auto = !args.paired && !args.unpaired && pairable(seeds, &a, &b);
+        let paired = args.paired || auto;
+        let done = if rank {
+            opts.test = if paired {
+                workflow::diff::DiffTest::SignedRank { auto }
+            } else {
+                workflow::diff::DiffTest::MannWhitney
+            };
+            workflow::paired::retest_rank(&mut rows, &a, &b, paired)
+        } else {
+            opts.test = workflow::diff::DiffTest::Paired { auto: false };
+            retest_paired(&mut rows, &a, &b)
+        };
+        if let Err(m) = done {
             return fail(WorkflowError::BadInput(m));
         }
-        opts.test = workflow::diff::DiffTest::Paired { auto: false };
         workflow::diff::judge(&mut rows, &opts);
     } else if let (Ok(a), Ok(b)) = reps {
         let seeds = (run_seed(&args.baseline), run_seed(&args.candidate));

@@ -100,6 +100,17 @@ fn paired_diff_sees_one_agent_less_where_welch_does_not() {
     let o = telsim(&a);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("replications.csv"));
+    // Rank tests need the per-replication values too.
+    a = vec![
+        "diff".into(),
+        s(&five),
+        s(&cand),
+        "--test".into(),
+        "rank".into(),
+    ];
+    let o = telsim(&a);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replications.csv"));
 }
 
 #[test]
@@ -139,6 +150,18 @@ fn welch_over_the_primary_metrics_sees_one_agent_less_with_8_replications() {
         .lines()
         .filter(|l| l.starts_with("acme"))
         .all(|l| l.ends_with("= platform")));
+    // Rank tests: Mann–Whitney (unpaired) sees it; the signed-rank test on
+    // 8 pairs cannot go below p = 0.0117 (z = 2.52 when every pair moves
+    // the same way), × 6 by Holm: not enough replications for it.
+    let o = diff(&["--test", "rank", "--unpaired"]);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(Mann–Whitney U test"));
+    let o = diff(&["--test", "rank"]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("paired: same seeds") && out.contains("(Wilcoxon signed-rank"));
+    assert!(out.contains(" 0.0703 "), "{out}");
+
     // Gating on all 17 distinct rows still sees it here: counting the
     // portal once was enough at 8 replications (exit 0 at 4 and 6).
     let o = diff(&["--all-metrics", "--unpaired"]);

@@ -128,6 +128,12 @@ pub enum DiffTest {
     Paired {
         auto: bool,
     },
+    /// Wilcoxon's signed-rank test on replication differences.
+    SignedRank {
+        auto: bool,
+    },
+    /// Mann–Whitney's U test on the two runs' replications.
+    MannWhitney,
 }
 
 impl DiffTest {
@@ -135,6 +141,10 @@ impl DiffTest {
         match self {
             DiffTest::Welch => "Welch t-test",
             DiffTest::Paired { .. } => "paired t-test on replication differences",
+            DiffTest::SignedRank { .. } => {
+                "Wilcoxon signed-rank test on replication differences, normal approximation"
+            }
+            DiffTest::MannWhitney => "Mann–Whitney U test, normal approximation",
         }
     }
 
@@ -142,6 +152,8 @@ impl DiffTest {
         match self {
             DiffTest::Welch => "welch",
             DiffTest::Paired { .. } => "paired",
+            DiffTest::SignedRank { .. } => "signed_rank",
+            DiffTest::MannWhitney => "mann_whitney",
         }
     }
 }
@@ -550,7 +562,10 @@ pub fn render_diff(rows: &[DiffRow], opts: &DiffOptions, markdown: bool) -> Stri
     if duplicates > 0 {
         let _ = write!(aside, ", {duplicates} repeating the platform's row");
     }
-    if opts.test == (DiffTest::Paired { auto: true }) {
+    if matches!(
+        opts.test,
+        DiffTest::Paired { auto: true } | DiffTest::SignedRank { auto: true }
+    ) {
         out.push_str(
             "paired: same seeds and replications in both runs (common random numbers); --unpaired for Welch's test.\n",
         );

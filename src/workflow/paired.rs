@@ -185,6 +185,62 @@ pub fn retest_welch(rows: &mut [DiffRow], old: &Replications, new: &Replications
     }
 }
 
+/// Replaces each row's change and p-value by a rank test's on the
+/// per-replication values: Wilcoxon's signed-rank test of the differences
+/// when `paired` (the runs must hold the same replications), Mann–Whitney's
+/// U test otherwise (see [`super::rank`]). Rank tests give no interval of
+/// the change. Call [`super::diff::judge`] afterwards.
+pub fn retest_rank(
+    rows: &mut [DiffRow],
+    old: &Replications,
+    new: &Replications,
+    paired: bool,
+) -> Result<(), String> {
+    if paired && old.values.len() != new.values.len() {
+        return Err(format!(
+            "the signed-rank test pairs replication r with replication r: the runs have {} and {} replication(s)",
+            old.values.len(),
+            new.values.len()
+        ));
+    }
+    for row in rows.iter_mut() {
+        if row.verdict == DiffVerdict::Missing {
+            continue;
+        }
+        row.p = None;
+        row.p_holm = None;
+        row.change_ci = None;
+        row.verdict = DiffVerdict::Untested;
+        let (Some(metric), Some(so), Some(sn)) = (
+            Metric::from_name(&row.metric),
+            old.scopes.iter().position(|s| *s == row.scope),
+            new.scopes.iter().position(|s| *s == row.scope),
+        ) else {
+            continue;
+        };
+        let value = |r: &[MetricValues], s: usize| r.get(s).and_then(|v| v[metric as usize]);
+        let tested = if paired {
+            let pairs: Vec<(f64, f64)> = old
+                .values
+                .iter()
+                .zip(&new.values)
+                .filter_map(|(o, n)| Some((value(o, so)?, value(n, sn)?)))
+                .collect();
+            super::rank::signed_rank(&pairs)
+        } else {
+            let sample = |reps: &Replications, s: usize| -> Vec<f64> {
+                reps.values.iter().filter_map(|r| value(r, s)).collect()
+            };
+            super::rank::mann_whitney(&sample(old, so), &sample(new, sn))
+        };
+        if let Some((d, p)) = tested {
+            row.change = Some(d);
+            row.p = Some(p);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
