@@ -177,16 +177,29 @@ pub enum Format {
     Json,
 }
 
+/// The family of tests `telsim diff` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestKind {
+    T,
+    Rank,
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The baseline run folder (or its summary.csv).
     pub baseline: PathBuf,
     /// The candidate run folder (or its summary.csv).
     pub candidate: PathBuf,
-    /// Compare only this metric (repeatable) [default: every metric with a
-    /// good direction].
+    /// Compare and gate on only this metric (repeatable) [default: show
+    /// every metric with a good direction, gate on the primary set:
+    /// service_level, p_wait, mean_wait_s, p95_wait_s, abandon_rate,
+    /// blocking_rate, mean_mos, p5_mos].
     #[arg(long = "metric", value_name = "M")]
     pub metrics: Vec<String>,
+    /// Gate on every metric shown, not only the primary set (a larger Holm
+    /// family: less power per metric).
+    #[arg(long, conflicts_with = "metrics")]
+    pub all_metrics: bool,
     /// Compare only this scope: `platform` or a portal (repeatable)
     /// [default: all].
     #[arg(long = "scope", value_name = "S")]
@@ -202,8 +215,19 @@ pub struct DiffArgs {
     /// test the differences (paired t-test on replications.csv): for two
     /// runs with the same seed and replications (common random numbers,
     /// e.g. two builds on one scenario), far more powerful than Welch.
-    #[arg(long)]
+    /// This is the default when both runs recorded the same seed and hold
+    /// the same replications; with --paired, a run that cannot be paired
+    /// is an error.
+    #[arg(long, conflicts_with = "unpaired")]
     pub paired: bool,
+    /// Welch's two-sample test even when the runs could be paired.
+    #[arg(long)]
+    pub unpaired: bool,
+    /// `t`: t-tests (paired, or Welch's). `rank`: rank tests on
+    /// replications.csv — Wilcoxon signed-rank when paired, Mann–Whitney U
+    /// otherwise (normal approximation, tie-corrected) — for skewed metrics.
+    #[arg(long = "test", value_enum, default_value_t = TestKind::T)]
+    pub test: TestKind,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

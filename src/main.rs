@@ -330,52 +330,67 @@ fn diff(args: DiffArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let opts = DiffOptions {
+    use workflow::paired::{pairable, read_replications, retest_paired, retest_welch, run_seed};
+    let mut opts = DiffOptions {
         metrics: args.metrics,
+        all_metrics: args.all_metrics,
         scopes: args.scopes,
         tolerance: args.tolerance,
         alpha: args.alpha,
+        test: workflow::diff::DiffTest::Welch,
     };
     let mut rows = match diff(&old, &new, &opts) {
         Ok(r) => r,
         Err(m) => return fail(WorkflowError::BadInput(m)),
     };
-    if args.paired {
-        use workflow::paired::{read_replications, retest_paired};
-        let (a, b) = match (
-            read_replications(&args.baseline),
-            read_replications(&args.candidate),
-        ) {
+    let reps = (
+        read_replications(&args.baseline),
+        read_replications(&args.candidate),
+    );
+    let rank = args.test == telsim::cli::TestKind::Rank;
+    if args.paired || rank {
+        // Both need the per-replication values.
+        let (a, b) = match reps {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => return fail(e),
         };
-        if let Err(m) = retest_paired(&mut rows, &a, &b) {
+        let seeds = (run_seed(&args.baseline), run_seed(&args.candidate));
+        let auto = !args.paired && !args.unpaired && pairable(seeds, &a, &b);
+        let paired = args.paired || auto;
+        let done = if rank {
+            opts.test = if paired {
+                workflow::diff::DiffTest::SignedRank { auto }
+            } else {
+                workflow::diff::DiffTest::MannWhitney
+            };
+            workflow::paired::retest_rank(&mut rows, &a, &b, paired)
+        } else {
+            opts.test = workflow::diff::DiffTest::Paired { auto: false };
+            retest_paired(&mut rows, &a, &b)
+        };
+        if let Err(m) = done {
             return fail(WorkflowError::BadInput(m));
         }
         workflow::diff::judge(&mut rows, &opts);
-    } else if let (Ok(a), Ok(b)) = (
-        workflow::paired::read_replications(&args.baseline),
-        workflow::paired::read_replications(&args.candidate),
-    ) {
-        // The raw values, when both runs kept them: exact Welch.
-        workflow::paired::retest_welch(&mut rows, &a, &b);
+    } else if let (Ok(a), Ok(b)) = reps {
+        let seeds = (run_seed(&args.baseline), run_seed(&args.candidate));
+        if !args.unpaired && pairable(seeds, &a, &b) {
+            // Same seed, same replications: common random numbers.
+            if let Err(m) = retest_paired(&mut rows, &a, &b) {
+                return fail(WorkflowError::BadInput(m));
+            }
+            opts.test = workflow::diff::DiffTest::Paired { auto: true };
+        } else {
+            // The raw values, when both runs kept them: exact Welch.
+            retest_welch(&mut rows, &a, &b);
+        }
         workflow::diff::judge(&mut rows, &opts);
     }
     let text = match args.format {
         Format::Json => render_diff_json(&rows, &opts),
         f => render_diff(&rows, &opts, f == Format::Md),
     };
-    if args.paired {
-        out!(
-            "{}",
-            text.replace(
-                "(Welch t-test,",
-                "(paired t-test on replication differences,"
-            )
-        );
-    } else {
-        out!("{text}");
-    }
+    out!("{text}");
     if rows.iter().any(|r| r.verdict == DiffVerdict::Worse) {
         ExitCode::from(EXIT_CHECK_FAILED)
     } else {

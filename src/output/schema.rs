@@ -402,6 +402,10 @@ pub fn write_datapackage(
     parquet_calls: bool,
 ) -> io::Result<()> {
     let mut pkg = datapackage(&model.name, files);
+    // The seed the run used (after `--seed`): two runs with the same seed
+    // share replication r's random numbers, which lets `telsim diff` pair
+    // them without being told.
+    pkg["seed"] = model.seed.into();
     if parquet_calls {
         let mut calls = datapackage(&model.name, &[CALLS.file])["resources"][0].clone();
         calls["path"] = "calls.parquet".into();

@@ -210,7 +210,11 @@ pub fn summary_csv_bytes(data: &[u8]) {
             assert!(
                 matches!(
                     r.verdict,
-                    DiffVerdict::Same | DiffVerdict::Untested | DiffVerdict::Changed
+                    DiffVerdict::Same
+                        | DiffVerdict::Untested
+                        | DiffVerdict::Changed
+                        | DiffVerdict::NotGated
+                        | DiffVerdict::Duplicate
                 ) || r.is_uninformative(),
                 "a summary differs from itself: {r:?}"
             );

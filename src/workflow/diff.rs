@@ -58,6 +58,12 @@ pub enum DiffVerdict {
     Untested,
     /// The metric is in only one of the two files.
     Missing,
+    /// Compared and shown, but outside the gated set: never fails the gate
+    /// and does not enter Holm's family.
+    NotGated,
+    /// A portal scope whose values equal the platform's (one portal): the
+    /// platform's row is the one tested.
+    Duplicate,
 }
 
 impl DiffVerdict {
@@ -69,14 +75,39 @@ impl DiffVerdict {
             DiffVerdict::Same => "same",
             DiffVerdict::Untested => "untested",
             DiffVerdict::Missing => "missing",
+            DiffVerdict::NotGated => "not gated",
+            DiffVerdict::Duplicate => "= platform",
         }
     }
 }
 
+/// The metrics a capacity gate judges by default: what a caller waits for
+/// (P(wait), mean and 95th-percentile wait, service level), what it loses
+/// (abandonment, blocking) and how it hears (mean and 5th-percentile MOS,
+/// present only with media). Each has a bad direction, so each can fail the
+/// gate. Counts (`answered`, `abandoned`, …) scale with the offered load and
+/// restate the rates; `asa_s` equals `mean_wait_s` on answered calls,
+/// `mean_queue` follows from the waits (Little's law) and `max_wait_s` is
+/// one extreme draw: testing them too would only enlarge Holm's family and
+/// cost the gate its power. They are still shown, marked "not gated".
+pub const PRIMARY_METRICS: &[&str] = &[
+    "service_level",
+    "p_wait",
+    "mean_wait_s",
+    "p95_wait_s",
+    "abandon_rate",
+    "blocking_rate",
+    "mean_mos",
+    "p5_mos",
+];
+
 #[derive(Debug, Clone)]
 pub struct DiffOptions {
-    /// Metric names to compare; empty means every metric with a direction.
+    /// Metric names to compare and gate on; empty means every metric with a
+    /// direction shown, the [`PRIMARY_METRICS`] gated.
     pub metrics: Vec<String>,
+    /// Gate on every metric compared, not only the primary set.
+    pub all_metrics: bool,
     /// Scopes to compare (`platform`, portal names); empty means all.
     pub scopes: Vec<String>,
     /// Relative change (0.05 = 5% of the baseline mean) a significant
@@ -84,15 +115,58 @@ pub struct DiffOptions {
     pub tolerance: f64,
     /// Family-wise significance level.
     pub alpha: f64,
+    /// The test the p-values come from, as the summary line names it.
+    pub test: DiffTest,
+}
+
+/// Which test produced the p-values (only named in the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffTest {
+    Welch,
+    /// Paired on replication differences; `auto` when chosen because both
+    /// runs recorded the same seed and replications.
+    Paired {
+        auto: bool,
+    },
+    /// Wilcoxon's signed-rank test on replication differences.
+    SignedRank {
+        auto: bool,
+    },
+    /// Mann–Whitney's U test on the two runs' replications.
+    MannWhitney,
+}
+
+impl DiffTest {
+    fn describe(self) -> &'static str {
+        match self {
+            DiffTest::Welch => "Welch t-test",
+            DiffTest::Paired { .. } => "paired t-test on replication differences",
+            DiffTest::SignedRank { .. } => {
+                "Wilcoxon signed-rank test on replication differences, normal approximation"
+            }
+            DiffTest::MannWhitney => "Mann–Whitney U test, normal approximation",
+        }
+    }
+
+    fn json_name(self) -> &'static str {
+        match self {
+            DiffTest::Welch => "welch",
+            DiffTest::Paired { .. } => "paired",
+            DiffTest::SignedRank { .. } => "signed_rank",
+            DiffTest::MannWhitney => "mann_whitney",
+        }
+    }
 }
 
 impl Default for DiffOptions {
     fn default() -> Self {
         DiffOptions {
             metrics: Vec::new(),
+            all_metrics: false,
             scopes: Vec::new(),
             tolerance: 0.0,
             alpha: 0.05,
+            test: DiffTest::Welch,
         }
     }
 }
@@ -112,6 +186,11 @@ pub struct DiffRow {
     pub p: Option<f64>,
     pub p_holm: Option<f64>,
     pub verdict: DiffVerdict,
+    /// In the gated set (and not a duplicate scope): its p-value enters
+    /// Holm's family and it can fail the gate.
+    pub gated: bool,
+    /// The scope whose identical row is tested in this one's place.
+    pub duplicate_of: Option<String>,
 }
 
 impl DiffRow {
@@ -223,6 +302,8 @@ pub fn diff(
         };
         metric_ok && (scopes.is_empty() || scopes.contains(e.scope.as_str()))
     };
+    let gated =
+        |metric: &str| opts.all_metrics || !metrics.is_empty() || PRIMARY_METRICS.contains(&metric);
     let (old_at, new_at) = (index(old), index(new));
     // Baseline order first, then what only the candidate has.
     let mut keys: Vec<(&str, &str)> = Vec::new();
@@ -254,6 +335,8 @@ pub fn diff(
             p: None,
             p_holm: None,
             verdict: DiffVerdict::Untested,
+            gated: gated(k.1),
+            duplicate_of: None,
             old: o,
             new: n,
         };
@@ -274,16 +357,69 @@ pub fn diff(
         }
         rows.push(row);
     }
-
+    mark_duplicates(&mut rows, |row, platform| {
+        same_entry(&row.old, &platform.old) && same_entry(&row.new, &platform.new)
+    });
     judge(&mut rows, opts);
     Ok(rows)
+}
+
+/// The same summary line: mean, interval and replications all equal.
+fn same_entry(a: &Option<SummaryEntry>, b: &Option<SummaryEntry>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            a.mean.is_some()
+                && a.mean == b.mean
+                && a.ci95_low == b.ci95_low
+                && a.ci95_high == b.ci95_high
+                && a.n == b.n
+        }
+        _ => false,
+    }
+}
+
+/// Marks each portal row that `same(row, platform row)` says repeats the
+/// platform's row of its metric (a single-portal scenario): it is shown
+/// but counted once, through the platform's row, in Holm's family. A
+/// platform row that is itself not compared leaves its portals alone.
+pub fn mark_duplicates(rows: &mut [DiffRow], same: impl Fn(&DiffRow, &DiffRow) -> bool) {
+    let platform: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.scope == "platform" && r.verdict != DiffVerdict::Missing)
+        .map(|(i, r)| (r.metric.clone(), i))
+        .collect();
+    let mut dup = vec![false; rows.len()];
+    for (i, row) in rows.iter().enumerate() {
+        if row.scope == "platform" || row.verdict == DiffVerdict::Missing {
+            continue;
+        }
+        if let Some(&p) = platform.get(&row.metric) {
+            dup[i] = same(row, &rows[p]);
+        }
+    }
+    for (row, d) in rows.iter_mut().zip(dup) {
+        row.duplicate_of = d.then(|| "platform".to_string());
+    }
 }
 
 /// Holm's correction over the rows that have a p-value, then each row's
 /// verdict (direction and tolerance). Also used after the p-values were
 /// recomputed from the replications (`super::paired`).
 pub fn judge(rows: &mut [DiffRow], opts: &DiffOptions) {
-    let tested: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].p.is_some()).collect();
+    for row in rows.iter_mut() {
+        row.p_holm = None;
+        if row.p.is_some() {
+            if row.duplicate_of.is_some() {
+                row.verdict = DiffVerdict::Duplicate;
+            } else if !row.gated {
+                row.verdict = DiffVerdict::NotGated;
+            }
+        }
+    }
+    let tested: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].p.is_some() && rows[i].gated && rows[i].duplicate_of.is_none())
+        .collect();
     let adjusted = holm(
         &tested
             .iter()
@@ -411,11 +547,35 @@ pub fn render_diff(rows: &[DiffRow], opts: &DiffOptions, markdown: bool) -> Stri
             "{hidden} more metric(s) not shown: no data in either run, or the same constant in both."
         );
     }
+    let not_gated = rows
+        .iter()
+        .filter(|r| r.verdict == DiffVerdict::NotGated)
+        .count();
+    let duplicates = rows
+        .iter()
+        .filter(|r| r.verdict == DiffVerdict::Duplicate)
+        .count();
+    let mut aside = String::new();
+    if not_gated > 0 {
+        let _ = write!(aside, ", {not_gated} not gated");
+    }
+    if duplicates > 0 {
+        let _ = write!(aside, ", {duplicates} repeating the platform's row");
+    }
+    if matches!(
+        opts.test,
+        DiffTest::Paired { auto: true } | DiffTest::SignedRank { auto: true }
+    ) {
+        out.push_str(
+            "paired: same seeds and replications in both runs (common random numbers); --unpaired for Welch's test.\n",
+        );
+    }
     let _ = writeln!(
         out,
-        "{} metric(s) compared, {} with a p-value (the Holm family): {worse} worse, {better} better (Welch t-test, Holm-corrected at α = {}; tolerance {}%).",
+        "{} metric(s) compared, {} in the Holm family{aside}: {worse} worse, {better} better ({}, Holm-corrected at α = {}; tolerance {}%).",
         rows.len(),
         holm_family(rows),
+        opts.test.describe(),
         opts.alpha,
         fmt_num(opts.tolerance * 100.0)
     );
@@ -445,7 +605,7 @@ pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
         .iter()
         .map(|r| {
             format!(
-                "{{\"scope\":{},\"metric\":{},\"old\":{},\"new\":{},\"change\":{},\"relative_change\":{},\"change_ci95\":{},\"p\":{},\"p_holm\":{},\"verdict\":{}}}",
+                "{{\"scope\":{},\"metric\":{},\"old\":{},\"new\":{},\"change\":{},\"relative_change\":{},\"change_ci95\":{},\"p\":{},\"p_holm\":{},\"gated\":{},\"verdict\":{}}}",
                 json_str(&r.scope),
                 json_str(&r.metric),
                 entry(&r.old),
@@ -459,6 +619,7 @@ pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
                 )),
                 json_num(r.p),
                 json_num(r.p_holm),
+                r.gated && r.duplicate_of.is_none(),
                 json_str(&r.verdict.word().to_lowercase()),
             )
         })
@@ -468,7 +629,8 @@ pub fn render_diff_json(rows: &[DiffRow], opts: &DiffOptions) -> String {
         .filter(|r| r.verdict == DiffVerdict::Worse)
         .count();
     format!(
-        "{{\"alpha\":{},\"tolerance\":{},\"compared\":{},\"holm_family\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
+        "{{\"test\":{},\"alpha\":{},\"tolerance\":{},\"compared\":{},\"holm_family\":{},\"regressions\":{worse},\"metrics\":[\n{}\n]}}\n",
+        json_str(opts.test.json_name()),
         json_num(Some(opts.alpha)),
         json_num(Some(opts.tolerance)),
         rows.len(),
@@ -527,15 +689,15 @@ mod tests {
     #[test]
     fn verdicts_follow_direction_significance_and_tolerance() {
         let old = vec![
-            entry("asa_s", &[10.0, 11.0, 10.5, 9.5, 10.2]),
+            entry("mean_wait_s", &[10.0, 11.0, 10.5, 9.5, 10.2]),
             entry("service_level", &[0.80, 0.81, 0.79, 0.80, 0.82]),
             entry("p_wait", &[0.5, 0.52, 0.49, 0.51, 0.50]),
             entry("offered", &[100.0, 101.0, 99.0, 100.0, 102.0]),
         ];
         let new = vec![
-            entry("asa_s", &[20.0, 21.0, 20.5, 19.5, 20.2]), // much worse
+            entry("mean_wait_s", &[20.0, 21.0, 20.5, 19.5, 20.2]), // much worse
             entry("service_level", &[0.90, 0.91, 0.89, 0.90, 0.92]), // better
-            entry("p_wait", &[0.51, 0.50, 0.50, 0.52, 0.49]), // same
+            entry("p_wait", &[0.51, 0.50, 0.50, 0.52, 0.49]),      // same
             entry("offered", &[100.0, 101.0, 99.0, 100.0, 102.0]),
         ];
         let opts = DiffOptions::default();
@@ -548,7 +710,7 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                ("asa_s", DiffVerdict::Worse),
+                ("mean_wait_s", DiffVerdict::Worse),
                 ("service_level", DiffVerdict::Better),
                 ("p_wait", DiffVerdict::Same),
             ]
@@ -579,13 +741,90 @@ mod tests {
         .contains("no metric 'nope'"));
     }
 
+    fn scoped(scope: &str, metric: &str, values: &[f64]) -> SummaryEntry {
+        SummaryEntry {
+            scope: scope.into(),
+            ..entry(metric, values)
+        }
+    }
+
+    /// One portal: its rows repeat the platform's and enter Holm's family
+    /// once; non-primary metrics are shown but not gated. 2 scopes × (3
+    /// primary + 2 other) rows: 10 compared, 3 in the family, 2 not gated
+    /// on the platform, and all 5 portal rows duplicates.
+    #[test]
+    fn family_counts_primary_metrics_once_per_distinct_scope() {
+        let mk = |shift: f64| {
+            let mut v = Vec::new();
+            for scope in ["platform", "acme"] {
+                for (m, base) in [
+                    ("service_level", 0.8),
+                    ("p_wait", 0.5),
+                    ("mean_wait_s", 20.0),
+                    ("asa_s", 20.0),
+                    ("max_wait_s", 150.0),
+                ] {
+                    let b: f64 = base;
+                    let vals: Vec<f64> = (0..8)
+                        .map(|i| b * (1.0 + shift) + 0.01 * b * (i % 3) as f64)
+                        .collect();
+                    v.push(scoped(scope, m, &vals));
+                }
+            }
+            v
+        };
+        let (old, new) = (mk(0.0), mk(0.02));
+        let rows = diff(&old, &new, &DiffOptions::default()).unwrap();
+        assert_eq!(rows.len(), 10);
+        assert_eq!(holm_family(&rows), 3);
+        let count = |v| rows.iter().filter(|r| r.verdict == v).count();
+        assert_eq!(count(DiffVerdict::NotGated), 2);
+        assert_eq!(count(DiffVerdict::Duplicate), 5);
+        assert!(rows
+            .iter()
+            .filter(|r| r.scope == "acme")
+            .all(|r| r.duplicate_of.as_deref() == Some("platform") && r.p_holm.is_none()));
+        // The family's p-values are Holm over 3, not over 10: the smallest
+        // raw p times 3.
+        let min_p = rows
+            .iter()
+            .filter(|r| r.p_holm.is_some())
+            .map(|r| r.p.unwrap())
+            .fold(1.0, f64::min);
+        let min_holm = rows.iter().filter_map(|r| r.p_holm).fold(1.0, f64::min);
+        assert_eq!(min_holm, (3.0 * min_p).min(1.0));
+        let txt = render_diff(&rows, &DiffOptions::default(), false);
+        assert!(
+            txt.contains("10 metric(s) compared, 3 in the Holm family, 2 not gated, 5 repeating the platform's row"),
+            "{txt}"
+        );
+        // --all-metrics gates the other two as well; the portal still counts once.
+        let all = DiffOptions {
+            all_metrics: true,
+            ..DiffOptions::default()
+        };
+        assert_eq!(holm_family(&diff(&old, &new, &all).unwrap()), 5);
+        // --metric gates exactly what it names.
+        let one = DiffOptions {
+            metrics: vec!["max_wait_s".into()],
+            ..DiffOptions::default()
+        };
+        let rows = diff(&old, &new, &one).unwrap();
+        assert_eq!((rows.len(), holm_family(&rows)), (2, 1));
+        // A portal that differs from the platform is its own row in the family.
+        let mut new2 = new.clone();
+        new2[5].mean = new2[5].mean.map(|m| m + 0.001);
+        let rows = diff(&old, &new2, &DiffOptions::default()).unwrap();
+        assert_eq!(holm_family(&rows), 4);
+    }
+
     #[test]
     fn tables_render_in_both_formats() {
-        let old = vec![entry("asa_s", &[10.0, 11.0, 10.5])];
-        let new = vec![entry("asa_s", &[20.0, 21.0, 20.5])];
+        let old = vec![entry("mean_wait_s", &[10.0, 11.0, 10.5])];
+        let new = vec![entry("mean_wait_s", &[20.0, 21.0, 20.5])];
         let rows = diff(&old, &new, &DiffOptions::default()).unwrap();
         let md = render_diff(&rows, &DiffOptions::default(), true);
-        assert!(md.contains("| platform | asa_s"), "{md}");
+        assert!(md.contains("| platform | mean_wait_s"), "{md}");
         assert!(md.contains("🔴 **WORSE**"), "{md}");
         let txt = render_diff(&rows, &DiffOptions::default(), false);
         assert!(txt.contains("+10 (+95.2%)"), "{txt}");
@@ -611,17 +850,17 @@ mod snapshot {
     }
 
     /// The whole Markdown table, as a pull-request comment shows it. Checked
-    /// by hand: ASA s = 7.402 and 13.717 from the intervals, se 4.929,
+    /// by hand: mean wait s = 7.402 and 13.717 from the intervals, se 4.929,
     /// t = 3.642 on 13.8 df, p ≈ 0.0027, × 3 metrics (Holm) = 0.0081.
     #[test]
     fn markdown_table_snapshot() {
         let old = vec![
-            entry("platform", "asa_s", 22.724, 5.295, 10),
+            entry("platform", "mean_wait_s", 22.724, 5.295, 10),
             entry("platform", "service_level", 0.642, 0.0546, 10),
             entry("platform", "blocking_rate", 0.0, 0.0, 10),
         ];
         let new = vec![
-            entry("platform", "asa_s", 40.676, 9.812, 10),
+            entry("platform", "mean_wait_s", 40.676, 9.812, 10),
             entry("platform", "service_level", 0.6601, 0.05, 10),
             entry("platform", "blocking_rate", 0.0, 0.0, 10),
         ];
@@ -636,11 +875,11 @@ mod snapshot {
 
 | scope    | metric        | old [95% CI]            | new [95% CI]            | change           | 95% CI of change   | p (Holm) | verdict     |
 |----------|---------------|-------------------------|-------------------------|------------------|--------------------|----------|-------------|
-| platform | asa_s         | 22.724 [17.429, 28.019] | 40.676 [30.864, 50.488] | +17.952 (+79.0%) | [+7.3689, +28.535] | 0.0081   | 🔴 **WORSE** |
+| platform | mean_wait_s   | 22.724 [17.429, 28.019] | 40.676 [30.864, 50.488] | +17.952 (+79.0%) | [+7.3689, +28.535] | 0.0081   | 🔴 **WORSE** |
 | platform | service_level | 0.642 [0.5874, 0.6966]  | 0.6601 [0.6101, 0.7101] | +0.0181 (+2.8%)  | [-0.0507, +0.0869] | 1.0000   | same        |
 
 1 more metric(s) not shown: no data in either run, or the same constant in both.
-3 metric(s) compared, 3 with a p-value (the Holm family): 1 worse, 0 better (Welch t-test, Holm-corrected at α = 0.05; tolerance 5%).
+3 metric(s) compared, 3 in the Holm family: 1 worse, 0 better (Welch t-test, Holm-corrected at α = 0.05; tolerance 5%).
 ";
         assert_eq!(got, want, "\n--- got\n{got}");
     }

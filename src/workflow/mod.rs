@@ -14,6 +14,7 @@ pub mod diff;
 pub mod fingerprint;
 pub mod merge_runs;
 pub mod paired;
+pub mod rank;
 pub mod report;
 pub mod size;
 pub mod summary_file;

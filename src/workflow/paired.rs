@@ -47,6 +47,33 @@ pub fn read_replications(path: &Path) -> Result<Replications, WorkflowError> {
     Ok(Replications { scopes, values })
 }
 
+/// The seed recorded in a run folder's `datapackage.json` (None when the
+/// file or the field is absent: a summary copied on its own, an older run).
+pub fn run_seed(path: &Path) -> Option<u64> {
+    let dir = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new("."))
+    };
+    let text = crate::robustness::input::read_text_capped(
+        &dir.join("datapackage.json"),
+        crate::robustness::input::MAX_TABLE_BYTES,
+    )
+    .ok()?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get("seed")?
+        .as_u64()
+}
+
+/// Whether two runs can be paired replication by replication: the same
+/// seed recorded in both and the same replications (0..R) on both sides.
+pub fn pairable(seeds: (Option<u64>, Option<u64>), old: &Replications, new: &Replications) -> bool {
+    matches!(seeds, (Some(a), Some(b)) if a == b)
+        && !old.values.is_empty()
+        && old.values.len() == new.values.len()
+}
+
 /// Paired t-test of `new − old` over the pairs: (mean difference, its 95%
 /// interval, two-sided p-value); None with fewer than two pairs.
 pub fn paired_t(pairs: &[(f64, f64)]) -> Option<(f64, (f64, f64), f64)> {
@@ -158,6 +185,62 @@ pub fn retest_welch(rows: &mut [DiffRow], old: &Replications, new: &Replications
     }
 }
 
+/// Replaces each row's change and p-value by a rank test's on the
+/// per-replication values: Wilcoxon's signed-rank test of the differences
+/// when `paired` (the runs must hold the same replications), Mann–Whitney's
+/// U test otherwise (see [`super::rank`]). Rank tests give no interval of
+/// the change. Call [`super::diff::judge`] afterwards.
+pub fn retest_rank(
+    rows: &mut [DiffRow],
+    old: &Replications,
+    new: &Replications,
+    paired: bool,
+) -> Result<(), String> {
+    if paired && old.values.len() != new.values.len() {
+        return Err(format!(
+            "the signed-rank test pairs replication r with replication r: the runs have {} and {} replication(s)",
+            old.values.len(),
+            new.values.len()
+        ));
+    }
+    for row in rows.iter_mut() {
+        if row.verdict == DiffVerdict::Missing {
+            continue;
+        }
+        row.p = None;
+        row.p_holm = None;
+        row.change_ci = None;
+        row.verdict = DiffVerdict::Untested;
+        let (Some(metric), Some(so), Some(sn)) = (
+            Metric::from_name(&row.metric),
+            old.scopes.iter().position(|s| *s == row.scope),
+            new.scopes.iter().position(|s| *s == row.scope),
+        ) else {
+            continue;
+        };
+        let value = |r: &[MetricValues], s: usize| r.get(s).and_then(|v| v[metric as usize]);
+        let tested = if paired {
+            let pairs: Vec<(f64, f64)> = old
+                .values
+                .iter()
+                .zip(&new.values)
+                .filter_map(|(o, n)| Some((value(o, so)?, value(n, sn)?)))
+                .collect();
+            super::rank::signed_rank(&pairs)
+        } else {
+            let sample = |reps: &Replications, s: usize| -> Vec<f64> {
+                reps.values.iter().filter_map(|r| value(r, s)).collect()
+            };
+            super::rank::mann_whitney(&sample(old, so), &sample(new, sn))
+        };
+        if let Some((d, p)) = tested {
+            row.change = Some(d);
+            row.p = Some(p);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +257,20 @@ mod tests {
         assert!(paired_t(&[(1.0, 2.0)]).is_none());
         assert_eq!(paired_t(&[(1.0, 2.0), (5.0, 6.0)]).unwrap().2, 0.0);
         assert_eq!(paired_t(&[(1.0, 1.0), (5.0, 5.0)]).unwrap().2, 1.0);
+    }
+
+    #[test]
+    fn pairing_needs_one_recorded_seed_and_the_same_replications() {
+        let reps = |n: usize| Replications {
+            scopes: vec!["platform".into()],
+            values: vec![Vec::new(); n],
+        };
+        assert!(pairable((Some(7), Some(7)), &reps(4), &reps(4)));
+        assert!(!pairable((Some(7), Some(8)), &reps(4), &reps(4)));
+        assert!(!pairable((None, Some(7)), &reps(4), &reps(4)));
+        assert!(!pairable((None, None), &reps(4), &reps(4)));
+        assert!(!pairable((Some(7), Some(7)), &reps(4), &reps(5)));
+        assert!(!pairable((Some(7), Some(7)), &reps(0), &reps(0)));
     }
 
     #[test]
