@@ -113,18 +113,7 @@ pub fn retest_paired(
         ));
     }
     for row in rows.iter_mut() {
-        if row.verdict == DiffVerdict::Missing {
-            continue;
-        }
-        row.p = None;
-        row.p_holm = None;
-        row.change_ci = None;
-        row.verdict = DiffVerdict::Untested;
-        let (Some(metric), Some(so), Some(sn)) = (
-            Metric::from_name(&row.metric),
-            old.scopes.iter().position(|s| *s == row.scope),
-            new.scopes.iter().position(|s| *s == row.scope),
-        ) else {
+        let Some((metric, so, sn)) = retest_target(row, old, new) else {
             continue;
         };
         let value = |r: &[MetricValues], s: usize| r.get(s).and_then(|v| v[metric as usize]);
@@ -204,18 +193,7 @@ pub fn retest_rank(
         ));
     }
     for row in rows.iter_mut() {
-        if row.verdict == DiffVerdict::Missing {
-            continue;
-        }
-        row.p = None;
-        row.p_holm = None;
-        row.change_ci = None;
-        row.verdict = DiffVerdict::Untested;
-        let (Some(metric), Some(so), Some(sn)) = (
-            Metric::from_name(&row.metric),
-            old.scopes.iter().position(|s| *s == row.scope),
-            new.scopes.iter().position(|s| *s == row.scope),
-        ) else {
+        let Some((metric, so, sn)) = retest_target(row, old, new) else {
             continue;
         };
         let value = |r: &[MetricValues], s: usize| r.get(s).and_then(|v| v[metric as usize]);
@@ -239,6 +217,28 @@ pub fn retest_rank(
         }
     }
     Ok(())
+}
+
+/// Clears a row's test for a retest and finds its metric and its scope in
+/// each run; `None` when the row is missing on a side (left as it is) or
+/// cannot be retested (left untested).
+fn retest_target(
+    row: &mut DiffRow,
+    old: &Replications,
+    new: &Replications,
+) -> Option<(Metric, usize, usize)> {
+    if row.verdict == DiffVerdict::Missing {
+        return None;
+    }
+    row.p = None;
+    row.p_holm = None;
+    row.change_ci = None;
+    row.verdict = DiffVerdict::Untested;
+    Some((
+        Metric::from_name(&row.metric)?,
+        old.scopes.iter().position(|s| *s == row.scope)?,
+        new.scopes.iter().position(|s| *s == row.scope)?,
+    ))
 }
 
 #[cfg(test)]
