@@ -10,14 +10,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{describe, root, scenario, telsim};
+use common::{describe, root, scenario, telsim, tree};
 
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -143,23 +142,6 @@ fn start_cluster(dir: &Path) -> Result<Cluster, String> {
         return Err(format!("local-cluster.sh start failed: {}", describe(&o)));
     }
     Ok(cluster)
-}
-
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// `shard array job A (…), merge job M: …` → (A, M).

@@ -166,24 +166,6 @@ fn diff_refuses_bad_input_with_exit_2() {
 // 2. sweep: shards 0..3 merged are byte-identical to the unsharded sweep
 // ---------------------------------------------------------------------------
 
-/// Every file under `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 fn sweep(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "sweep".to_string(),
