@@ -7,6 +7,7 @@
 //!
 //! [`Handler`]: crate::engine::Handler
 
+mod agents;
 mod arrivals;
 mod call;
 pub mod controller;
@@ -17,8 +18,8 @@ pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
 mod platform;
-mod queue;
 mod record;
+mod routing;
 mod server;
 mod spec;
 

@@ -5,12 +5,13 @@
 use rand::Rng;
 
 use crate::engine::{EventQueue, SimTime};
+use crate::model::agents::AgentState;
 use crate::model::call::{Call, CallState, Direction, Step};
 use crate::model::event::{CallRef, Event};
-use crate::model::queue::AgentState;
 use crate::model::record::{CallRecord, Outcome, RecordSink};
 
-use super::{Platform, CURSOR_UNSET};
+use super::Platform;
+use crate::model::routing::CURSOR_UNSET;
 
 impl<S: RecordSink> Platform<'_, S> {
     pub(super) fn schedule_next_outbound(
@@ -47,13 +48,14 @@ impl<S: RecordSink> Platform<'_, S> {
         self.schedule_next_outbound(p, now, q);
         let spec = &self.m.portals[p];
         let o = spec.outbound.as_ref().expect("attempts need outbound");
-        let pr = &mut self.portals[p];
-        if !spec.steps.calendar.is_open(now) || pr.queue.free == 0 || pr.queue.waiting > 0 {
+        let pool = self.agents.pool(p);
+        if !spec.steps.calendar.is_open(now) || pool.free == 0 || self.routing.waiting(p) > 0 {
             return;
         }
-        let n = pr.queue.len();
+        let pr = &mut self.portals[p];
+        let n = pool.len();
         let start = pr.rng_outbound.gen_range(0..n);
-        let Some(local) = pr.queue.find_free_from(start) else {
+        let Some(local) = pool.find_free_from(start) else {
             return;
         };
         let u: f64 = pr.rng_outbound.gen();
@@ -62,7 +64,7 @@ impl<S: RecordSink> Platform<'_, S> {
             .iter()
             .position(|&c| u < c)
             .unwrap_or(o.cumulative.len() - 1);
-        let agent = pr.agent_base + local;
+        let agent = self.agents.base(p) + local;
         let id = self.next_call_id;
         self.next_call_id += 1;
         let server = if o.via_pbx {
@@ -101,7 +103,7 @@ impl<S: RecordSink> Platform<'_, S> {
         }
         let to = AgentState::Talking(c);
         self.inv.agent(now, agent, AgentState::Free, to);
-        self.portals[p].queue.set_state(local, to);
+        self.agents.portals[p].pool.set_state(local, to);
         self.busy_inc(now, p);
         let np = self.portals.len();
         self.in_system[0].inc(now);
