@@ -22,6 +22,7 @@ mod record;
 mod routing;
 mod server;
 mod spec;
+pub mod spec_routing;
 
 pub use crate::scenario::types::{Currency, Policy};
 pub use arrivals::ArrivalProcess;

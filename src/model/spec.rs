@@ -167,6 +167,8 @@ pub struct PortalSpec {
     pub money: MoneySpec,
     pub transfers: Option<TransfersSpec>,
     pub devices: Option<DevicesSpec>,
+    /// Several queues with skilled agents; `None`: the one queue of all.
+    pub queues: Option<Box<super::spec_routing::QueuesSpec>>,
 }
 
 #[derive(Debug, Clone)]

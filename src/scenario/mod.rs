@@ -13,6 +13,7 @@ pub mod ron_path;
 pub mod types;
 mod validate;
 mod validate_business;
+mod validate_routing;
 
 pub use error::{Problem, ScenarioError};
 pub use load::{

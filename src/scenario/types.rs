@@ -299,6 +299,21 @@ pub struct Portal {
     /// browsers (WebRTC, signalling through the controller's WebSocket side).
     #[serde(default)]
     pub devices: Option<Devices>,
+    /// Several queues (groups) with skilled agents; empty: the portal's one
+    /// `queue` of all its agents, as before.
+    #[serde(default)]
+    pub queues: Vec<QueueDef>,
+    /// Inbound numbers, each with its own traffic, routed to a queue; empty:
+    /// `inbound` feeds the first queue.
+    #[serde(default)]
+    pub lines: Vec<Line>,
+    /// Call classes with a priority inside a queue (non-preemptive); a call
+    /// of no listed class is `normal`, priority 0 (the lowest).
+    #[serde(default)]
+    pub classes: Vec<CallClass>,
+    /// Which waiting call a freed agent takes across its queues.
+    #[serde(default)]
+    pub router: RouterPolicy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -668,6 +683,104 @@ impl<'de> Deserialize<'de> for Agents {
     }
 }
 
+/// One queue (group) of a portal with `queues`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDef {
+    pub name: String,
+    #[serde(default = "default_queue_policy")]
+    pub policy: QueuePolicy,
+    #[serde(default = "default_ring_time_s")]
+    pub ring_time_s: f64,
+    #[serde(default)]
+    pub max_wait_s: Option<f64>,
+    #[serde(default = "default_no_answer")]
+    pub no_answer: NoAnswer,
+    /// Higher is served first by `router: QueuePriority`.
+    #[serde(default)]
+    pub priority: u32,
+    /// Members (agent names) with their skill level in this queue (higher is
+    /// better; `router: SkillLevel` prefers it): `{"olena": 2, "ivan": 1}`.
+    pub agents: std::collections::BTreeMap<String, u32>,
+    /// After a time in this queue the call is also offered to, or moved to,
+    /// another queue.
+    #[serde(default)]
+    pub overflow: Option<Overflow>,
+}
+
+fn default_queue_policy() -> QueuePolicy {
+    QueuePolicy::Evenly
+}
+
+/// Which free member a queue rings for a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum QueuePolicy {
+    Evenly,
+    Strictly,
+    All,
+    /// The member free for the longest time (ties: listed order).
+    LongestIdle,
+    /// The member who answered the fewest calls so far (ties: listed order).
+    FewestCalls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overflow {
+    pub after_s: f64,
+    pub to: String,
+    #[serde(default)]
+    pub mode: OverflowMode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum OverflowMode {
+    /// The call waits in both queues; the first agent of either takes it.
+    #[default]
+    Also,
+    /// The call leaves this queue for the other.
+    Move,
+}
+
+/// An inbound number of a portal with `queues`: its call type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub name: String,
+    pub queue: String,
+    pub arrivals: Arrivals,
+    pub talk_s: Dist,
+    #[serde(default)]
+    pub patience_s: Option<Dist>,
+    /// Share of the line's calls in each class (`{"vip": 0.1}`); the rest
+    /// are `normal`.
+    #[serde(default)]
+    pub classes: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallClass {
+    pub name: String,
+    /// Higher is served first inside a queue; `normal` is 0.
+    pub priority: u32,
+}
+
+/// How a freed agent chooses among the calls waiting in its queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum RouterPolicy {
+    /// The call that has waited longest across the agent's queues (class
+    /// priority first inside each queue); ties: the agent's first queue.
+    #[default]
+    LongestWaiting,
+    /// The queue with the highest `priority` that has a call, then the call
+    /// that has waited longest; ties: the agent's first queue.
+    QueuePriority,
+    /// The queue where the agent's skill level is highest that has a call,
+    /// then longest waiting; ties: the agent's first queue.
+    SkillLevel,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Policy {
     /// Round-robin with memory: start after the agent who took the last call.
@@ -683,6 +796,8 @@ pub enum NoAnswer {
     Voicemail,
     Forward(String),
     Hangup,
+    /// Only in `queues`: the call moves to the named queue of the portal.
+    ToQueue(String),
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -387,6 +387,8 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         let no_answer = match &p.queue.no_answer {
             NoAnswer::Voicemail => NoAnswerRule::Voicemail,
             NoAnswer::Hangup => NoAnswerRule::Hangup,
+            // Checked with the portal's queues (validate_routing).
+            NoAnswer::ToQueue(_) => NoAnswerRule::Hangup,
             NoAnswer::Forward(number) => {
                 if number.len() > 64 {
                     ck.problem(
@@ -407,55 +409,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
         };
 
         let tp = format!("{path}.inbound");
-        let arrivals = match &p.inbound.arrivals {
-            Arrivals::Poisson { per_hour } => {
-                let r = ck.non_negative(&format!("{tp}.arrivals.per_hour"), *per_hour);
-                if r > MAX_PER_HOUR {
-                    ck.problem(
-                        format!("{tp}.arrivals.per_hour"),
-                        format!("at most {MAX_PER_HOUR:e} calls per hour per portal, got {r:e}"),
-                    );
-                }
-                ArrivalSpec::Poisson {
-                    per_s: r.max(0.0) / 3600.0,
-                }
-            }
-            Arrivals::Profile { steps, scale } => {
-                let ap = format!("{tp}.arrivals");
-                let scale = ck.non_negative(&format!("{ap}.scale"), *scale);
-                if steps.is_empty() {
-                    ck.problem(
-                        format!("{ap}.steps"),
-                        "needs at least one (hour, per_hour) step",
-                    );
-                } else if steps[0].0 != 0.0 {
-                    ck.problem(
-                        format!("{ap}.steps.0"),
-                        "the first step must start at hour 0.0",
-                    );
-                }
-                let mut starts_s = Vec::new();
-                let mut per_s = Vec::new();
-                for (k, (hour, rate)) in steps.iter().enumerate() {
-                    let sp = format!("{ap}.steps.{k}");
-                    if !hour.is_finite() || *hour < 0.0 || *hour >= 24.0 {
-                        ck.problem(&sp, format!("hour must be in [0, 24), got {hour}"));
-                    } else if k > 0 && *hour <= steps[k - 1].0 {
-                        ck.problem(
-                            &sp,
-                            format!("hours must increase, {hour} follows {}", steps[k - 1].0),
-                        );
-                    }
-                    let r = ck.non_negative(&sp, *rate);
-                    if r * scale > MAX_PER_HOUR {
-                        ck.problem(&sp, format!("at most {MAX_PER_HOUR:e} calls per hour per portal (after scale), got {:e}", r * scale));
-                    }
-                    starts_s.push(hour * 3600.0);
-                    per_s.push(r.max(0.0) * scale.max(0.0) / 3600.0);
-                }
-                ArrivalSpec::Profile { starts_s, per_s }
-            }
-        };
+        let arrivals = arrivals(&mut ck, &tp, &p.inbound.arrivals);
         let talk = ck.sampler(&format!("{tp}.talk_s"), &p.inbound.talk_s);
         let patience = p
             .inbound
@@ -575,6 +529,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
                 );
             }
         }
+        let queues = super::validate_routing::queues(&mut ck, &path, p, &agent_names);
         let portal_first_agent = first_agent;
         first_agent += agent_names.len() as u32;
         portals.push(PortalSpec {
@@ -606,6 +561,7 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
             money,
             transfers,
             devices,
+            queues,
         });
     }
     let portals = expand_copies(&mut ck, sc, portals);
@@ -847,6 +803,60 @@ pub fn validate(loaded: &Loaded) -> Result<Model, ScenarioError> {
 /// `name-1` … `name-n`, then numbers agents and random streams in the final
 /// order: streams follow the portal's position, or the first portal with the
 /// same `random_stream` key.
+/// The arrival process at `tp` (`…inbound` or a line): rates checked and
+/// bounded, in calls per second.
+pub(super) fn arrivals(ck: &mut Checker, tp: &str, a: &Arrivals) -> ArrivalSpec {
+    match a {
+        Arrivals::Poisson { per_hour } => {
+            let r = ck.non_negative(&format!("{tp}.arrivals.per_hour"), *per_hour);
+            if r > MAX_PER_HOUR {
+                ck.problem(
+                    format!("{tp}.arrivals.per_hour"),
+                    format!("at most {MAX_PER_HOUR:e} calls per hour per portal, got {r:e}"),
+                );
+            }
+            ArrivalSpec::Poisson {
+                per_s: r.max(0.0) / 3600.0,
+            }
+        }
+        Arrivals::Profile { steps, scale } => {
+            let ap = format!("{tp}.arrivals");
+            let scale = ck.non_negative(&format!("{ap}.scale"), *scale);
+            if steps.is_empty() {
+                ck.problem(
+                    format!("{ap}.steps"),
+                    "needs at least one (hour, per_hour) step",
+                );
+            } else if steps[0].0 != 0.0 {
+                ck.problem(
+                    format!("{ap}.steps.0"),
+                    "the first step must start at hour 0.0",
+                );
+            }
+            let mut starts_s = Vec::new();
+            let mut per_s = Vec::new();
+            for (k, (hour, rate)) in steps.iter().enumerate() {
+                let sp = format!("{ap}.steps.{k}");
+                if !hour.is_finite() || *hour < 0.0 || *hour >= 24.0 {
+                    ck.problem(&sp, format!("hour must be in [0, 24), got {hour}"));
+                } else if k > 0 && *hour <= steps[k - 1].0 {
+                    ck.problem(
+                        &sp,
+                        format!("hours must increase, {hour} follows {}", steps[k - 1].0),
+                    );
+                }
+                let r = ck.non_negative(&sp, *rate);
+                if r * scale > MAX_PER_HOUR {
+                    ck.problem(&sp, format!("at most {MAX_PER_HOUR:e} calls per hour per portal (after scale), got {:e}", r * scale));
+                }
+                starts_s.push(hour * 3600.0);
+                per_s.push(r.max(0.0) * scale.max(0.0) / 3600.0);
+            }
+            ArrivalSpec::Profile { starts_s, per_s }
+        }
+    }
+}
+
 fn expand_copies(ck: &mut Checker, sc: &Scenario, specs: Vec<PortalSpec>) -> Vec<PortalSpec> {
     // Copies multiply portals and agents: bound both before cloning anything.
     let (mut portals, mut agents) = (0u64, 0u64);
