@@ -369,3 +369,123 @@ pub fn forwarding_cycle(queues: &[QueueSpec]) -> Option<Vec<QueueIx>> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model_from_str;
+
+    fn scenario(queues: &str, extra: &str) -> String {
+        format!(
+            r#"Scenario(name: "q", duration_s: 3600.0, portals: [Portal(
+                name: "shop", agents: ["ann", "bob", "cid"],
+                inbound: Traffic(arrivals: Poisson(per_hour: 60.0), talk_s: Exp(mean: 60.0)),
+                queues: [{queues}], {extra})])"#
+        )
+    }
+
+    fn problems(text: &str) -> String {
+        match model_from_str(text, "q.ron") {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("expected problems in {text}"),
+        }
+    }
+
+    const TWO: &str = r#"QueueDef(name: "sales", agents: {"ann": 1, "bob": 2}),
+        QueueDef(name: "support", policy: LongestIdle, priority: 2,
+                 agents: {"bob": 1, "cid": 3},
+                 overflow: Some(Overflow(after_s: 30.0, to: "sales")))"#;
+
+    #[test]
+    fn queues_lines_and_classes_become_indices() {
+        let text = scenario(
+            TWO,
+            r#"classes: [CallClass(name: "vip", priority: 5)],
+               router: SkillLevel,
+               lines: [Line(name: "help", queue: "support",
+                            arrivals: Poisson(per_hour: 30.0), talk_s: Exp(mean: 200.0),
+                            classes: {"vip": 0.25})]"#,
+        );
+        let m = model_from_str(&text, "q.ron").unwrap();
+        let q = m.portals[0].queues.as_ref().unwrap();
+        assert_eq!(q.queues.len(), 2);
+        assert_eq!(q.queues[1].overflow.unwrap().to, 0);
+        let skills: Vec<Vec<(u16, u32)>> = q
+            .skills
+            .iter()
+            .map(|s| s.iter().map(|k| (k.queue, k.level)).collect())
+            .collect();
+        assert_eq!(skills, vec![vec![(0, 1)], vec![(0, 2), (1, 1)], vec![(1, 3)]]);
+        assert_eq!(q.lines.len(), 2, "inbound is line 0");
+        assert_eq!((q.lines[0].queue, q.lines[1].queue), (0, 1));
+        assert_eq!(q.lines[1].class_cdf, vec![(0.25, 1)]);
+        assert_eq!(q.classes[0].name, "normal");
+        // Offered load: 60/h × 60 s = 1 E to sales, 30/h × 200 s to support.
+        let a = q.offered_erlangs();
+        assert!((a[0] - 1.0).abs() < 1e-12 && (a[1] - 30.0 * 200.0 / 3600.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_portal_without_queues_has_no_queue_spec() {
+        let text = r#"Scenario(name: "q", duration_s: 3600.0, portals: [Portal(
+            name: "shop", agents: 2,
+            inbound: Traffic(arrivals: Poisson(per_hour: 60.0), talk_s: Exp(mean: 60.0)))])"#;
+        assert!(model_from_str(text, "q.ron").unwrap().portals[0]
+            .queues
+            .is_none());
+    }
+
+    #[test]
+    fn unknown_names_are_located_with_a_suggestion() {
+        let e = problems(&scenario(
+            r#"QueueDef(name: "sales", agents: {"ann": 1, "bbo": 1, "cid": 1},
+                        overflow: Some(Overflow(after_s: 5.0, to: "sale")))"#,
+            r#"lines: [Line(name: "l", queue: "slaes", arrivals: Poisson(per_hour: 1.0),
+                            talk_s: Const(1.0), classes: {"vpi": 0.1})],
+               classes: [CallClass(name: "vip", priority: 1)]"#,
+        ));
+        assert!(e.contains("unknown agent 'bbo': did you mean 'bob'?"), "{e}");
+        assert!(e.contains("unknown queue 'sale': did you mean 'sales'?"), "{e}");
+        assert!(e.contains("unknown queue 'slaes': did you mean 'sales'?"), "{e}");
+        assert!(e.contains("unknown class 'vpi': did you mean 'vip'?"), "{e}");
+        assert!(e.contains("portals.shop.queues.0.overflow.to"), "{e}");
+        assert!(e.contains("portals.shop.lines.0.queue"), "{e}");
+        assert!(e.contains("agent 'bob' is in no queue"), "{e}");
+    }
+
+    #[test]
+    fn forwarding_loops_are_refused() {
+        let e = problems(&scenario(
+            r#"QueueDef(name: "a", agents: {"ann": 1, "bob": 1, "cid": 1},
+                        overflow: Some(Overflow(after_s: 5.0, to: "b"))),
+               QueueDef(name: "b", agents: {"ann": 1}, no_answer: ToQueue("c")),
+               QueueDef(name: "c", agents: {"bob": 1}, overflow: Some(Overflow(after_s: 5.0, to: "a", mode: Move)))"#,
+            "",
+        ));
+        assert!(e.contains("loops: a -> b -> c -> a"), "{e}");
+        // A chain without a loop is fine.
+        let ok = scenario(
+            r#"QueueDef(name: "a", agents: {"ann": 1, "bob": 1, "cid": 1},
+                        overflow: Some(Overflow(after_s: 5.0, to: "b"))),
+               QueueDef(name: "b", agents: {"ann": 1}, no_answer: ToQueue("c")),
+               QueueDef(name: "c", agents: {"bob": 1})"#,
+            "",
+        );
+        model_from_str(&ok, "q.ron").unwrap();
+    }
+
+    #[test]
+    fn lines_and_classes_need_queues_and_shares_are_bounded() {
+        let text = r#"Scenario(name: "q", duration_s: 3600.0, portals: [Portal(
+            name: "shop", agents: 2,
+            inbound: Traffic(arrivals: Poisson(per_hour: 60.0), talk_s: Exp(mean: 60.0)),
+            classes: [CallClass(name: "vip", priority: 1)])])"#;
+        assert!(problems(text).contains("declare the portal's `queues` too"));
+        let e = problems(&scenario(
+            TWO,
+            r#"classes: [CallClass(name: "vip", priority: 1), CallClass(name: "cb", priority: 1)],
+               lines: [Line(name: "l", queue: "sales", arrivals: Poisson(per_hour: 1.0),
+                            talk_s: Const(1.0), classes: {"vip": 0.7, "cb": 0.6})]"#,
+        ));
+        assert!(e.contains("class shares add up to"), "{e}");
+    }
+}
