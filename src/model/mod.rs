@@ -8,8 +8,8 @@
 //! [`Handler`]: crate::engine::Handler
 
 mod agents;
-mod arrivals;
 mod call;
+mod callers;
 pub mod controller;
 mod event;
 mod invariants;
@@ -24,8 +24,8 @@ mod server;
 mod spec;
 
 pub use crate::scenario::types::{Currency, Policy};
-pub use arrivals::ArrivalProcess;
 pub use call::{Direction, XferKind};
+pub use callers::{ArrivalProcess, ArrivalSource};
 pub use event::Event;
 pub use platform::{
     run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow,

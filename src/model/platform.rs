@@ -27,8 +27,8 @@ use trace::Tracer;
 use crate::money::{AlertEvent, AlertState, Wallet};
 
 use super::agents::{AgentState, Agents};
-use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallNet, CallState, CallTable, Direction, Step};
+use super::callers::{CallerStreams, Callers};
 use super::controller::{Controller, ControllerCounters};
 use super::event::{CallRef, Event};
 use super::invariants::{Invariants, Violation};
@@ -63,10 +63,6 @@ const SIP_TIMER_B: SimTime = SimTime(64 * 500_000);
 const INVITE_TRANSMISSIONS: u32 = 7;
 
 struct PortalRuntime {
-    arrivals: ArrivalProcess,
-    rng_arrivals: StreamRng,
-    rng_talk: StreamRng,
-    rng_patience: StreamRng,
     rng_media: StreamRng,
     rng_signalling: StreamRng,
     rng_steps: StreamRng,
@@ -75,10 +71,6 @@ struct PortalRuntime {
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
-    /// Patience starts at queue entry (`patience_from: Queue`, or a portal
-    /// without steps, where arrival is queue entry); otherwise it is drawn
-    /// at arrival.
-    patience_at_queue: bool,
     /// When the telephony account is (or will be) ready; `None`: never
     /// provisioned (or the last attempt timed out).
     provisioned: Option<SimTime>,
@@ -151,7 +143,8 @@ pub struct Platform<'m, S: RecordSink> {
     agents: Agents,
     /// The waiting lines and hunting policies (the routing actor).
     routing: Routing,
-    next_call_id: u64,
+    /// Arrivals, patience and talk times (the callers actor).
+    callers: Callers,
     stopped: bool,
     peak_calls: usize,
     totals: Vec<ScopeTotals>,
@@ -213,18 +206,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 let entity = spec.stream;
                 let rep = replication as u64;
                 PortalRuntime {
-                    arrivals: ArrivalProcess::new(spec.arrivals.clone()),
-                    rng_arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
-                    rng_talk: stream(m.seed, rep, entity, STREAM_TALK),
-                    rng_patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
                     rng_media: stream(m.seed, rep, entity, STREAM_MEDIA),
                     rng_signalling: stream(m.seed, rep, entity, STREAM_SIGNALLING),
                     rng_steps: stream(m.seed, rep, entity, STREAM_STEPS),
                     rng_outbound: stream(m.seed, rep, entity, STREAM_OUTBOUND),
                     rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     plain: m.controller.is_none() && spec.steps.none(),
-                    patience_at_queue: (m.controller.is_none() && spec.steps.none())
-                        || spec.patience_from == crate::scenario::types::PatienceFrom::Queue,
                     provisioned: None,
                     cache_until: SimTime::ZERO,
                     lookups: 0,
@@ -257,7 +244,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 )
             }),
             routing: Routing::new(np),
-            next_call_id: 0,
+            callers: Callers::new(
+                &m.portals,
+                |p| m.controller.is_none() && m.portals[p].steps.none(),
+                |p| {
+                    let (rep, entity) = (replication as u64, m.portals[p].stream);
+                    CallerStreams {
+                        arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
+                        talk: stream(m.seed, rep, entity, STREAM_TALK),
+                        patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
+                    }
+                },
+            ),
             stopped: false,
             peak_calls: 0,
             totals: std::iter::once(ScopeTotals::default())
@@ -359,12 +357,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn schedule_next_arrival(&mut self, p: usize, q: &mut EventQueue<Event>) {
-        let pr = &mut self.portals[p];
-        if let Some(t) = pr.arrivals.next(&mut pr.rng_arrivals) {
-            let at = SimTime::from_secs_f64(t);
-            if at < self.m.duration {
-                q.schedule_at(at, Event::Arrival { portal: p as u16 });
-            }
+        if let Some(at) = self.callers.next_arrival(p, self.m.duration) {
+            q.schedule_at(at, Event::Arrival { portal: p as u16 });
         }
     }
 
@@ -394,8 +388,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn on_arrival(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
         self.schedule_next_arrival(p, q);
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let id = self.callers.new_call_id();
         self.iv[1 + p].offered += 1;
 
         // Admission: a SIP server slot, and a media server slot when media
@@ -499,12 +492,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if plain {
             self.enter_queue(now, c, q);
         } else {
-            if !self.portals[p].patience_at_queue {
-                // Patience runs from the first moment in the platform.
-                if let Some(patience) = &self.m.portals[p].patience {
-                    let d = patience.sample(&mut self.portals[p].rng_patience);
-                    q.schedule_in(d, Event::Patience(c));
-                }
+            // Patience may run from the first moment in the platform.
+            if let Some(d) = self.callers.patience_at_arrival(&self.m.portals[p], p) {
+                q.schedule_in(d, Event::Patience(c));
             }
             self.advance(now, c, q);
         }
@@ -573,7 +563,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         pa.pool.set_state(local, to);
         let spec = &self.m.portals[p];
         self.routing.answered(p, spec.policy, local, pa.pool.len());
-        let talk = spec.talk.sample(&mut self.portals[p].rng_talk);
+        let talk = self.callers.draw_talk(spec, p);
         let call = self.calls.get_mut(c).expect("live");
         call.state = CallState::Talking;
         call.step = Step::Done;
@@ -1204,7 +1194,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             intervals: self.interval_rows.clone(),
             links: self.link_rows.clone(),
             events,
-            calls: self.next_call_id,
+            calls: self.callers.generated(),
             unfinished: self.unfinished,
             peak_calls: self.peak_calls,
             violation: self.inv.violation().cloned(),
@@ -1530,7 +1520,7 @@ fn run<S: RecordSink>(
         }
     }
     if !platform.inv.violated() {
-        let generated = platform.next_call_id;
+        let generated = platform.callers.generated();
         let live = platform.calls.live() as u64;
         platform.inv.conservation(q.now(), generated, live);
         let first = platform.underflowed_level();

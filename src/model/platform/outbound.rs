@@ -65,8 +65,7 @@ impl<S: RecordSink> Platform<'_, S> {
             .position(|&c| u < c)
             .unwrap_or(o.cumulative.len() - 1);
         let agent = self.agents.base(p) + local;
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let id = self.callers.new_call_id();
         let server = if o.via_pbx {
             None
         } else {
