@@ -14,6 +14,7 @@ pub mod controller;
 mod event;
 mod invariants;
 mod link_loads;
+mod money;
 pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
