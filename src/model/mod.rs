@@ -8,12 +8,13 @@
 //! [`Handler`]: crate::engine::Handler
 
 mod agents;
-mod arrivals;
 mod call;
+mod callers;
 pub mod controller;
 mod event;
 mod invariants;
 mod link_loads;
+mod money;
 pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
@@ -25,8 +26,8 @@ mod spec;
 pub mod spec_routing;
 
 pub use crate::scenario::types::{Currency, Policy};
-pub use arrivals::ArrivalProcess;
 pub use call::{Direction, XferKind};
+pub use callers::{ArrivalProcess, ArrivalSource};
 pub use event::Event;
 pub use platform::{
     run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow,

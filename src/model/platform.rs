@@ -24,20 +24,21 @@ pub use billing::PortalRow;
 pub use trace::TraceFilter;
 use trace::Tracer;
 
-use crate::money::{AlertEvent, AlertState, Wallet};
+use crate::money::AlertEvent;
 
 use super::agents::{AgentState, Agents};
-use super::arrivals::ArrivalProcess;
 use super::call::{Call, CallNet, CallState, CallTable, Direction, Step};
+use super::callers::{CallerStreams, Callers};
 use super::controller::{Controller, ControllerCounters};
 use super::event::{CallRef, Event};
 use super::invariants::{Invariants, Violation};
+use super::money::Money;
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
 use super::routing::{Routing, CURSOR_UNSET};
 use super::server::ServerState;
-use super::spec::{Model, NetEvent, PortalSpec};
+use super::spec::{Model, NetEvent};
 use crate::stats::WindowLevels;
 
 /// Purposes of the per-portal random streams (see `engine::stream`).
@@ -63,22 +64,13 @@ const SIP_TIMER_B: SimTime = SimTime(64 * 500_000);
 const INVITE_TRANSMISSIONS: u32 = 7;
 
 struct PortalRuntime {
-    arrivals: ArrivalProcess,
-    rng_arrivals: StreamRng,
-    rng_talk: StreamRng,
-    rng_patience: StreamRng,
     rng_media: StreamRng,
     rng_signalling: StreamRng,
     rng_steps: StreamRng,
     rng_outbound: StreamRng,
-    rng_money: StreamRng,
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
-    /// Patience starts at queue entry (`patience_from: Queue`, or a portal
-    /// without steps, where arrival is queue entry); otherwise it is drawn
-    /// at arrival.
-    patience_at_queue: bool,
     /// When the telephony account is (or will be) ready; `None`: never
     /// provisioned (or the last attempt timed out).
     provisioned: Option<SimTime>,
@@ -90,11 +82,6 @@ struct PortalRuntime {
     version: u32,
     upgrade_ready: SimTime,
     upgraded_at: Option<SimTime>,
-    wallet: Wallet,
-    alerts: Option<AlertState>,
-    /// The one pending reminder (stale `AlertRepeat` events are ignored).
-    reminder_at: SimTime,
-    topup_pending: bool,
     outbound: OutboundCounts,
 }
 
@@ -151,7 +138,8 @@ pub struct Platform<'m, S: RecordSink> {
     agents: Agents,
     /// The waiting lines and hunting policies (the routing actor).
     routing: Routing,
-    next_call_id: u64,
+    /// Arrivals, patience and talk times (the callers actor).
+    callers: Callers,
     stopped: bool,
     peak_calls: usize,
     totals: Vec<ScopeTotals>,
@@ -176,9 +164,6 @@ pub struct Platform<'m, S: RecordSink> {
     /// Next account the eager rollout upgrades.
     eager_cursor: usize,
     rng_polls: StreamRng,
-    /// `alerts.csv` rows of this replication (alerts are few: a handful per
-    /// portal and month), kept so lead times can be filled in later.
-    alert_log: Vec<AlertEvent>,
     trace: Option<Tracer>,
     /// Events decided where no queue is at hand (money reacting to a
     /// charge inside `finish`), scheduled when the current event is done.
@@ -188,12 +173,8 @@ pub struct Platform<'m, S: RecordSink> {
     /// An interval tick is scheduled: the current interval is open and has
     /// to be closed, at the drain limit if not before.
     tick_pending: bool,
-    /// Whether any balance can move (see `Model::has_money`): plain runs
-    /// skip billing altogether.
-    money: bool,
-    /// Credit held by running prepaid calls by slot (empty until one
-    /// connects, so other scenarios pay nothing for it).
-    reservations: Vec<Option<crate::money::Minor>>,
+    /// Wallets, alerts, top-ups and rent (the money actor).
+    money: Money,
     /// Transfers of live calls by slot (empty until a call transfers).
     xfers: Vec<Option<super::call::Xfer>>,
     /// SIP phones by global agent index (empty without devices).
@@ -213,18 +194,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 let entity = spec.stream;
                 let rep = replication as u64;
                 PortalRuntime {
-                    arrivals: ArrivalProcess::new(spec.arrivals.clone()),
-                    rng_arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
-                    rng_talk: stream(m.seed, rep, entity, STREAM_TALK),
-                    rng_patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
                     rng_media: stream(m.seed, rep, entity, STREAM_MEDIA),
                     rng_signalling: stream(m.seed, rep, entity, STREAM_SIGNALLING),
                     rng_steps: stream(m.seed, rep, entity, STREAM_STEPS),
                     rng_outbound: stream(m.seed, rep, entity, STREAM_OUTBOUND),
-                    rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
                     plain: m.controller.is_none() && spec.steps.none(),
-                    patience_at_queue: (m.controller.is_none() && spec.steps.none())
-                        || spec.patience_from == crate::scenario::types::PatienceFrom::Queue,
                     provisioned: None,
                     cache_until: SimTime::ZERO,
                     lookups: 0,
@@ -232,10 +206,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     version: 1,
                     upgrade_ready: SimTime::ZERO,
                     upgraded_at: None,
-                    wallet: Wallet::new(spec.money.start, alert_window(spec)),
-                    alerts: spec.money.alert.map(AlertState::new),
-                    reminder_at: SimTime::MAX,
-                    topup_pending: false,
                     outbound: OutboundCounts::default(),
                 }
             })
@@ -257,7 +227,18 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 )
             }),
             routing: Routing::new(np),
-            next_call_id: 0,
+            callers: Callers::new(
+                &m.portals,
+                |p| m.controller.is_none() && m.portals[p].steps.none(),
+                |p| {
+                    let (rep, entity) = (replication as u64, m.portals[p].stream);
+                    CallerStreams {
+                        arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
+                        talk: stream(m.seed, rep, entity, STREAM_TALK),
+                        patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
+                    }
+                },
+            ),
             stopped: false,
             peak_calls: 0,
             totals: std::iter::once(ScopeTotals::default())
@@ -285,7 +266,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             version: 1,
             eager_cursor: 0,
             rng_polls: stream(m.seed, replication as u64, 0, STREAM_POLLS),
-            alert_log: Vec::new(),
             trace: None,
             deferred: Vec::new(),
             eager_rate: 0.0,
@@ -296,9 +276,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Vec::new()
             },
             offline: vec![0; np],
-            money: m.has_money(),
+            money: Money::new(m, |p| {
+                stream(
+                    m.seed,
+                    replication as u64,
+                    m.portals[p].stream,
+                    STREAM_MONEY,
+                )
+            }),
             xfers: Vec::new(),
-            reservations: Vec::new(),
             inv: Invariants::new(m.seed, replication),
         }
     }
@@ -359,12 +345,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn schedule_next_arrival(&mut self, p: usize, q: &mut EventQueue<Event>) {
-        let pr = &mut self.portals[p];
-        if let Some(t) = pr.arrivals.next(&mut pr.rng_arrivals) {
-            let at = SimTime::from_secs_f64(t);
-            if at < self.m.duration {
-                q.schedule_at(at, Event::Arrival { portal: p as u16 });
-            }
+        if let Some(at) = self.callers.next_arrival(p, self.m.duration) {
+            q.schedule_at(at, Event::Arrival { portal: p as u16 });
         }
     }
 
@@ -394,8 +376,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn on_arrival(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
         self.schedule_next_arrival(p, q);
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let id = self.callers.new_call_id();
         self.iv[1 + p].offered += 1;
 
         // Admission: a SIP server slot, and a media server slot when media
@@ -499,12 +480,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if plain {
             self.enter_queue(now, c, q);
         } else {
-            if !self.portals[p].patience_at_queue {
-                // Patience runs from the first moment in the platform.
-                if let Some(patience) = &self.m.portals[p].patience {
-                    let d = patience.sample(&mut self.portals[p].rng_patience);
-                    q.schedule_in(d, Event::Patience(c));
-                }
+            // Patience may run from the first moment in the platform.
+            if let Some(d) = self.callers.patience_at_arrival(&self.m.portals[p], p) {
+                q.schedule_in(d, Event::Patience(c));
             }
             self.advance(now, c, q);
         }
@@ -573,7 +551,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         pa.pool.set_state(local, to);
         let spec = &self.m.portals[p];
         self.routing.answered(p, spec.policy, local, pa.pool.len());
-        let talk = spec.talk.sample(&mut self.portals[p].rng_talk);
+        let talk = self.callers.draw_talk(spec, p);
         let call = self.calls.get_mut(c).expect("live");
         call.state = CallState::Talking;
         call.step = Step::Done;
@@ -735,14 +713,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
         let charge = match (call.answer, outcome) {
             (Some(a), Outcome::Answered | Outcome::CreditEnded | Outcome::Dropped)
-                if self.money =>
+                if self.money.active =>
             {
-                self.bill(now, p, &call, now - a)
+                self.money
+                    .bill(self.m, now, p, &call, now - a, &mut self.deferred)
             }
             _ => 0,
         };
-        if !self.reservations.is_empty() {
-            self.settle_reservation(c.slot, p, charge);
+        if self.money.has_reservations() {
+            self.money.settle_reservation(c.slot, p, charge);
         }
         let mut rec = CallRecord {
             call_id: call.id,
@@ -893,7 +872,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         let scopes = 1 + np + self.servers.len();
-        let money = self.money;
+        let money = self.money.active;
         // The platform's counters are the sum of its portals'.
         let mut platform = IntervalCounters::default();
         for p in 0..np {
@@ -914,8 +893,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 agent_occupancy: None,
                 server_utilisation: None,
                 controller: None,
-                balance: (money && (1..=np).contains(&s))
-                    .then(|| self.portals[s - 1].wallet.balance),
+                balance: (money && (1..=np).contains(&s)).then(|| self.money.wallet(s - 1).balance),
                 offline: (!self.phones.is_empty() && s <= np).then(|| {
                     if s == 0 {
                         self.offline.iter().sum()
@@ -1198,13 +1176,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             replication,
             metrics,
             portals: self.portal_rows(),
-            alerts: self.alert_log.clone(),
+            alerts: self.money.alert_log.clone(),
             controller: self.ctrl.as_ref().map(|c| c.total),
             trace: Vec::new(),
             intervals: self.interval_rows.clone(),
             links: self.link_rows.clone(),
             events,
-            calls: self.next_call_id,
+            calls: self.callers.generated(),
             unfinished: self.unfinished,
             peak_calls: self.peak_calls,
             violation: self.inv.violation().cloned(),
@@ -1255,9 +1233,18 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::MediaDrop(c) => self.on_media_drop(now, c, q),
             Event::Step(c) => self.advance(now, c, q),
             Event::OutboundAttempt { portal } => self.on_outbound_attempt(now, portal as usize, q),
-            Event::AlertRepeat { portal } => self.on_alert_repeat(now, portal as usize, q),
-            Event::TopUp { portal } => self.on_top_up(now, portal as usize, q),
-            Event::MonthlyFees => self.on_monthly_fees(now, q),
+            Event::AlertRepeat { portal } => {
+                let p = portal as usize;
+                self.money
+                    .on_alert_repeat(self.m, now, p, &mut self.deferred)
+            }
+            Event::TopUp { portal } => {
+                let p = portal as usize;
+                self.money.on_top_up(self.m, now, p, &mut self.deferred)
+            }
+            Event::MonthlyFees => self
+                .money
+                .on_monthly_fees(self.m, now, q, &mut self.deferred),
             Event::Rollout(i) => self.on_rollout(now, i as usize, q),
             Event::EagerUpgrade => self.on_eager_upgrade(now, q),
             Event::BalancePoll => self.on_balance_poll(now, q),
@@ -1287,15 +1274,6 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
                 crate::engine::prefetch(cn);
             }
         }
-    }
-}
-
-/// Days of spending the wallet remembers: the adaptive rule's window (7 by
-/// default, also what `Cover` top-ups look at).
-fn alert_window(spec: &PortalSpec) -> u32 {
-    match spec.money.alert {
-        Some(crate::money::AlertRule::Adaptive { window_days, .. }) => window_days.max(7),
-        _ => 7,
     }
 }
 
@@ -1530,12 +1508,12 @@ fn run<S: RecordSink>(
         }
     }
     if !platform.inv.violated() {
-        let generated = platform.next_call_id;
+        let generated = platform.callers.generated();
         let live = platform.calls.live() as u64;
         platform.inv.conservation(q.now(), generated, live);
         let first = platform.underflowed_level();
         platform.inv.levels(q.now(), first);
-        platform.check_money(q.now());
+        platform.money.check(model, &mut platform.inv, q.now());
     }
     let mut result = platform.result(replication, q.processed());
     result.trace = platform.take_trace();
@@ -1612,12 +1590,12 @@ mod tests {
         let mut q = EventQueue::with_capacity(64);
         platform.start(&mut q);
         q.run_until(&mut platform, model.duration + model.drain);
-        platform.check_money(q.now());
+        platform.money.check(&model, &mut platform.inv, q.now());
         assert!(!platform.inv.violated(), "{:?}", platform.inv.violation());
-        let w = &platform.portals[0].wallet;
+        let w = &platform.money.portals[0].wallet;
         assert!(w.settled > 0 && w.lowest_cover >= -150, "{w:?}");
-        platform.portals[0].wallet.lowest_cover = -301;
-        platform.check_money(q.now());
+        platform.money.portals[0].wallet.lowest_cover = -301;
+        platform.money.check(&model, &mut platform.inv, q.now());
         let v = platform.inv.violation().expect("broken");
         assert_eq!(v.invariant.name(), "prepaid credit never overdrawn");
     }

@@ -65,8 +65,7 @@ impl<S: RecordSink> Platform<'_, S> {
             .position(|&c| u < c)
             .unwrap_or(o.cumulative.len() - 1);
         let agent = self.agents.base(p) + local;
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let id = self.callers.new_call_id();
         let server = if o.via_pbx {
             None
         } else {
@@ -138,11 +137,12 @@ impl<S: RecordSink> Platform<'_, S> {
         // not held by running calls would not pay for the connection and
         // one billing increment.
         let rate = o.destinations[call.target as usize].rate;
-        let broke = pr.wallet.is_empty()
+        let wallet = self.money.wallet(p);
+        let broke = wallet.is_empty()
             || (self.m.portals[p].money.cut_on_zero
-                && rate.affordable(pr.wallet.available()) == Some(SimTime::ZERO));
+                && rate.affordable(wallet.available()) == Some(SimTime::ZERO));
         if broke {
-            let balance = crate::money::format_minor(pr.wallet.balance);
+            let balance = crate::money::format_minor(wallet.balance);
             self.trace_call(now, c, || {
                 format!("refused: balance {balance} (402 Payment Required)")
             });
@@ -175,7 +175,7 @@ impl<S: RecordSink> Platform<'_, S> {
             // balance pays for after the credit running calls hold, and it
             // holds that much itself until it hangs up (settled in `finish`).
             let rate = o.destinations[call.target as usize].rate;
-            let affordable = rate.affordable(pr.wallet.available());
+            let affordable = rate.affordable(self.money.wallet(p).available());
             if affordable == Some(SimTime::ZERO) {
                 // Other calls spent or hold the credit while this one rang:
                 // the platform cancels it rather than connect it for nothing.
@@ -191,12 +191,7 @@ impl<S: RecordSink> Platform<'_, S> {
                     cut = true;
                 }
                 let held = rate.charge(talk);
-                pr.wallet.reserve(held);
-                let slot = c.slot as usize;
-                if self.reservations.len() <= slot {
-                    self.reservations.resize(slot + 1, None);
-                }
-                self.reservations[slot] = Some(held);
+                self.money.reserve(c.slot, p, held);
             }
         }
         let k = self.calls.get_mut(c).expect("live");

@@ -29,11 +29,8 @@ impl<S: RecordSink> Platform<'_, S> {
         call.queued_at = now;
         let p = call.portal as usize;
         let spec = &self.m.portals[p];
-        if let Some(patience) = &spec.patience {
-            if self.portals[p].patience_at_queue {
-                let d = patience.sample(&mut self.portals[p].rng_patience);
-                q.schedule_in(d, Event::Patience(c));
-            }
+        if let Some(d) = self.callers.patience_in_queue(spec, p) {
+            q.schedule_in(d, Event::Patience(c));
         }
         if let Some(max_wait) = spec.max_wait {
             q.schedule_in(max_wait, Event::MaxWait(c));
