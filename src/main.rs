@@ -687,6 +687,7 @@ fn run(args: RunArgs) -> ExitCode {
                     EXIT_INTERRUPTED
                 }
                 RunError::Io { .. } | RunError::Internal(_) | RunError::Invariant(_) => EXIT_IO,
+                RunError::NotSimulated(_) => EXIT_BAD_INPUT,
             });
         }
     };

@@ -92,6 +92,10 @@ pub enum RunError {
     Interrupted(Interrupted),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A portal declares several `queues`: they are validated and described
+    /// by `telsim check`, but the event loop does not route them yet.
+    #[error("portal '{0}' declares `queues`: several queues per portal are checked (telsim check) but not simulated yet; remove `queues`, `lines` and `classes` to run its single queue")]
+    NotSimulated(String),
     /// A model invariant broke: a bug in telsim, reported with what it
     /// takes to reproduce it.
     #[error("internal error: {0}")]
@@ -363,6 +367,9 @@ fn run_some(
     opts: &RunOptions,
     shard: Option<(u32, u32)>,
 ) -> Result<RunReport, RunError> {
+    if let Some(p) = model.portals.iter().find(|p| p.queues.is_some()) {
+        return Err(RunError::NotSimulated(p.name.clone()));
+    }
     let started = Instant::now();
     let reps: Vec<u32> = (0..model.replications)
         .filter(|r| shard.is_none_or(|(k, n)| r % n == k))

@@ -200,7 +200,11 @@ pub fn describe_model(m: &Model) -> String {
             && p.steps.none()
             && p.outbound.is_none()
             && p.transfers.is_none()
-            && p.devices.is_none();
+            && p.devices.is_none()
+            && p.queues.is_none();
+        if let Some(qs) = &p.queues {
+            describe_queues(&mut o, p, qs);
+        }
         if textbook {
             if a < c as f64 {
                 let mu = 1.0 / p.talk.mean();
@@ -329,5 +333,86 @@ fn describe_business(o: &mut String, p: &crate::model::PortalSpec) {
             d.phones.len(),
             fmt_value(d.expires.as_secs_f64() * 0.9)
         );
+    }
+}
+
+/// One line per queue of a portal with `queues`: policy, members, offered
+/// load, and the Erlang C prediction when the queue is a textbook M/M/c on
+/// its own (dedicated members, Poisson lines of one exponential talk mean,
+/// patient callers, nothing moving calls in or out).
+fn describe_queues(
+    o: &mut String,
+    p: &crate::model::PortalSpec,
+    qs: &crate::model::spec_routing::QueuesSpec,
+) {
+    use crate::model::spec_routing::QueueNoAnswer;
+    let loads = qs.offered_erlangs();
+    let _ = writeln!(
+        o,
+        "    {} queue(s), {} line(s), {} class(es), router {:?}",
+        qs.queues.len(),
+        qs.lines.len(),
+        qs.classes.len(),
+        qs.router
+    );
+    let plain_agents = p.answer_prob >= 1.0
+        && p.answer_delay.is_zero()
+        && p.wrapup.is_zero()
+        && p.servers.is_empty()
+        && p.steps.none()
+        && p.outbound.is_none()
+        && p.transfers.is_none()
+        && p.devices.is_none();
+    for (k, q) in qs.queues.iter().enumerate() {
+        let c = q.members.len();
+        let a = loads[k];
+        let _ = writeln!(
+            o,
+            "    queue {:?}: {c} member(s), policy {:?}, priority {}, offered load {} Erl",
+            q.name,
+            q.policy,
+            q.priority,
+            fmt_value(a)
+        );
+        let lines: Vec<_> = qs.lines.iter().filter(|l| l.queue as usize == k).collect();
+        let dedicated = q
+            .members
+            .iter()
+            .all(|m| qs.skills[m.agent as usize].len() == 1);
+        let moved_in = qs.queues.iter().any(|x| {
+            x.overflow.is_some_and(|ov| ov.to as usize == k)
+                || matches!(x.no_answer, QueueNoAnswer::ToQueue(t) if t as usize == k)
+        });
+        let mean = lines.first().map(|l| l.talk.mean());
+        let textbook = plain_agents
+            && dedicated
+            && !moved_in
+            && q.overflow.is_none()
+            && q.max_wait.is_none()
+            && !lines.is_empty()
+            && lines.iter().all(|l| {
+                matches!(l.arrivals, ArrivalSpec::Poisson { .. })
+                    && l.talk.is_exponential()
+                    && Some(l.talk.mean()) == mean
+                    && l.patience.is_none()
+            });
+        match mean {
+            Some(mean) if textbook && a < c as f64 => {
+                let mu = 1.0 / mean;
+                let _ = writeln!(
+                    o,
+                    "      M/M/{c} queue: Erlang C predicts P(wait>0) = {}, ASA = {} s",
+                    fmt_value(theory::erlang_c(c as u32, a)),
+                    fmt_value(theory::asa_s(c as u32, a, mu))
+                );
+            }
+            _ if textbook => {
+                let _ = writeln!(
+                    o,
+                    "      warning: offered load ≥ members: the queue grows without bound"
+                );
+            }
+            _ => {}
+        }
     }
 }

@@ -414,7 +414,10 @@ mod tests {
             .iter()
             .map(|s| s.iter().map(|k| (k.queue, k.level)).collect())
             .collect();
-        assert_eq!(skills, vec![vec![(0, 1)], vec![(0, 2), (1, 1)], vec![(1, 3)]]);
+        assert_eq!(
+            skills,
+            vec![vec![(0, 1)], vec![(0, 2), (1, 1)], vec![(1, 3)]]
+        );
         assert_eq!(q.lines.len(), 2, "inbound is line 0");
         assert_eq!((q.lines[0].queue, q.lines[1].queue), (0, 1));
         assert_eq!(q.lines[1].class_cdf, vec![(0.25, 1)]);
@@ -443,10 +446,22 @@ mod tests {
                             talk_s: Const(1.0), classes: {"vpi": 0.1})],
                classes: [CallClass(name: "vip", priority: 1)]"#,
         ));
-        assert!(e.contains("unknown agent 'bbo': did you mean 'bob'?"), "{e}");
-        assert!(e.contains("unknown queue 'sale': did you mean 'sales'?"), "{e}");
-        assert!(e.contains("unknown queue 'slaes': did you mean 'sales'?"), "{e}");
-        assert!(e.contains("unknown class 'vpi': did you mean 'vip'?"), "{e}");
+        assert!(
+            e.contains("unknown agent 'bbo': did you mean 'bob'?"),
+            "{e}"
+        );
+        assert!(
+            e.contains("unknown queue 'sale': did you mean 'sales'?"),
+            "{e}"
+        );
+        assert!(
+            e.contains("unknown queue 'slaes': did you mean 'sales'?"),
+            "{e}"
+        );
+        assert!(
+            e.contains("unknown class 'vpi': did you mean 'vip'?"),
+            "{e}"
+        );
         assert!(e.contains("portals.shop.queues.0.overflow.to"), "{e}");
         assert!(e.contains("portals.shop.lines.0.queue"), "{e}");
         assert!(e.contains("agent 'bob' is in no queue"), "{e}");

@@ -15,6 +15,7 @@
 //! [`Routing::answered`]).
 
 mod line;
+pub mod skills;
 
 pub use line::WaitingLine;
 
