@@ -450,4 +450,89 @@ mod tests {
             "agent-66 is busy"
         );
     }
+
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A call of class `class` joins queue `q`.
+        Join { q: u16, class: u8 },
+        /// Agent `a` comes free and takes a call.
+        Free { a: usize },
+        /// The `k`-th oldest live call leaves (abandon, max wait).
+        Leave { k: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u16..2, 0u8..2).prop_map(|(q, class)| Op::Join { q, class }),
+            (0usize..70).prop_map(|a| Op::Free { a }),
+            (0usize..8).prop_map(|k| Op::Leave { k }),
+        ]
+    }
+
+    proptest! {
+        /// Against a brute-force reference over every live call: each call
+        /// is taken at most once, only from a queue of the agent, only while
+        /// live, and it is the best by the router policy's documented key
+        /// (first key, class priority, then longest waiting; ties: the
+        /// agent's first queue); the waiting counts stay exact.
+        #[test]
+        fn the_router_takes_the_best_live_call_exactly_once(
+            router in prop_oneof![Just("LongestWaiting"), Just("QueuePriority"), Just("SkillLevel")],
+            ops in proptest::collection::vec(op(), 1..200),
+        ) {
+            let s = spec(router, r#"CallClass(name: "vip", priority: 4)"#);
+            let mut r = Router::new(&s);
+            // Reference: live calls as (queue, slot, since, class).
+            let mut live: Vec<(u16, u32, u64, u8)> = Vec::new();
+            let mut gone = std::collections::HashSet::new();
+            let mut slot = 0u32;
+            for o in ops {
+                match o {
+                    Op::Join { q, class } => {
+                        slot += 1;
+                        let since = r.new_since();
+                        r.push(q, Entry { call: CallRef { slot, gen: 0 }, since, ticket: 0, class });
+                        live.push((q, slot, since, class));
+                    }
+                    Op::Leave { k } => {
+                        if !live.is_empty() {
+                            let (q, slot, ..) = live.remove(k % live.len());
+                            r.left(q);
+                            gone.insert(slot);
+                        }
+                    }
+                    Op::Free { a } => {
+                        let skills = &s.skills[a];
+                        let key = |&(q, _, since, class): &(u16, u32, u64, u8)| {
+                            let sk = skills.iter().position(|k| k.queue == q).unwrap();
+                            let first = match router {
+                                "QueuePriority" => s.queues[q as usize].priority,
+                                "SkillLevel" => skills[sk].level,
+                                _ => 0,
+                            };
+                            let cp = s.classes[class as usize].priority;
+                            (std::cmp::Reverse(first), std::cmp::Reverse(cp), since, sk)
+                        };
+                        let want = live
+                            .iter()
+                            .filter(|c| skills.iter().any(|k| k.queue == c.0))
+                            .min_by_key(|c| key(c))
+                            .copied();
+                        let got = r.take_for_agent(skills, |e| !gone.contains(&e.call.slot));
+                        prop_assert_eq!(got.map(|(q, e)| (q, e.call.slot)), want.map(|w| (w.0, w.1)));
+                        if let Some(w) = want {
+                            live.retain(|c| c.1 != w.1);
+                            gone.insert(w.1);
+                        }
+                    }
+                }
+                for q in 0..2u16 {
+                    let n = live.iter().filter(|c| c.0 == q).count() as u32;
+                    prop_assert_eq!(r.lines[q as usize].waiting, n);
+                }
+            }
+        }
+    }
 }
