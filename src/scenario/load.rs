@@ -74,6 +74,7 @@ const INTEGER_FIELDS: &[(&str, &str)] = &[
     ("version", "u32"),
     ("k", "u32"),
     ("holidays", "a list of u32"),
+    ("priority", "u32"),
 ];
 
 /// RON's message turned into one that says how to fix the text: named values
