@@ -1,6 +1,10 @@
-//! The platform being simulated: calls, portals with their queues and agents,
-//! servers, arrival processes. It plugs into the engine as a [`Handler`] and
-//! emits a [`CallRecord`] for every finished call.
+//! The platform being simulated, as actors that own their state — callers
+//! (`callers`), routing (`routing`), agents (`agents`), money (`money`),
+//! observers (`observers`), servers and controller, network and media — and
+//! a thin dispatcher (`platform`) that plugs into the engine as a
+//! [`Handler`], hands each event to its actor and emits a [`CallRecord`] for
+//! every finished call. Actors talk through narrow methods the dispatcher
+//! calls with the others' handles, so each can be read (and changed) alone.
 //!
 //! Architecture invariant: no I/O and no formatting here. Finished calls go to
 //! a [`RecordSink`]; time-averaged quantities go to `stats` levels.
@@ -12,10 +16,11 @@ mod call;
 mod callers;
 pub mod controller;
 mod event;
-mod invariants;
 mod link_loads;
 mod money;
+mod observers;
 pub use invariants::{Invariant, Invariants, Violation};
+use observers::invariants;
 mod network_state;
 pub use network_state::LinkRow;
 mod platform;

@@ -7,9 +7,7 @@ use crate::media::{emodel, Codec, CodecCfg, JitterBufferCfg, StreamModel};
 use crate::network::{compose_loss, Loss};
 
 use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
-use crate::stats::{
-    IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals, FINE_WAIT_PORTALS,
-};
+use crate::stats::{IntervalCounters, IntervalRow, MetricValues, FINE_WAIT_PORTALS};
 
 mod agents;
 mod billing;
@@ -34,6 +32,7 @@ use super::event::{CallRef, Event};
 use super::invariants::{Invariants, Violation};
 use super::money::Money;
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
+use super::observers::Stats;
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
 use super::routing::{Routing, CURSOR_UNSET};
@@ -142,13 +141,8 @@ pub struct Platform<'m, S: RecordSink> {
     callers: Callers,
     stopped: bool,
     peak_calls: usize,
-    totals: Vec<ScopeTotals>,
-    iv: Vec<IntervalCounters>,
-    in_system: Vec<Level>,
-    waiting: Vec<Level>,
-    busy: Vec<Level>,
-    interval_start: SimTime,
-    interval_rows: Vec<IntervalRow>,
+    /// Counters, levels and interval rows (the statistics observer).
+    stats: Stats,
     /// Reused buffer for agent lists (ring-all), so no event allocates.
     scratch: Vec<u32>,
     /// Calls closed by the drain limit, warm-up arrivals included.
@@ -170,9 +164,6 @@ pub struct Platform<'m, S: RecordSink> {
     deferred: Vec<(SimTime, Event)>,
     /// Upgrades per second of the running eager rollout (0: none).
     eager_rate: f64,
-    /// An interval tick is scheduled: the current interval is open and has
-    /// to be closed, at the drain limit if not before.
-    tick_pending: bool,
     /// Wallets, alerts, top-ups and rent (the money actor).
     money: Money,
     /// Transfers of live calls by slot (empty until a call transfers).
@@ -241,20 +232,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             ),
             stopped: false,
             peak_calls: 0,
-            totals: std::iter::once(ScopeTotals::default())
-                .chain(std::iter::repeat_with(if np <= FINE_WAIT_PORTALS {
-                    ScopeTotals::default
-                } else {
-                    ScopeTotals::portal
-                }))
-                .take(1 + np)
-                .collect(),
-            iv: vec![IntervalCounters::default(); 1 + np + ns],
-            in_system: vec![Level::default(); 1 + np + ns],
-            waiting: vec![Level::default(); 1 + np],
-            busy: vec![Level::default(); 1 + np],
-            interval_start: SimTime::ZERO,
-            interval_rows: Vec::new(),
+            stats: Stats::new(np, ns),
             scratch: Vec::new(),
             unfinished: 0,
             net: m.network.as_ref().map(NetworkState::new),
@@ -269,7 +247,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             trace: None,
             deferred: Vec::new(),
             eager_rate: 0.0,
-            tick_pending: false,
             phones: if m.portals.iter().any(|p| p.devices.is_some()) {
                 vec![None; m.total_agents()]
             } else {
@@ -302,7 +279,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if m.warmup > SimTime::ZERO {
             q.schedule_at(m.warmup, Event::WarmupEnd);
         } else {
-            self.open_windows(SimTime::ZERO);
+            self.stats.open_windows(SimTime::ZERO);
         }
         q.schedule_at(m.duration, Event::ArrivalsClose);
         q.schedule_at(m.duration + m.drain, Event::DrainLimit);
@@ -310,7 +287,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             q.schedule_at(*at, Event::Network(i as u16));
         }
         schedule_tick(m, m.interval.min(m.duration), q);
-        self.tick_pending = true;
+        self.stats.tick_pending = true;
         for p in 0..self.portals.len() {
             self.schedule_next_arrival(p, q);
             self.schedule_next_outbound(p, SimTime::ZERO, q);
@@ -321,15 +298,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     /// The first counted level (scope or link) that went below zero.
     fn underflowed_level(&self) -> Option<String> {
-        let scopes = [
-            ("calls in the system", &self.in_system),
-            ("calls waiting", &self.waiting),
-            ("agents busy", &self.busy),
-        ];
-        for (what, levels) in scopes {
-            if let Some(i) = levels.iter().position(|l| l.underflowed()) {
-                return Some(format!("{what} (scope {i})"));
-            }
+        if let Some(level) = self.stats.underflowed_level() {
+            return Some(level);
         }
         let net = self.net.as_ref()?;
         net.underflowed_link()
@@ -350,34 +320,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
     }
 
-    fn open_windows(&mut self, now: SimTime) {
-        for l in self
-            .in_system
-            .iter_mut()
-            .chain(&mut self.waiting)
-            .chain(&mut self.busy)
-        {
-            l.open_window(now);
-        }
-    }
-
-    fn close_windows(&mut self, now: SimTime) {
-        for l in self
-            .in_system
-            .iter_mut()
-            .chain(&mut self.waiting)
-            .chain(&mut self.busy)
-        {
-            l.close_window(now);
-        }
-    }
-
     // ---- calls -----------------------------------------------------------
 
     fn on_arrival(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
         self.schedule_next_arrival(p, q);
         let id = self.callers.new_call_id();
-        self.iv[1 + p].offered += 1;
+        self.stats.iv[1 + p].offered += 1;
 
         // Admission: a SIP server slot, and a media server slot when media
         // is relayed. Either missing blocks the call.
@@ -469,12 +417,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             };
         }
         let np = self.portals.len();
-        self.in_system[0].inc(now);
-        self.in_system[1 + p].inc(now);
+        self.stats.in_system[0].inc(now);
+        self.stats.in_system[1 + p].inc(now);
         for s in [server, media_server].into_iter().flatten() {
             self.servers[s as usize].accept(now);
-            self.in_system[1 + np + s as usize].inc(now);
-            self.iv[1 + np + s as usize].offered += 1;
+            self.stats.in_system[1 + np + s as usize].inc(now);
+            self.stats.iv[1 + np + s as usize].offered += 1;
         }
 
         if plain {
@@ -594,11 +542,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             iv.wait_answered_us += wait.micros();
             iv.answered_within_sl += within_sl as u32;
         };
-        count(&mut self.iv[1 + p]);
+        count(&mut self.stats.iv[1 + p]);
         if servers.iter().any(Option::is_some) {
             let np = self.portals.len();
             for s in servers.into_iter().flatten() {
-                count(&mut self.iv[1 + np + s as usize]);
+                count(&mut self.stats.iv[1 + np + s as usize]);
             }
         }
         self.schedule_talk(c, p, agent, talk, q);
@@ -695,11 +643,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let call = self.calls.remove(c).expect("finishing a live call");
         let p = call.portal as usize;
         let np = self.portals.len();
-        self.in_system[0].dec(now);
-        self.in_system[1 + p].dec(now);
+        self.stats.in_system[0].dec(now);
+        self.stats.in_system[1 + p].dec(now);
         for s in [call.server, call.media_server].into_iter().flatten() {
             self.servers[s as usize].release();
-            self.in_system[1 + np + s as usize].dec(now);
+            self.stats.in_system[1 + np + s as usize].dec(now);
         }
         // Waits count from queue entry (or a targeted ring); calls that ended
         // in the steps never waited for an agent.
@@ -808,61 +756,61 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return;
         }
         if rec.arrival >= self.m.warmup {
-            self.totals[1 + p].record(rec, self.m.service_level);
+            self.stats.totals[1 + p].record(rec, self.m.service_level);
             if self.portals.len() > FINE_WAIT_PORTALS {
-                self.totals[0].record_wait(rec);
+                self.stats.totals[0].record_wait(rec);
             }
         }
         let o = rec.outcome.index();
-        self.iv[1 + p].outcomes[o] += 1;
+        self.stats.iv[1 + p].outcomes[o] += 1;
         if let Some(m) = &rec.media {
-            self.iv[1 + p].media_calls += 1;
-            self.iv[1 + p].mos_sum += m.mos;
+            self.stats.iv[1 + p].media_calls += 1;
+            self.stats.iv[1 + p].mos_sum += m.mos;
         }
         for s in [rec.server, rec.media_server].into_iter().flatten() {
-            self.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
+            self.stats.iv[1 + self.portals.len() + s as usize].outcomes[o] += 1;
         }
         self.sink.call_finished(rec);
     }
 
+    #[inline]
     fn waiting_inc(&mut self, now: SimTime, p: usize) {
-        self.waiting[0].inc(now);
-        self.waiting[1 + p].inc(now);
+        self.stats.waiting_inc(now, p);
     }
+    #[inline]
     fn waiting_dec(&mut self, now: SimTime, p: usize) {
-        self.waiting[0].dec(now);
-        self.waiting[1 + p].dec(now);
+        self.stats.waiting_dec(now, p);
     }
+    #[inline]
     fn busy_inc(&mut self, now: SimTime, p: usize) {
-        self.busy[0].inc(now);
-        self.busy[1 + p].inc(now);
+        self.stats.busy_inc(now, p);
     }
+    #[inline]
     fn busy_dec(&mut self, now: SimTime, p: usize) {
-        self.busy[0].dec(now);
-        self.busy[1 + p].dec(now);
+        self.stats.busy_dec(now, p);
     }
 
     // ---- milestones ------------------------------------------------------
 
     fn on_interval_tick(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        self.tick_pending = false;
+        self.stats.tick_pending = false;
         self.close_interval(now);
         if now < self.m.duration {
             schedule_tick(self.m, (now + self.m.interval).min(self.m.duration), q);
-            self.tick_pending = true;
+            self.stats.tick_pending = true;
         } else if self.calls.live() > 0 {
             // Arrivals have stopped but calls are still ending: keep
             // writing intervals through the drain so that interval counts
             // add up to calls.csv.
             let drain_end = self.m.duration + self.m.drain;
             schedule_tick(self.m, (now + self.m.interval).min(drain_end), q);
-            self.tick_pending = true;
+            self.stats.tick_pending = true;
         }
     }
 
     /// Emits the rows of the interval ending at `now` for every scope.
     fn close_interval(&mut self, now: SimTime) {
-        let len = now - self.interval_start;
+        let len = now - self.stats.interval_start;
         let np = self.portals.len();
         let agents_per_scope = |s: usize| -> usize {
             if s == 0 {
@@ -876,16 +824,16 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         // The platform's counters are the sum of its portals'.
         let mut platform = IntervalCounters::default();
         for p in 0..np {
-            platform.merge(&self.iv[1 + p]);
+            platform.merge(&self.stats.iv[1 + p]);
         }
-        self.iv[0] = platform;
+        self.stats.iv[0] = platform;
         for s in 0..scopes {
-            let (mean_c, max_c) = self.in_system[s].close_interval(now, len);
+            let (mean_c, max_c) = self.stats.in_system[s].close_interval(now, len);
             let mut row = IntervalRow {
-                start: self.interval_start,
+                start: self.stats.interval_start,
                 end: now,
                 scope: s as u16,
-                counters: std::mem::take(&mut self.iv[s]),
+                counters: std::mem::take(&mut self.stats.iv[s]),
                 mean_concurrency: mean_c,
                 max_concurrency: max_c,
                 mean_queue: None,
@@ -906,8 +854,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 row.controller = self.ctrl.as_mut().map(|c| std::mem::take(&mut c.interval));
             }
             if s <= np {
-                let (mean_q, max_q) = self.waiting[s].close_interval(now, len);
-                let (mean_busy, _) = self.busy[s].close_interval(now, len);
+                let (mean_q, max_q) = self.stats.waiting[s].close_interval(now, len);
+                let (mean_busy, _) = self.stats.busy[s].close_interval(now, len);
                 row.mean_queue = Some(mean_q);
                 row.max_queue = Some(max_q);
                 let agents = agents_per_scope(s);
@@ -916,12 +864,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 let cap = self.servers[s - 1 - np].max_calls;
                 row.server_utilisation = (cap != u32::MAX && cap > 0).then(|| mean_c / cap as f64);
             }
-            self.interval_rows.push(row);
+            self.stats.interval_rows.push(row);
         }
         if let Some(net) = self.net.as_mut() {
-            net.close_interval(self.interval_start, now, &mut self.link_rows);
+            net.close_interval(self.stats.interval_start, now, &mut self.link_rows);
         }
-        self.interval_start = now;
+        self.stats.interval_start = now;
     }
 
     /// A timed failure or recovery from the scenario's `events`.
@@ -1130,7 +1078,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         // last one before `duration`) is still open: close it here — unless
         // every call had ended before: ticks stopped at the last one and the
         // time since holds nothing (no empty row up to the drain limit).
-        if self.interval_start < now && self.tick_pending {
+        if self.stats.interval_start < now && self.stats.tick_pending {
             self.close_interval(now);
         }
         self.stopped = true;
@@ -1141,8 +1089,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let window_s = (self.m.duration - self.m.warmup).as_secs_f64();
         // The sum of the portals'; on big platforms without their coarse
         // waits, which were recorded per call at full precision.
-        let mut platform_totals = self.totals[0].clone();
-        for t in &self.totals[1..] {
+        let mut platform_totals = self.stats.totals[0].clone();
+        for t in &self.stats.totals[1..] {
             if self.portals.len() > FINE_WAIT_PORTALS {
                 platform_totals.merge_counts(t);
             } else {
@@ -1159,15 +1107,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             let levels = WindowLevels {
                 window_s,
                 agents,
-                busy_agent_s: self.busy[s].window_integral_s(),
-                calls_in_system_s: self.in_system[s].window_integral_s(),
-                waiting_s: self.waiting[s].window_integral_s(),
+                busy_agent_s: self.stats.busy[s].window_integral_s(),
+                calls_in_system_s: self.stats.in_system[s].window_integral_s(),
+                waiting_s: self.stats.waiting[s].window_integral_s(),
             };
             let events = (s == 0).then_some(events);
             let totals = if s == 0 {
                 &platform_totals
             } else {
-                &self.totals[s]
+                &self.stats.totals[s]
             };
             metrics.push(totals.metrics(&levels, events));
         }
@@ -1179,7 +1127,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             alerts: self.money.alert_log.clone(),
             controller: self.ctrl.as_ref().map(|c| c.total),
             trace: Vec::new(),
-            intervals: self.interval_rows.clone(),
+            intervals: self.stats.interval_rows.clone(),
             links: self.link_rows.clone(),
             events,
             calls: self.callers.generated(),
@@ -1226,8 +1174,8 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::WrapupEnd { agent } => self.agent_free(now, agent, q),
             Event::IntervalTick => self.on_interval_tick(now, q),
             Event::Dispatch { portal } => self.dispatch(now, portal as usize, None, q),
-            Event::WarmupEnd => self.open_windows(now),
-            Event::ArrivalsClose => self.close_windows(now),
+            Event::WarmupEnd => self.stats.open_windows(now),
+            Event::ArrivalsClose => self.stats.close_windows(now),
             Event::DrainLimit => self.on_drain_limit(now),
             Event::Network(i) => self.on_network_event(now, i as usize, q),
             Event::MediaDrop(c) => self.on_media_drop(now, c, q),

@@ -22,7 +22,7 @@ use super::spec::PortalSpec;
 /// Where a portal's arrival instants come from. A new kind of source (for
 /// example instants replayed from a recorded call log, pulled from an
 /// iterator the orchestrator supplies) is a new variant here and an arm in
-/// [`ArrivalSource::next_s`]; nothing else in the platform changes.
+/// `ArrivalSource::next_s`; nothing else in the platform changes.
 #[derive(Debug, Clone)]
 pub enum ArrivalSource {
     /// Drawn from a (possibly non-homogeneous) Poisson process.

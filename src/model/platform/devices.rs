@@ -92,7 +92,7 @@ impl<S: RecordSink> Platform<'_, S> {
         let s = phone.server as usize;
         let expires = self.m.portals[p].devices.as_ref().expect("phones").expires;
         if self.servers[s].register(now) {
-            self.iv[1 + np + s].registers += 1;
+            self.stats.iv[1 + np + s].registers += 1;
             let ph = self.phones[agent as usize].as_mut().expect("phone");
             ph.registered_until = now + expires;
             let (lo, hi) = REFRESH_FRACTION;
@@ -101,7 +101,7 @@ impl<S: RecordSink> Platform<'_, S> {
             self.next_register(agent, now + after, q);
             self.phone_online(now, p, agent, q);
         } else {
-            self.iv[1 + np + s].register_rejects += 1;
+            self.stats.iv[1 + np + s].register_rejects += 1;
             let retry = self.retry_delay(p);
             let until = self.phones[agent as usize].expect("phone").registered_until;
             if now >= until {

@@ -105,11 +105,11 @@ impl<S: RecordSink> Platform<'_, S> {
         self.agents.portals[p].pool.set_state(local, to);
         self.busy_inc(now, p);
         let np = self.portals.len();
-        self.in_system[0].inc(now);
-        self.in_system[1 + p].inc(now);
+        self.stats.in_system[0].inc(now);
+        self.stats.in_system[1 + p].inc(now);
         if let Some(s) = server {
             self.servers[s as usize].accept(now);
-            self.in_system[1 + np + s as usize].inc(now);
+            self.stats.in_system[1 + np + s as usize].inc(now);
         }
         if self.trace.is_some() {
             let d = &o.destinations[dest];
@@ -218,7 +218,7 @@ impl<S: RecordSink> Platform<'_, S> {
             Outcome::RejectedBalance => o.rejected_balance += 1,
             _ => {}
         }
-        let iv = &mut self.iv[1 + p];
+        let iv = &mut self.stats.iv[1 + p];
         iv.outbound += 1;
         iv.rejected_balance += (rec.outcome == Outcome::RejectedBalance) as u32;
         self.sink.call_finished(rec);

@@ -15,8 +15,8 @@ use std::fmt;
 
 use crate::engine::SimTime;
 
-use super::agents::AgentState;
-use super::record::CallRecord;
+use crate::model::agents::AgentState;
+use crate::model::record::CallRecord;
 
 /// The invariants telsim guarantees; the names are what error messages and
 /// README use.
