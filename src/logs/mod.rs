@@ -7,11 +7,19 @@
 //! malformed lines, unknown events, out-of-order timestamps, calls with no
 //! end and duplicate ids are treated.
 
+mod calls_csv;
+mod cdr;
+mod generic;
+mod queue_log;
 pub mod record;
+mod reorder;
+mod rows;
+pub mod time;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use generic::parse_mapping;
 pub use record::{
     AgentEvent, AgentEventKind, LogFormat, LogItem, LoggedCall, LoggedOutcome, Mapping, TimeFormat,
 };
@@ -60,13 +68,17 @@ pub struct LogStats {
     /// Records whose time was earlier than a record before them (kept:
     /// the reorder buffer puts them back in order).
     pub out_of_order: u64,
+    /// Items that came later than the reorder window allows: yielded
+    /// anyway, out of arrival order.
+    pub late: u64,
+    /// Malformed lines skipped (only with [`ReadOptions::max_malformed`]).
+    pub malformed: u64,
     /// Calls still open when the log ended (yielded as
     /// [`LoggedOutcome::Unfinished`]).
     pub unfinished: u64,
 }
 
 impl LogStats {
-    #[allow(dead_code)] // used by the readers that follow
     pub(crate) fn skip(&mut self, reason: &str) {
         *self.skipped.entry(reason.to_string()).or_insert(0) += 1;
     }
@@ -87,7 +99,6 @@ pub(crate) trait Source {
 }
 
 impl LogReader {
-    #[allow(dead_code)] // used by the readers that follow
     pub(crate) fn new(source: Box<dyn Source>) -> LogReader {
         LogReader {
             source,
@@ -120,21 +131,112 @@ impl Iterator for LogReader {
     }
 }
 
-/// Opens `path` as a log of `format` and returns the streaming reader.
-/// The file is opened through the guarded input reader (regular files only,
-/// streamed).
+/// How a reader treats what the format leaves open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOptions {
+    /// How far (seconds) a record may be earlier than the latest record
+    /// before it and still be put back in order. Default one hour.
+    pub window_s: f64,
+    /// A queue_log call still open this long after its ENTERQUEUE (by the
+    /// log's clock) is closed as [`LoggedOutcome::Unfinished`]: bounds the
+    /// calls held open. Default one day.
+    pub max_open_s: f64,
+    /// Malformed lines tolerated (skipped and counted) before the next one
+    /// is an error. Default 0: the first malformed line is an error.
+    pub max_malformed: u64,
+    /// Added to times written without a zone (CDR date-times, queue_log
+    /// database dumps), seconds: the zone they were written in, east of
+    /// UTC, is subtracted. Default 0 (UTC).
+    pub utc_offset_s: f64,
+    /// telsim `calls.csv`: the replication read (`None`: all, one after
+    /// another, each in arrival order, ids prefixed by the replication).
+    /// Default `Some(0)`.
+    pub replication: Option<u32>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            window_s: 3600.0,
+            max_open_s: 86400.0,
+            max_malformed: 0,
+            utc_offset_s: 0.0,
+            replication: Some(0),
+        }
+    }
+}
+
+/// Opens `path` as a log of `format` and returns the streaming reader
+/// (default [`ReadOptions`]).
 pub fn read(path: &Path, format: &LogFormat) -> Result<LogReader, LogError> {
+    read_with(path, format, &ReadOptions::default())
+}
+
+/// [`read`] with options. The file is opened through the guarded input
+/// reader (regular files only) and streamed.
+pub fn read_with(
+    path: &Path,
+    format: &LogFormat,
+    options: &ReadOptions,
+) -> Result<LogReader, LogError> {
     let file =
         crate::robustness::input::open_capped(path, crate::robustness::input::MAX_STREAM_BYTES)
             .map_err(|source| LogError::Io {
                 file: path.to_path_buf(),
                 source,
             })?;
-    let _ = (file, format);
-    Err(LogError::Bad {
-        file: path.to_path_buf(),
-        line: 0,
-        field: "format".into(),
-        reason: "reader not implemented yet".into(),
-    })
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let source: Box<dyn Source> = match format {
+        LogFormat::QueueLog => Box::new(queue_log::QueueLogSource::new(
+            path,
+            Box::new(reader),
+            options,
+        )),
+        LogFormat::Cdr => Box::new(rows::RowSource::new(
+            path,
+            Box::new(reader),
+            options,
+            Box::new(cdr::CdrRows::new(options)),
+            false,
+        )?),
+        LogFormat::Generic(m) => Box::new(rows::RowSource::new(
+            path,
+            Box::new(reader),
+            options,
+            Box::new(generic::GenericRows::new(m.clone(), options)),
+            true,
+        )?),
+        LogFormat::Calls => Box::new(rows::RowSource::new(
+            path,
+            Box::new(reader),
+            options,
+            Box::new(calls_csv::CallsRows::new(options)),
+            true,
+        )?),
+    };
+    Ok(LogReader::new(source))
+}
+
+/// A malformed-line error, located.
+pub(crate) fn bad(file: &Path, line: u64, field: &str, reason: impl Into<String>) -> LogError {
+    LogError::Bad {
+        file: file.to_path_buf(),
+        line,
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads every item of a log, calling `f` for each; returns the stats.
+pub fn for_each(
+    path: &Path,
+    format: &LogFormat,
+    options: &ReadOptions,
+    mut f: impl FnMut(LogItem),
+) -> Result<LogStats, LogError> {
+    let mut r = read_with(path, format, options)?;
+    for item in r.by_ref() {
+        f(item?);
+    }
+    Ok(r.stats().clone())
 }
