@@ -18,7 +18,7 @@ pub enum LogFormat {
 }
 
 /// How a timestamp column is written in a generic CSV.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 pub enum TimeFormat {
     /// Decide per value: a plain number is epoch seconds, anything else
     /// ISO 8601 / RFC 3339 with a time zone.
@@ -33,16 +33,28 @@ pub enum TimeFormat {
 
 /// Column names of a generic CSV of calls (header names, or 1-based column
 /// numbers written as digits). Only `arrival` is required.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// As a RON file (`fit --map-file`): `Mapping(arrival: "start", answer:
+/// Some("answered_at"), end: Some("ended_at"), time: Iso8601)`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mapping {
     pub arrival: String,
+    #[serde(default)]
     pub answer: Option<String>,
+    #[serde(default)]
     pub end: Option<String>,
+    #[serde(default)]
     pub outcome: Option<String>,
+    #[serde(default)]
     pub queue: Option<String>,
+    #[serde(default)]
     pub agent: Option<String>,
+    #[serde(default)]
     pub caller: Option<String>,
+    #[serde(default)]
     pub id: Option<String>,
+    #[serde(default)]
     pub time: TimeFormat,
 }
 
