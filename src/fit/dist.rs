@@ -314,7 +314,7 @@ mod tests {
     fn ron_numbers_have_a_point() {
         assert_eq!(num(180.0), "180.0");
         assert_eq!(num(0.5), "0.5");
-        assert_eq!(num(123.456789), "123.45679");
+        assert_eq!(num(123.456789), "123.457");
         assert!(Family::Gamma {
             shape: 2.0,
             scale: 60.0

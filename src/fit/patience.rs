@@ -30,6 +30,9 @@ pub struct PatienceFit {
     pub fits: Vec<(Family, f64)>,
     /// The mean of the best fit and its Wald 95% interval.
     pub best_mean_ci: (f64, f64),
+    /// Kaplan–Meier survival at 30 s (the share of callers who would wait
+    /// longer than 30 s).
+    pub km_s30: f64,
 }
 
 /// Kaplan–Meier survival steps `(time, S(time))` at each distinct abandon
@@ -219,6 +222,7 @@ pub fn fit_patience(waits: &[f64], abandoned: &[bool]) -> Option<PatienceFit> {
         exp_ci,
         fits,
         best_mean_ci,
+        km_s30: km_at(&km, 30.0),
     })
 }
 
@@ -274,4 +278,13 @@ mod tests {
     fn no_abandons_no_fit() {
         assert!(fit_patience(&[1.0, 2.0], &[false, false]).is_none());
     }
+}
+
+/// The Kaplan–Meier survival at `t` from the steps of [`kaplan_meier`].
+pub fn km_at(steps: &[(f64, f64)], t: f64) -> f64 {
+    steps
+        .iter()
+        .take_while(|(s, _)| *s <= t)
+        .last()
+        .map_or(1.0, |(_, v)| *v)
 }
