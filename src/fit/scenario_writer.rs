@@ -241,7 +241,7 @@ fn write_portal(o: &mut String, q: &QueueFit, r: &FitReport, taken: &mut BTreeSe
     if let Some(d) = a.dispersion_daily() {
         let _ = writeln!(
             o,
-            "{ind}        // Over all days within each interval (the one daily profile below): index {:.3}, p = {}{}.",
+            "{ind}        // Over all days within each interval (the one daily profile below): index {:.3}, p = {}{}",
             d.index,
             p(d.p_value),
             if d.p_value < 0.05 { " — weekdays differ; per weekday (calls/h):" } else { "; per weekday (calls/h):" }
