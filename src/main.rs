@@ -306,6 +306,9 @@ fn fit(args: telsim::cli::FitArgs) -> ExitCode {
             }
         }
     };
+    if (args.map.is_some() || args.map_file.is_some()) && args.format != LogFormatArg::Generic {
+        return bad("--map and --map-file apply to --format generic only".into());
+    }
     if args.replication.is_some() && args.format != LogFormatArg::Calls {
         return bad("--replication applies to --format calls only".into());
     }
