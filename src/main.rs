@@ -274,15 +274,15 @@ fn fit(args: telsim::cli::FitArgs) -> ExitCode {
             args.interval_s
         ));
     }
-    if !(args.utc_offset_h.abs() <= 14.0) {
+    if args.utc_offset_h.is_nan() || args.utc_offset_h.abs() > 14.0 {
         return bad(format!(
             "--utc-offset-h {}: must be within ±14",
             args.utc_offset_h
         ));
     }
-    if !(args.window_s >= 0.0 && args.window_s.is_finite())
-        || !(args.max_open_s > 0.0 && args.max_open_s.is_finite())
-    {
+    let window_ok = args.window_s.is_finite() && args.window_s >= 0.0;
+    let open_ok = args.max_open_s.is_finite() && args.max_open_s > 0.0;
+    if !window_ok || !open_ok {
         return bad("--window-s must be ≥ 0 and --max-open-s > 0 (finite)".into());
     }
     let format = match args.format {

@@ -18,7 +18,7 @@ fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     p
 }
 
-fn read_all(p: &PathBuf, f: &LogFormat, o: &ReadOptions) -> (Vec<LogItem>, LogStats) {
+fn read_all(p: &std::path::Path, f: &LogFormat, o: &ReadOptions) -> (Vec<LogItem>, LogStats) {
     let mut items = Vec::new();
     let stats = logs::for_each(p, f, o, |i| items.push(i)).unwrap();
     (items, stats)

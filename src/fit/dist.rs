@@ -259,7 +259,7 @@ pub fn wald_ci(
             var += grad[i] * cov[i][j] * grad[j];
         }
     }
-    if !(var >= 0.0) {
+    if var.is_nan() || var < 0.0 {
         return None;
     }
     // On the log scale of g (g > 0 here: means, rates): better coverage.

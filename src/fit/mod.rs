@@ -317,6 +317,25 @@ impl Fitter {
     }
 }
 
+/// Reads every log with `format` and fits them as one observation (the
+/// logs' calls pooled, e.g. one file per month). Errors are the readers'
+/// located [`crate::logs::LogError`]s.
+pub fn fit_logs(
+    paths: &[std::path::PathBuf],
+    format: &crate::logs::LogFormat,
+    read: &crate::logs::ReadOptions,
+    options: &FitOptions,
+) -> Result<FitReport, crate::logs::LogError> {
+    let mut f = Fitter::new(options.clone());
+    f.log_has_rings(matches!(format, crate::logs::LogFormat::QueueLog));
+    let mut stats = Vec::new();
+    for p in paths {
+        let s = crate::logs::for_each(p, format, read, |item| f.add(&item))?;
+        stats.push((p.display().to_string(), s));
+    }
+    Ok(f.finish(stats))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,23 +360,4 @@ mod tests {
         // Uniform on [0, 3·SAMPLE): mean 1.5·SAMPLE, sd of the mean ≈ 0.0019·SAMPLE.
         assert!((mean / SAMPLE as f64 - 1.5).abs() < 0.02, "{mean}");
     }
-}
-
-/// Reads every log with `format` and fits them as one observation (the
-/// logs' calls pooled, e.g. one file per month). Errors are the readers'
-/// located [`crate::logs::LogError`]s.
-pub fn fit_logs(
-    paths: &[std::path::PathBuf],
-    format: &crate::logs::LogFormat,
-    read: &crate::logs::ReadOptions,
-    options: &FitOptions,
-) -> Result<FitReport, crate::logs::LogError> {
-    let mut f = Fitter::new(options.clone());
-    f.log_has_rings(matches!(format, crate::logs::LogFormat::QueueLog));
-    let mut stats = Vec::new();
-    for p in paths {
-        let s = crate::logs::for_each(p, format, read, |item| f.add(&item))?;
-        stats.push((p.display().to_string(), s));
-    }
-    Ok(f.finish(stats))
 }

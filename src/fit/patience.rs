@@ -226,6 +226,15 @@ pub fn fit_patience(waits: &[f64], abandoned: &[bool]) -> Option<PatienceFit> {
     })
 }
 
+/// The Kaplan–Meier survival at `t` from the steps of [`kaplan_meier`].
+pub fn km_at(steps: &[(f64, f64)], t: f64) -> f64 {
+    steps
+        .iter()
+        .take_while(|(s, _)| *s <= t)
+        .last()
+        .map_or(1.0, |(_, v)| *v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,13 +287,4 @@ mod tests {
     fn no_abandons_no_fit() {
         assert!(fit_patience(&[1.0, 2.0], &[false, false]).is_none());
     }
-}
-
-/// The Kaplan–Meier survival at `t` from the steps of [`kaplan_meier`].
-pub fn km_at(steps: &[(f64, f64)], t: f64) -> f64 {
-    steps
-        .iter()
-        .take_while(|(s, _)| *s <= t)
-        .last()
-        .map_or(1.0, |(_, v)| *v)
 }

@@ -39,7 +39,7 @@ pub struct Staffing {
 
 /// Adds `amount` per second over `[t0, t1)` into per-interval-of-day bins.
 fn spread(bins: &mut [f64], interval_s: f64, t0: f64, t1: f64, amount: f64) {
-    if !(t1 > t0) || amount == 0.0 {
+    if t1.partial_cmp(&t0) != Some(std::cmp::Ordering::Greater) || amount == 0.0 {
         return;
     }
     let mut t = t0;

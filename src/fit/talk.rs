@@ -61,7 +61,7 @@ pub fn fit_gamma(xs: &[f64]) -> Option<Family> {
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let s = mean.ln() - xs.iter().map(|x| x.ln()).sum::<f64>() / n;
-    if !(s > 0.0) || !s.is_finite() {
+    if !s.is_finite() || s <= 0.0 {
         return None;
     }
     let mut k = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
@@ -112,7 +112,7 @@ pub fn fit_weibull_censored(ts: &[f64], events: &[bool]) -> Option<Family> {
         let f = d / k + sum_ln_ev - d * b / a;
         let df = -d / (k * k) - d * (c * a - b * b) / (a * a);
         let mut next = k - f / df;
-        if !(next > 0.0) || !next.is_finite() {
+        if !next.is_finite() || next <= 0.0 {
             next = k / 2.0;
         }
         if (next - k).abs() < 1e-10 * k {

@@ -191,7 +191,7 @@ pub(crate) struct Cols;
 
 impl Cols {
     /// The trimmed cell `i`, None when empty or `-` or absent.
-    pub fn opt<'a>(rec: &'a csv::StringRecord, i: Option<usize>) -> Option<&'a str> {
+    pub fn opt(rec: &csv::StringRecord, i: Option<usize>) -> Option<&str> {
         let v = rec.get(i?)?.trim();
         (!v.is_empty() && v != "-").then_some(v)
     }
