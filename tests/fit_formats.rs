@@ -180,3 +180,84 @@ fn the_shipped_sample_fits_to_a_scenario_check_accepts() {
     assert!(r2.status.success());
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&out2).unwrap());
 }
+
+/// A queue_log with logins, pauses, unanswered rings and transfers: the
+/// fitted scenario carries agents, answer_prob and transfers and passes
+/// `check`.
+#[test]
+fn queue_log_with_agents_rings_and_transfers_fits_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_767_571_200u64; // Monday 2026-01-05 00:00 UTC
+    let mut log = String::new();
+    for day in 0..2u64 {
+        let base = t0 + day * 86400;
+        for a in 0..3 {
+            writeln!(log, "{}|NONE|sales|SIP/10{a}|ADDMEMBER|", base + 8 * 3600).unwrap();
+        }
+        writeln!(log, "{}|NONE|sales|SIP/100|PAUSE|lunch", base + 12 * 3600).unwrap();
+        writeln!(log, "{}|NONE|sales|SIP/100|UNPAUSE|", base + 13 * 3600).unwrap();
+        for i in 0..100u64 {
+            let t = base + 8 * 3600 + 1 + i * 300;
+            let id = format!("{t}.{i}");
+            let agent = format!("SIP/10{}", 1 + i % 2);
+            writeln!(log, "{t}|{id}|sales|NONE|ENTERQUEUE||5550{i:03}|1").unwrap();
+            if i % 3 == 0 {
+                writeln!(log, "{}|{id}|sales|SIP/100|RINGNOANSWER|15000", t + 15).unwrap();
+            }
+            if i % 10 == 9 {
+                writeln!(
+                    log,
+                    "{}|{id}|sales|NONE|ABANDON|1|1|{}",
+                    t + 5 + i % 7,
+                    5 + i % 7
+                )
+                .unwrap();
+                continue;
+            }
+            let ans = t + 20 + i % 5;
+            writeln!(log, "{ans}|{id}|sales|{agent}|CONNECT|{}|{id}.1|3", ans - t).unwrap();
+            let end = ans + 60 + (i * 37) % 200;
+            let ev = if i % 8 == 0 {
+                "BLINDTRANSFER|200|ctx"
+            } else {
+                "COMPLETECALLER"
+            };
+            let data = format!("{}|{}|1", ans - t, end - ans);
+            writeln!(log, "{end}|{id}|sales|{agent}|{ev}|{data}").unwrap();
+        }
+        for a in 0..3 {
+            writeln!(
+                log,
+                "{}|NONE|sales|SIP/10{a}|REMOVEMEMBER|",
+                base + 18 * 3600
+            )
+            .unwrap();
+        }
+    }
+    let p = dir.path().join("queue_log");
+    std::fs::write(&p, log).unwrap();
+    let out = dir.path().join("fitted.ron");
+    let r = common::telsim(&[
+        "fit",
+        p.to_str().unwrap(),
+        "--format",
+        "queue-log",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", common::describe(&r));
+    let text = std::fs::read_to_string(&out).unwrap();
+    // 3 members, one paused an hour: the peak available is 3.
+    assert!(text.contains("agents: 3,"), "{text}");
+    // 68 rings unanswered (every third call) of 68 + 180 rings.
+    assert!(text.contains("68 of 248 rings"), "{text}");
+    assert!(text.contains("answer_prob: 0.725806"), "{text}");
+    assert!(text.contains("transfers: Some(Transfers(share: "), "{text}");
+    assert!(text.contains("patience_s: Some("), "{text}");
+    let check = common::telsim(&["check", out.to_str().unwrap()]);
+    assert!(
+        check.status.success(),
+        "{}\n{text}",
+        common::describe(&check)
+    );
+}
