@@ -21,7 +21,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use super::reorder::Reorder;
@@ -29,6 +29,9 @@ use super::{
     bad, time, AgentEvent, AgentEventKind, LogError, LogItem, LogStats, LoggedCall, LoggedOutcome,
     ReadOptions, Source,
 };
+
+/// The longest line read (a queue_log line is a few hundred bytes).
+const MAX_LINE: u64 = 1 << 16;
 
 /// Events read and used for nothing (known, so not counted as unknown).
 const IGNORED: &[&str] = &[
@@ -122,8 +125,8 @@ impl QueueLogSource {
     /// Reads and applies one line; Ok(false) at the end of the file.
     fn step(&mut self, stats: &mut LogStats) -> Result<bool, LogError> {
         self.buf.clear();
-        let n = self
-            .reader
+        let n = (&mut self.reader)
+            .take(MAX_LINE)
             .read_until(b'\n', &mut self.buf)
             .map_err(|source| LogError::Io {
                 file: self.file.clone(),
@@ -133,6 +136,15 @@ impl QueueLogSource {
             return Ok(false);
         }
         self.line += 1;
+        if n as u64 == MAX_LINE && self.buf.last() != Some(&b'\n') {
+            // Not a queue_log: do not grow a line without bound.
+            return Err(bad(
+                &self.file,
+                self.line,
+                "line",
+                format!("longer than {MAX_LINE} bytes: not a queue_log line"),
+            ));
+        }
         stats.lines = self.line;
         let buf = std::mem::take(&mut self.buf);
         let r = self.apply(&buf, stats);
