@@ -152,6 +152,10 @@ pub struct Fitter {
     has_rings: bool,
 }
 
+/// The wait an abandon logged at 0 s is taken to have had: half of a
+/// whole-second log's resolution.
+pub const ZERO_WAIT_S: f64 = 0.5;
+
 /// The queue name of calls whose log names none.
 pub const DEFAULT_QUEUE: &str = "default";
 
@@ -234,9 +238,9 @@ impl Fitter {
                     }
                     LoggedOutcome::Abandoned => {
                         if let Some(w) = c.wait_s() {
-                            if w > 0.0 {
-                                q.waits.push((w, true));
-                            }
+                            // A zero wait in a whole-second log (queue_log,
+                            // CDR) gave up within the first second.
+                            q.waits.push((if w > 0.0 { w } else { ZERO_WAIT_S }, true));
                         }
                     }
                     // The queue gave up first: patience was longer.
