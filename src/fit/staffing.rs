@@ -101,7 +101,12 @@ impl Staffing {
         let before = self.agents.get(agent).cloned().unwrap_or_default();
         let mut after = before.clone();
         match kind {
-            K::Login => after.on = true,
+            K::Login => {
+                after.on = true;
+                if let Some(q) = queue {
+                    after.queues.insert(q.to_string());
+                }
+            }
             K::Logoff => after.on = false,
             K::Pause => after.paused = true,
             K::Unpause => after.paused = false,
@@ -191,6 +196,16 @@ mod tests {
         // Hour 0: a all hour, b half → 1.5; hour 1: a half → 0.5.
         assert!((avail[0] - 1.5).abs() < 1e-12, "{avail:?}");
         assert!((avail[1] - 0.5).abs() < 1e-12, "{avail:?}");
+    }
+
+    #[test]
+    fn a_login_naming_a_queue_makes_a_member() {
+        let mut s = Staffing::new(3600.0);
+        s.agent_event(0.0, "a", Some("q"), K::Login);
+        s.agent_event(0.0, "b", None, K::Login);
+        s.finish(3600.0);
+        // b logged in to no queue and answered nothing: not counted in q.
+        assert_eq!(s.profile("q", 1).0.unwrap()[0], 1.0);
     }
 
     #[test]
