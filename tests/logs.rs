@@ -346,3 +346,54 @@ fn generic_csv_with_iso_times_and_a_ron_mapping() {
     assert_eq!(cs[0].caller.as_deref(), Some("ann"));
     assert_eq!(cs[1].outcome, LoggedOutcome::Abandoned);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines() -> impl Strategy<Value = String> {
+        // Lines built from queue_log-ish and CSV-ish pieces, so that many
+        // get past the first checks.
+        let piece = prop_oneof![
+            Just("|".to_string()),
+            Just(",".to_string()),
+            Just("\"".to_string()),
+            Just("\n".to_string()),
+            Just("ENTERQUEUE".to_string()),
+            Just("CONNECT".to_string()),
+            Just("COMPLETECALLER".to_string()),
+            Just("ABANDON".to_string()),
+            Just("NONE".to_string()),
+            Just("ANSWERED".to_string()),
+            Just("2026-01-05 09:00:00".to_string()),
+            (0u64..3_000_000_000).prop_map(|n| n.to_string()),
+            "[a-z0-9.:-]{0,6}",
+            Just("1e308".to_string()),
+            Just("9".repeat(300)),
+            Just("-1".to_string()),
+            Just("NaN".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn readers_and_fit_never_panic(text in lines()) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = file(&dir, "log", &text);
+            let m = logs::parse_mapping("arrival=1,answer=2,end=3,outcome=4").unwrap();
+            for f in [LogFormat::QueueLog, LogFormat::Cdr, LogFormat::Calls, LogFormat::Generic(m)] {
+                let mut fitter = telsim::fit::Fitter::new(telsim::fit::FitOptions::default());
+                if logs::for_each(&p, &f, &ReadOptions::default(), |i| fitter.add(&i)).is_ok() {
+                    let r = fitter.finish(Vec::new());
+                    if !r.queues.is_empty() {
+                        let text = telsim::fit::scenario_writer::write_scenario(&r, &["log".into()], "x");
+                        // Whatever was read, the scenario written is valid.
+                        prop_assert!(telsim::model_from_str(&text, "x.ron").is_ok(), "{}", text);
+                    }
+                }
+            }
+        }
+    }
+}

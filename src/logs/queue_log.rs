@@ -187,6 +187,14 @@ impl QueueLogSource {
         let time = time::epoch(t)
             .or_else(|| time::naive(t, self.options.utc_offset_s))
             .ok_or_else(|| bad(&file, line, "time", format!("`{t}` is not epoch seconds")))?;
+        if !time::plausible(time) {
+            return Err(bad(
+                &file,
+                line,
+                "time",
+                format!("`{t}` is after the year 2286: not a log time"),
+            ));
+        }
         if time < self.watermark {
             stats.out_of_order += 1;
         } else {

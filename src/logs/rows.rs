@@ -216,6 +216,22 @@ impl Cols {
 /// Checks the times of a call read from one row: answer and end not before
 /// the arrival, end not before the answer.
 pub(crate) fn check_times(file: &Path, c: &LoggedCall, names: [&str; 3]) -> Result<(), LogError> {
+    for (t, name) in [
+        (Some(c.arrival_s), names[0]),
+        (c.answer_s, names[1]),
+        (c.end_s, names[2]),
+    ] {
+        if let Some(t) = t {
+            if !super::time::plausible(t) {
+                return Err(bad(
+                    file,
+                    c.line,
+                    name,
+                    "before 1970 or after the year 2286: not a log time",
+                ));
+            }
+        }
+    }
     if let Some(a) = c.answer_s {
         if a < c.arrival_s {
             return Err(bad(

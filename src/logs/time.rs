@@ -3,6 +3,16 @@
 
 use chrono::{DateTime, NaiveDateTime};
 
+/// The latest time a log may hold, seconds since the epoch (year 2286):
+/// later ones are refused, so that a corrupt timestamp cannot make the fit
+/// count arrivals over millions of days.
+pub const MAX_EPOCH_S: f64 = 1e10;
+
+/// Whether `t` is a time a log may hold: from the epoch to [`MAX_EPOCH_S`].
+pub fn plausible(t: f64) -> bool {
+    (0.0..MAX_EPOCH_S).contains(&t)
+}
+
 /// Seconds since the Unix epoch from a plain number (`1767571200`,
 /// `1767571200.25`); None if `s` is not one.
 pub fn epoch(s: &str) -> Option<f64> {
