@@ -134,6 +134,7 @@ fn fit_lognormal_censored(waits: &[f64], abandoned: &[bool]) -> Option<Family> {
         let mut tries = 0;
         loop {
             let cand = [th[0] + step[0], th[1] + step[1]];
+            let cand = [cand[0], cand[1].max(1e-3f64.ln())];
             if ll(&cand) >= f0 - 1e-9 || tries > 30 {
                 th = cand;
                 break;

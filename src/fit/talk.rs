@@ -51,7 +51,9 @@ pub fn fit_lognormal(xs: &[f64]) -> Family {
     let var = xs.iter().map(|x| (x.ln() - mu).powi(2)).sum::<f64>() / n;
     Family::LogNormal {
         mu,
-        sigma: var.sqrt().max(1e-9),
+        // Floored: identical durations (a log in whole seconds, one talk
+        // repeated) must still give a valid, if narrow, distribution.
+        sigma: var.sqrt().max(1e-3),
     }
 }
 
@@ -115,6 +117,9 @@ pub fn fit_weibull_censored(ts: &[f64], events: &[bool]) -> Option<Family> {
         if !next.is_finite() || next <= 0.0 {
             next = k / 2.0;
         }
+        // Identical times have no finite MLE (k → ∞): stop at a shape whose
+        // spread is 0.1% of the scale.
+        let next = next.min(1e3);
         if (next - k).abs() < 1e-10 * k {
             k = next;
             break;
@@ -263,6 +268,19 @@ mod tests {
         assert_eq!(fit_talk(&w).unwrap().best().family.name(), "Weibull");
         let g = sample(rand_distr::Gamma::new(4.0, 30.0).unwrap(), 5000, 5);
         assert_eq!(fit_talk(&g).unwrap().best().family.name(), "Gamma");
+    }
+
+    #[test]
+    fn identical_durations_give_a_valid_narrow_fit() {
+        let t = fit_talk(&[60.0, 60.0, 60.0]).unwrap();
+        let f = t.best().family;
+        let ron = f.ron();
+        assert!((f.mean() - 60.0).abs() < 0.1, "{ron}");
+        let text = format!(
+            "Scenario(name: \"x\", duration_s: 10.0, portals: [Portal(name: \"p\", agents: 1, \
+             inbound: Traffic(arrivals: Poisson(per_hour: 1.0), talk_s: {ron}))])"
+        );
+        assert!(crate::model_from_str(&text, "x.ron").is_ok(), "{ron}");
     }
 
     #[test]
