@@ -452,6 +452,11 @@ pub struct RunArgs {
     /// as NAME.parquet beside its CSV.
     #[arg(long)]
     pub parquet: bool,
+    /// Also write queue_log: replication 0 as an Asterisk queue log
+    /// (ENTERQUEUE, CONNECT, COMPLETECALLER, ABANDON, …; epoch seconds) for
+    /// wallboards, reporting suites, `telsim fit` and `telsim backtest`.
+    #[arg(long)]
+    pub queue_log: bool,
     /// No progress bar and no run report on stderr.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,

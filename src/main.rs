@@ -783,6 +783,7 @@ fn run(args: RunArgs) -> ExitCode {
         parquet: args.parquet,
         cancel,
         trace,
+        queue_log: args.queue_log,
     };
     let fingerprint =
         workflow::merge_runs::run_fingerprint(&model, opts.write_calls, opts.trace.is_some());

@@ -15,7 +15,7 @@ use std::fmt;
 
 use crate::engine::SimTime;
 
-use super::queue::AgentState;
+use super::agents::AgentState;
 use super::record::CallRecord;
 
 /// The invariants telsim guarantees; the names are what error messages and

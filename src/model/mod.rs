@@ -7,24 +7,26 @@
 //!
 //! [`Handler`]: crate::engine::Handler
 
-mod arrivals;
+mod agents;
 mod call;
+mod callers;
 pub mod controller;
 mod event;
 mod invariants;
 mod link_loads;
+mod money;
 pub use invariants::{Invariant, Invariants, Violation};
 mod network_state;
 pub use network_state::LinkRow;
 mod platform;
-mod queue;
 mod record;
+mod routing;
 mod server;
 mod spec;
 
 pub use crate::scenario::types::{Currency, Policy};
-pub use arrivals::ArrivalProcess;
 pub use call::{Direction, XferKind};
+pub use callers::{ArrivalProcess, ArrivalSource};
 pub use event::Event;
 pub use platform::{
     run_replication, run_replication_traced, OutboundCounts, Platform, PortalRow,

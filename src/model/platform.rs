@@ -6,15 +6,16 @@ use rand::Rng;
 use crate::media::{emodel, Codec, CodecCfg, JitterBufferCfg, StreamModel};
 use crate::network::{compose_loss, Loss};
 
-use crate::engine::{stream, EventQueue, Handler, Sampler, SimTime, StreamRng};
-use crate::scenario::types::Policy;
+use crate::engine::{stream, EventQueue, Handler, SimTime, StreamRng};
 use crate::stats::{
     IntervalCounters, IntervalRow, Level, MetricValues, ScopeTotals, FINE_WAIT_PORTALS,
 };
 
+mod agents;
 mod billing;
 mod devices;
 mod outbound;
+mod routing;
 mod steps;
 mod trace;
 mod transfer;
@@ -23,19 +24,21 @@ pub use billing::PortalRow;
 pub use trace::TraceFilter;
 use trace::Tracer;
 
-use crate::money::{AlertEvent, AlertState, Wallet};
+use crate::money::AlertEvent;
 
-use super::arrivals::ArrivalProcess;
+use super::agents::{AgentState, Agents};
 use super::call::{Call, CallNet, CallState, CallTable, Direction, Step};
+use super::callers::{CallerStreams, Callers};
 use super::controller::{Controller, ControllerCounters};
 use super::event::{CallRef, Event};
 use super::invariants::{Invariants, Violation};
+use super::money::Money;
 use super::network_state::{Flow, LinkRow, NetworkState, Repair, SegmentQuality};
-use super::queue::{AgentState, PortalQueue};
 use super::record::MediaRecord;
 use super::record::{CallRecord, Outcome, RecordSink};
+use super::routing::{Routing, CURSOR_UNSET};
 use super::server::ServerState;
-use super::spec::{Model, NetEvent, NoAnswerRule, PortalSpec};
+use super::spec::{Model, NetEvent};
 use crate::stats::WindowLevels;
 
 /// Purposes of the per-portal random streams (see `engine::stream`).
@@ -60,34 +63,14 @@ const SIP_TIMER_B: SimTime = SimTime(64 * 500_000);
 /// 15.5 and 31.5 s.
 const INVITE_TRANSMISSIONS: u32 = 7;
 
-/// Marks a call that has not rung anyone yet (its cursor is chosen by policy).
-const CURSOR_UNSET: u32 = u32::MAX;
-
 struct PortalRuntime {
-    queue: PortalQueue,
-    arrivals: ArrivalProcess,
-    rng_arrivals: StreamRng,
-    rng_talk: StreamRng,
-    rng_patience: StreamRng,
-    rng_agents: StreamRng,
     rng_media: StreamRng,
     rng_signalling: StreamRng,
     rng_steps: StreamRng,
     rng_outbound: StreamRng,
-    rng_money: StreamRng,
-    /// Global index of this portal's first agent.
-    agent_base: u32,
     /// Calls go straight to the queue: no controller and no scenario steps
     /// (worked out once, not per arrival).
     plain: bool,
-    /// Patience starts at queue entry (`patience_from: Queue`, or a portal
-    /// without steps, where arrival is queue entry); otherwise it is drawn
-    /// at arrival.
-    patience_at_queue: bool,
-    /// Agents always answer, at once (`answer_prob` 1, answer delay 0, a
-    /// ring time): a rung agent is put straight through (see
-    /// `Platform::connect_at_once`).
-    answers_at_once: bool,
     /// When the telephony account is (or will be) ready; `None`: never
     /// provisioned (or the last attempt timed out).
     provisioned: Option<SimTime>,
@@ -99,11 +82,6 @@ struct PortalRuntime {
     version: u32,
     upgrade_ready: SimTime,
     upgraded_at: Option<SimTime>,
-    wallet: Wallet,
-    alerts: Option<AlertState>,
-    /// The one pending reminder (stale `AlertRepeat` events are ignored).
-    reminder_at: SimTime,
-    topup_pending: bool,
     outbound: OutboundCounts,
 }
 
@@ -156,9 +134,12 @@ pub struct Platform<'m, S: RecordSink> {
     calls: CallTable,
     portals: Vec<PortalRuntime>,
     servers: Vec<ServerState>,
-    /// Portal owning each global agent index.
-    agent_portal: Vec<u16>,
-    next_call_id: u64,
+    /// The agents' states (the agents actor).
+    agents: Agents,
+    /// The waiting lines and hunting policies (the routing actor).
+    routing: Routing,
+    /// Arrivals, patience and talk times (the callers actor).
+    callers: Callers,
     stopped: bool,
     peak_calls: usize,
     totals: Vec<ScopeTotals>,
@@ -183,9 +164,6 @@ pub struct Platform<'m, S: RecordSink> {
     /// Next account the eager rollout upgrades.
     eager_cursor: usize,
     rng_polls: StreamRng,
-    /// `alerts.csv` rows of this replication (alerts are few: a handful per
-    /// portal and month), kept so lead times can be filled in later.
-    alert_log: Vec<AlertEvent>,
     trace: Option<Tracer>,
     /// Events decided where no queue is at hand (money reacting to a
     /// charge inside `finish`), scheduled when the current event is done.
@@ -195,12 +173,8 @@ pub struct Platform<'m, S: RecordSink> {
     /// An interval tick is scheduled: the current interval is open and has
     /// to be closed, at the drain limit if not before.
     tick_pending: bool,
-    /// Whether any balance can move (see `Model::has_money`): plain runs
-    /// skip billing altogether.
-    money: bool,
-    /// Credit held by running prepaid calls by slot (empty until one
-    /// connects, so other scenarios pay nothing for it).
-    reservations: Vec<Option<crate::money::Minor>>,
+    /// Wallets, alerts, top-ups and rent (the money actor).
+    money: Money,
     /// Transfers of live calls by slot (empty until a call transfers).
     xfers: Vec<Option<super::call::Xfer>>,
     /// SIP phones by global agent index (empty without devices).
@@ -213,36 +187,18 @@ pub struct Platform<'m, S: RecordSink> {
 
 impl<'m, S: RecordSink> Platform<'m, S> {
     pub fn new(m: &'m Model, replication: u32, sink: S) -> Self {
-        let mut agent_portal = Vec::with_capacity(m.total_agents());
         let portals = m
             .portals
             .iter()
-            .enumerate()
-            .map(|(p, spec)| {
+            .map(|spec| {
                 let entity = spec.stream;
                 let rep = replication as u64;
-                let agent_base = agent_portal.len() as u32;
-                agent_portal.extend(std::iter::repeat_n(p as u16, spec.agent_names.len()));
                 PortalRuntime {
-                    queue: PortalQueue::new(spec.agent_names.len()),
-                    arrivals: ArrivalProcess::new(spec.arrivals.clone()),
-                    rng_arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
-                    rng_talk: stream(m.seed, rep, entity, STREAM_TALK),
-                    rng_patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
-                    rng_agents: stream(m.seed, rep, entity, STREAM_AGENTS),
                     rng_media: stream(m.seed, rep, entity, STREAM_MEDIA),
                     rng_signalling: stream(m.seed, rep, entity, STREAM_SIGNALLING),
                     rng_steps: stream(m.seed, rep, entity, STREAM_STEPS),
                     rng_outbound: stream(m.seed, rep, entity, STREAM_OUTBOUND),
-                    rng_money: stream(m.seed, rep, entity, STREAM_MONEY),
-                    agent_base,
                     plain: m.controller.is_none() && spec.steps.none(),
-                    patience_at_queue: (m.controller.is_none() && spec.steps.none())
-                        || spec.patience_from == crate::scenario::types::PatienceFrom::Queue,
-                    answers_at_once: spec.answer_prob >= 1.0
-                        && matches!(spec.answer_delay, Sampler::Const(d)
-                            if SimTime::from_secs_f64(d) == SimTime::ZERO)
-                        && spec.ring_time > SimTime::ZERO,
                     provisioned: None,
                     cache_until: SimTime::ZERO,
                     lookups: 0,
@@ -250,10 +206,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                     version: 1,
                     upgrade_ready: SimTime::ZERO,
                     upgraded_at: None,
-                    wallet: Wallet::new(spec.money.start, alert_window(spec)),
-                    alerts: spec.money.alert.map(AlertState::new),
-                    reminder_at: SimTime::MAX,
-                    topup_pending: false,
                     outbound: OutboundCounts::default(),
                 }
             })
@@ -266,8 +218,27 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             calls: CallTable::default(),
             portals,
             servers: m.servers.iter().map(ServerState::new).collect(),
-            agent_portal,
-            next_call_id: 0,
+            agents: Agents::new(&m.portals, |p| {
+                stream(
+                    m.seed,
+                    replication as u64,
+                    m.portals[p].stream,
+                    STREAM_AGENTS,
+                )
+            }),
+            routing: Routing::new(np),
+            callers: Callers::new(
+                &m.portals,
+                |p| m.controller.is_none() && m.portals[p].steps.none(),
+                |p| {
+                    let (rep, entity) = (replication as u64, m.portals[p].stream);
+                    CallerStreams {
+                        arrivals: stream(m.seed, rep, entity, STREAM_ARRIVALS),
+                        talk: stream(m.seed, rep, entity, STREAM_TALK),
+                        patience: stream(m.seed, rep, entity, STREAM_PATIENCE),
+                    }
+                },
+            ),
             stopped: false,
             peak_calls: 0,
             totals: std::iter::once(ScopeTotals::default())
@@ -295,7 +266,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             version: 1,
             eager_cursor: 0,
             rng_polls: stream(m.seed, replication as u64, 0, STREAM_POLLS),
-            alert_log: Vec::new(),
             trace: None,
             deferred: Vec::new(),
             eager_rate: 0.0,
@@ -306,9 +276,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 Vec::new()
             },
             offline: vec![0; np],
-            money: m.has_money(),
+            money: Money::new(m, |p| {
+                stream(
+                    m.seed,
+                    replication as u64,
+                    m.portals[p].stream,
+                    STREAM_MONEY,
+                )
+            }),
             xfers: Vec::new(),
-            reservations: Vec::new(),
             inv: Invariants::new(m.seed, replication),
         }
     }
@@ -369,12 +345,8 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     fn schedule_next_arrival(&mut self, p: usize, q: &mut EventQueue<Event>) {
-        let pr = &mut self.portals[p];
-        if let Some(t) = pr.arrivals.next(&mut pr.rng_arrivals) {
-            let at = SimTime::from_secs_f64(t);
-            if at < self.m.duration {
-                q.schedule_at(at, Event::Arrival { portal: p as u16 });
-            }
+        if let Some(at) = self.callers.next_arrival(p, self.m.duration) {
+            q.schedule_at(at, Event::Arrival { portal: p as u16 });
         }
     }
 
@@ -404,8 +376,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
 
     fn on_arrival(&mut self, now: SimTime, p: usize, q: &mut EventQueue<Event>) {
         self.schedule_next_arrival(p, q);
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let id = self.callers.new_call_id();
         self.iv[1 + p].offered += 1;
 
         // Admission: a SIP server slot, and a media server slot when media
@@ -509,51 +480,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         if plain {
             self.enter_queue(now, c, q);
         } else {
-            if !self.portals[p].patience_at_queue {
-                // Patience runs from the first moment in the platform.
-                if let Some(patience) = &self.m.portals[p].patience {
-                    let d = patience.sample(&mut self.portals[p].rng_patience);
-                    q.schedule_in(d, Event::Patience(c));
-                }
-            }
-            self.advance(now, c, q);
-        }
-    }
-
-    /// The caller joins the portal's queue: patience and the queue's time
-    /// limit start now, and a free agent is rung at once.
-    #[inline(always)]
-    fn enter_queue(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get_mut(c) else {
-            return;
-        };
-        call.state = CallState::Waiting;
-        call.queued_at = now;
-        let p = call.portal as usize;
-        let spec = &self.m.portals[p];
-        if let Some(patience) = &spec.patience {
-            if self.portals[p].patience_at_queue {
-                let d = patience.sample(&mut self.portals[p].rng_patience);
+            // Patience may run from the first moment in the platform.
+            if let Some(d) = self.callers.patience_at_arrival(&self.m.portals[p], p) {
                 q.schedule_in(d, Event::Patience(c));
             }
-        }
-        if let Some(max_wait) = spec.max_wait {
-            q.schedule_in(max_wait, Event::MaxWait(c));
-        }
-
-        let queue = &self.portals[p].queue;
-        if queue.waiting == 0 && queue.free > 0 {
-            self.try_ring(now, c, None, q);
-        } else {
-            if self.trace.is_some() {
-                let ahead = self.portals[p].queue.waiting;
-                self.trace_call(now, c, || {
-                    format!("queue: all agents busy, {ahead} caller(s) ahead; hold music")
-                });
-            }
-            self.portals[p].queue.push_back(c);
-            self.calls.get_mut(c).expect("live").lined = true;
-            self.waiting_inc(now, p);
+            self.advance(now, c, q);
         }
     }
 
@@ -598,184 +529,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         best.map(|(_, s)| s)
     }
 
-    /// Rings agent(s) for a call that is not in the line; at least one agent
-    /// of its portal must be free. `hint` is an agent known to be free (the
-    /// one that just became free), which spares a scan.
-    fn try_ring(&mut self, now: SimTime, c: CallRef, hint: Option<u32>, q: &mut EventQueue<Event>) {
-        // Two fields, not a copy of the whole call: this runs for every call.
-        let Some((portal, cursor)) = self.calls.get(c).map(|k| (k.portal, k.cursor)) else {
-            return;
-        };
-        let p = portal as usize;
-        let m = self.m;
-        let spec = &m.portals[p];
-        let pr = &self.portals[p];
-        let n = pr.queue.len();
-        match spec.policy {
-            Policy::All => {
-                // Collected first: ringing changes the free set being walked.
-                let mut scratch = std::mem::take(&mut self.scratch);
-                scratch.clear();
-                scratch.extend(pr.queue.free_agents());
-                let plan = plan_ring(spec, &mut self.portals[p], &mut self.inv, now, c, &scratch);
-                self.scratch = scratch;
-                self.start_ringing(now, c, p, plan, cursor, q);
-            }
-            Policy::Evenly | Policy::Strictly => {
-                let local = match hint {
-                    Some(g) if pr.queue.free == 1 => g - pr.agent_base,
-                    _ => {
-                        let start = match (cursor, spec.policy) {
-                            (CURSOR_UNSET, Policy::Evenly) => pr.queue.rr_next,
-                            (CURSOR_UNSET, _) => 0,
-                            (cur, _) => cur,
-                        };
-                        match pr.queue.find_free_from(start) {
-                            Some(a) => a,
-                            None => return,
-                        }
-                    }
-                };
-                let cursor = next_round_robin(local, n);
-                if pr.answers_at_once && self.trace.is_none() {
-                    self.connect_at_once(now, c, p, local, cursor, q);
-                } else {
-                    self.ring_agents(now, c, p, &[local], cursor, q);
-                }
-            }
-        }
-    }
-
-    /// Rings one free agent who answers at once: the same as `ring_agents`
-    /// followed by an answer at this instant (neither draws a random number
-    /// when the answer is certain and immediate), without passing through
-    /// the ringing state. Most capacity models (and every Erlang C check)
-    /// take this path for every call.
-    #[inline]
-    fn connect_at_once(
-        &mut self,
-        now: SimTime,
-        c: CallRef,
-        p: usize,
-        local: u32,
-        cursor: u32,
-        q: &mut EventQueue<Event>,
-    ) {
-        self.busy_inc(now, p);
-        let agent = self.portals[p].agent_base + local;
-        let call = self.calls.get_mut(c).expect("checked by try_ring");
-        call.ringing = 0;
-        call.rung_agent = agent;
-        call.cursor = cursor;
-        self.answer(now, c, agent, q);
-    }
-
-    /// Rings `agents` (local indices, all free) for call `c`; `cursor` is
-    /// where the next ring round starts.
-    fn ring_agents(
-        &mut self,
-        now: SimTime,
-        c: CallRef,
-        p: usize,
-        agents: &[u32],
-        cursor: u32,
-        q: &mut EventQueue<Event>,
-    ) {
-        let plan = plan_ring(
-            &self.m.portals[p],
-            &mut self.portals[p],
-            &mut self.inv,
-            now,
-            c,
-            agents,
-        );
-        self.start_ringing(now, c, p, plan, cursor, q);
-    }
-
-    #[inline(always)]
-    fn start_ringing(
-        &mut self,
-        now: SimTime,
-        c: CallRef,
-        p: usize,
-        plan: RingPlan,
-        cursor: u32,
-        q: &mut EventQueue<Event>,
-    ) {
-        if plan.rung == 0 {
-            return;
-        }
-        let base = self.portals[p].agent_base;
-        for _ in 0..plan.rung {
-            self.busy_inc(now, p);
-        }
-        if self.trace.is_some() {
-            let names = &self.m.portals[p].agent_names;
-            let who = if plan.rung == 1 {
-                names[plan.last_rung as usize].clone()
-            } else {
-                format!("{} agents at once", plan.rung)
-            };
-            let ring_s = self.m.portals[p].ring_time.as_secs_f64();
-            self.trace_call(now, c, || {
-                format!("invite to {who} (ring time {ring_s:.0} s)")
-            });
-        }
-        let call = self.calls.get_mut(c).expect("checked above");
-        call.state = CallState::Ringing;
-        call.ringing = plan.rung;
-        call.rung_agent = base + plan.last_rung;
-        call.cursor = cursor;
-        match plan.best {
-            Some((delay, local)) if delay == SimTime::ZERO => self.answer(now, c, base + local, q),
-            Some((delay, local)) => q.schedule_in(
-                delay,
-                Event::RingAnswer {
-                    call: c,
-                    agent: base + local,
-                },
-            ),
-            None => q.schedule_in(self.m.portals[p].ring_time, Event::RingTimeout(c)),
-        }
-    }
-
-    /// Frees every agent still ringing for `c` except `keep`.
-    fn release_ringing(&mut self, now: SimTime, c: CallRef, p: usize, keep: Option<u32>) {
-        let Some(call) = self.calls.get_mut(c) else {
-            return;
-        };
-        let remaining = call.ringing;
-        call.ringing = 0;
-        if remaining == 0 {
-            return;
-        }
-        let pr = &mut self.portals[p];
-        if remaining == 1 {
-            // The common case (Evenly, Strictly): no scan.
-            if keep != Some(call.rung_agent) {
-                pr.queue
-                    .set_state(call.rung_agent - pr.agent_base, AgentState::Free);
-                self.busy_dec(now, p);
-            }
-            return;
-        }
-        let keep_local = keep.map(|g| g - pr.agent_base);
-        let mut ringing = std::mem::take(&mut self.scratch);
-        ringing.clear();
-        ringing.extend(pr.queue.ringing_for(c));
-        let mut freed = 0;
-        for &local in &ringing {
-            if Some(local) != keep_local {
-                pr.queue.set_state(local, AgentState::Free);
-                freed += 1;
-            }
-        }
-        self.scratch = ringing;
-        for _ in 0..freed {
-            self.busy_dec(now, p);
-        }
-    }
-
     fn answer(&mut self, now: SimTime, c: CallRef, agent: u32, q: &mut EventQueue<Event>) {
         let Some(call) = self.calls.get(c) else {
             return;
@@ -783,20 +536,22 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let p = call.portal as usize;
         let arrival = call.queued_at;
         let rung = call.ringing;
+        // Kept from this look-up: the counters below need them and the
+        // call's servers never change once it is admitted.
+        let servers = [call.server, call.media_server];
         let others_rung = rung > 1;
         if rung > 0 {
             // Not when put straight through (`connect_at_once`).
             self.release_ringing(now, c, p, Some(agent));
         }
-        let pr = &mut self.portals[p];
-        let local = agent - pr.agent_base;
+        let pa = &mut self.agents.portals[p];
+        let local = agent - pa.base;
         let to = AgentState::Talking(c);
-        self.inv.agent(now, agent, pr.queue.state(local), to);
-        pr.queue.set_state(local, to);
-        if self.m.portals[p].policy == Policy::Evenly {
-            pr.queue.rr_next = next_round_robin(local, pr.queue.len());
-        }
-        let talk = self.m.portals[p].talk.sample(&mut pr.rng_talk);
+        self.inv.agent(now, agent, pa.pool.state(local), to);
+        pa.pool.set_state(local, to);
+        let spec = &self.m.portals[p];
+        self.routing.answered(p, spec.policy, local, pa.pool.len());
+        let talk = self.callers.draw_talk(spec, p);
         let call = self.calls.get_mut(c).expect("live");
         call.state = CallState::Talking;
         call.step = Step::Done;
@@ -840,10 +595,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             iv.answered_within_sl += within_sl as u32;
         };
         count(&mut self.iv[1 + p]);
-        let call = self.calls.get(c).expect("live");
-        if call.server.is_some() || call.media_server.is_some() {
+        if servers.iter().any(Option::is_some) {
             let np = self.portals.len();
-            for s in [call.server, call.media_server].into_iter().flatten() {
+            for s in servers.into_iter().flatten() {
                 count(&mut self.iv[1 + np + s as usize]);
             }
         }
@@ -855,36 +609,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             // ring-all answers would otherwise recurse once per waiting call.
             q.schedule_in(SimTime::ZERO, Event::Dispatch { portal: p as u16 });
         }
-    }
-
-    fn on_ring_answer(&mut self, now: SimTime, c: CallRef, agent: u32, q: &mut EventQueue<Event>) {
-        match self.calls.get(c) {
-            Some(call) if call.state == CallState::Ringing => self.answer(now, c, agent, q),
-            _ => {} // the caller left meanwhile; agents were released then
-        }
-    }
-
-    fn on_ring_timeout(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let (p, step) = match self.calls.get(c) {
-            Some(call) if call.state == CallState::Ringing => (call.portal as usize, call.step),
-            _ => return,
-        };
-        self.release_ringing(now, c, p, None);
-        self.trace_call(now, c, || "no answer within the ring time".into());
-        if step == Step::Target {
-            self.target_failed(now, c, q);
-            self.dispatch(now, p, None, q);
-            return;
-        }
-        self.calls.get_mut(c).expect("live").state = CallState::Waiting;
-        if self.portals[p].queue.free > 0 {
-            self.try_ring(now, c, None, q);
-        } else {
-            self.portals[p].queue.push_front(c);
-            self.calls.get_mut(c).expect("live").lined = true;
-            self.waiting_inc(now, p);
-        }
-        self.dispatch(now, p, None, q);
     }
 
     /// The caller or the queue gives up on an unanswered call.
@@ -902,7 +626,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         match state {
             CallState::Talking => return,
             CallState::Waiting => {
-                self.portals[p].queue.left_line();
+                self.routing.lines[p].left_line();
                 self.waiting_dec(now, p);
             }
             CallState::Ringing => self.release_ringing(now, c, p, None),
@@ -926,18 +650,6 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         self.finish(now, c, outcome);
         self.dispatch(now, p, None, q);
-    }
-
-    fn on_max_wait(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
-        let Some(call) = self.calls.get(c) else {
-            return;
-        };
-        let outcome = match self.m.portals[call.portal as usize].no_answer {
-            NoAnswerRule::Voicemail => Outcome::Voicemail,
-            NoAnswerRule::Forward(_) => Outcome::Forwarded,
-            NoAnswerRule::Hangup => Outcome::NoAnswer,
-        };
-        self.leave_unanswered(now, c, outcome, q);
     }
 
     fn on_talk_end(&mut self, now: SimTime, c: CallRef, q: &mut EventQueue<Event>) {
@@ -968,73 +680,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         q: &mut EventQueue<Event>,
     ) {
         // A blind transferor has already left the call it is named on.
-        let local = agent - self.portals[p].agent_base;
-        let on_call =
-            matches!(self.portals[p].queue.state(local), AgentState::Talking(k) if k == c);
+        let on_call = matches!(self.agents.state(p, agent), AgentState::Talking(k) if k == c);
         if !self.xfers.is_empty() {
             self.release_transfer(now, c, agent, q);
         }
         self.finish(now, c, outcome);
         if on_call {
             self.agent_wrapup(now, p, agent, q);
-        }
-    }
-
-    /// The agent's conversation is over: wrap-up, then free.
-    #[inline(always)]
-    fn agent_wrapup(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
-        let pr = &mut self.portals[p];
-        let local = agent - pr.agent_base;
-        let wrapup = self.m.portals[p].wrapup.sample(&mut pr.rng_agents);
-        if wrapup == SimTime::ZERO {
-            self.agent_free(now, agent, q);
-        } else {
-            pr.queue.set_state(local, AgentState::Wrapup);
-            q.schedule_in(wrapup, Event::WrapupEnd { agent });
-        }
-    }
-
-    fn agent_free(&mut self, now: SimTime, agent: u32, q: &mut EventQueue<Event>) {
-        let p = self.agent_portal[agent as usize] as usize;
-        let pr = &mut self.portals[p];
-        let local = agent - pr.agent_base;
-        debug_assert!(pr.queue.state(local) != AgentState::Free);
-        pr.queue.set_state(local, AgentState::Free);
-        self.busy_dec(now, p);
-        if !self.phones.is_empty() && !self.phone_ready(p, agent) {
-            return;
-        }
-        self.dispatch(now, p, Some(agent), q);
-    }
-
-    /// Gives free agents to waiting calls, head of the line first, until one
-    /// side runs out.
-    #[inline(always)]
-    fn dispatch(&mut self, now: SimTime, p: usize, hint: Option<u32>, q: &mut EventQueue<Event>) {
-        // Most agents come free with nobody waiting: no call for that.
-        let queue = &mut self.portals[p].queue;
-        if queue.waiting == 0 {
-            queue.clear_line();
-            return;
-        }
-        self.dispatch_waiting(now, p, hint, q);
-    }
-
-    fn dispatch_waiting(
-        &mut self,
-        now: SimTime,
-        p: usize,
-        mut hint: Option<u32>,
-        q: &mut EventQueue<Event>,
-    ) {
-        while self.portals[p].queue.free > 0 {
-            let calls = &self.calls;
-            let next = self.portals[p]
-                .queue
-                .pop_waiting(|c| calls.get(c).is_some_and(|k| k.state == CallState::Waiting));
-            let Some(c) = next else { break };
-            self.waiting_dec(now, p);
-            self.try_ring(now, c, hint.take(), q);
         }
     }
 
@@ -1061,14 +713,15 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         let wait = reached_agent.then(|| call.answer.unwrap_or(now) - call.queued_at);
         let charge = match (call.answer, outcome) {
             (Some(a), Outcome::Answered | Outcome::CreditEnded | Outcome::Dropped)
-                if self.money =>
+                if self.money.active =>
             {
-                self.bill(now, p, &call, now - a)
+                self.money
+                    .bill(self.m, now, p, &call, now - a, &mut self.deferred)
             }
             _ => 0,
         };
-        if !self.reservations.is_empty() {
-            self.settle_reservation(c.slot, p, charge);
+        if self.money.has_reservations() {
+            self.money.settle_reservation(c.slot, p, charge);
         }
         let mut rec = CallRecord {
             call_id: call.id,
@@ -1219,7 +872,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             }
         };
         let scopes = 1 + np + self.servers.len();
-        let money = self.money;
+        let money = self.money.active;
         // The platform's counters are the sum of its portals'.
         let mut platform = IntervalCounters::default();
         for p in 0..np {
@@ -1240,8 +893,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
                 agent_occupancy: None,
                 server_utilisation: None,
                 controller: None,
-                balance: (money && (1..=np).contains(&s))
-                    .then(|| self.portals[s - 1].wallet.balance),
+                balance: (money && (1..=np).contains(&s)).then(|| self.money.wallet(s - 1).balance),
                 offline: (!self.phones.is_empty() && s <= np).then(|| {
                     if s == 0 {
                         self.offline.iter().sum()
@@ -1465,7 +1117,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             let p = call.portal as usize;
             match call.state {
                 CallState::Waiting => {
-                    self.portals[p].queue.left_line();
+                    self.routing.lines[p].left_line();
                     self.waiting_dec(now, p);
                 }
                 CallState::Ringing => self.release_ringing(now, c, p, None),
@@ -1524,13 +1176,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             replication,
             metrics,
             portals: self.portal_rows(),
-            alerts: self.alert_log.clone(),
+            alerts: self.money.alert_log.clone(),
             controller: self.ctrl.as_ref().map(|c| c.total),
             trace: Vec::new(),
             intervals: self.interval_rows.clone(),
             links: self.link_rows.clone(),
             events,
-            calls: self.next_call_id,
+            calls: self.callers.generated(),
             unfinished: self.unfinished,
             peak_calls: self.peak_calls,
             violation: self.inv.violation().cloned(),
@@ -1581,9 +1233,18 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
             Event::MediaDrop(c) => self.on_media_drop(now, c, q),
             Event::Step(c) => self.advance(now, c, q),
             Event::OutboundAttempt { portal } => self.on_outbound_attempt(now, portal as usize, q),
-            Event::AlertRepeat { portal } => self.on_alert_repeat(now, portal as usize, q),
-            Event::TopUp { portal } => self.on_top_up(now, portal as usize, q),
-            Event::MonthlyFees => self.on_monthly_fees(now, q),
+            Event::AlertRepeat { portal } => {
+                let p = portal as usize;
+                self.money
+                    .on_alert_repeat(self.m, now, p, &mut self.deferred)
+            }
+            Event::TopUp { portal } => {
+                let p = portal as usize;
+                self.money.on_top_up(self.m, now, p, &mut self.deferred)
+            }
+            Event::MonthlyFees => self
+                .money
+                .on_monthly_fees(self.m, now, q, &mut self.deferred),
             Event::Rollout(i) => self.on_rollout(now, i as usize, q),
             Event::EagerUpgrade => self.on_eager_upgrade(now, q),
             Event::BalancePoll => self.on_balance_poll(now, q),
@@ -1616,56 +1277,6 @@ impl<S: RecordSink> Handler for Platform<'_, S> {
     }
 }
 
-/// Days of spending the wallet remembers: the adaptive rule's window (7 by
-/// default, also what `Cover` top-ups look at).
-fn alert_window(spec: &PortalSpec) -> u32 {
-    match spec.money.alert {
-        Some(crate::money::AlertRule::Adaptive { window_days, .. }) => window_days.max(7),
-        _ => 7,
-    }
-}
-
-/// The outcome of ringing a set of agents, decided when the ring starts:
-/// only the earliest pick-up matters.
-struct RingPlan {
-    rung: u32,
-    last_rung: u32,
-    best: Option<(SimTime, u32)>,
-}
-
-/// Marks `agents` ringing for `c` and draws, for each, whether and when
-/// they would pick up.
-#[inline(always)]
-fn plan_ring(
-    spec: &PortalSpec,
-    pr: &mut PortalRuntime,
-    inv: &mut Invariants,
-    now: SimTime,
-    c: CallRef,
-    agents: &[u32],
-) -> RingPlan {
-    let ring_time = spec.ring_time;
-    let always_answers = spec.answer_prob >= 1.0;
-    let mut plan = RingPlan {
-        rung: 0,
-        last_rung: 0,
-        best: None,
-    };
-    for &local in agents {
-        let to = AgentState::Ringing(c);
-        inv.agent(now, pr.agent_base + local, pr.queue.state(local), to);
-        pr.queue.set_state(local, to);
-        plan.rung += 1;
-        plan.last_rung = local;
-        let answers = always_answers || pr.rng_agents.gen::<f64>() < spec.answer_prob;
-        let delay = spec.answer_delay.sample(&mut pr.rng_agents);
-        if answers && delay < ring_time && plan.best.is_none_or(|(d, _)| delay < d) {
-            plan.best = Some((delay, local));
-        }
-    }
-    plan
-}
-
 /// The worse of two repair verdicts: lost beats a gap, a longer gap a
 /// shorter one, any gap no cut.
 fn worse(a: Repair, b: Repair) -> Repair {
@@ -1688,17 +1299,6 @@ fn place_of(call: &Call) -> super::record::Place {
         (CallState::Steps, Step::Extension) => Place::Greeting,
         (CallState::Steps, Step::Target | Step::Crm) => Place::Extension,
         (CallState::Steps, _) => Place::Setup,
-    }
-}
-
-/// The agent after `local` in a ring of `n`, without an integer division
-/// (this runs for every call).
-#[inline]
-fn next_round_robin(local: u32, n: u32) -> u32 {
-    if local + 1 >= n {
-        0
-    } else {
-        local + 1
     }
 }
 
@@ -1908,12 +1508,12 @@ fn run<S: RecordSink>(
         }
     }
     if !platform.inv.violated() {
-        let generated = platform.next_call_id;
+        let generated = platform.callers.generated();
         let live = platform.calls.live() as u64;
         platform.inv.conservation(q.now(), generated, live);
         let first = platform.underflowed_level();
         platform.inv.levels(q.now(), first);
-        platform.check_money(q.now());
+        platform.money.check(model, &mut platform.inv, q.now());
     }
     let mut result = platform.result(replication, q.processed());
     result.trace = platform.take_trace();
@@ -1928,8 +1528,8 @@ mod tests {
     /// connection turned off; returns every record and the summary numbers.
     fn records(model: &Model, rep: u32, at_once: bool) -> (Vec<CallRecord>, String) {
         let mut platform = Platform::new(model, rep, Vec::new());
-        for pr in &mut platform.portals {
-            pr.answers_at_once &= at_once;
+        for pa in &mut platform.agents.portals {
+            pa.answers_at_once &= at_once;
         }
         let mut q = EventQueue::with_capacity(64);
         platform.start(&mut q);
@@ -1958,7 +1558,7 @@ mod tests {
                 "t.ron",
             )
             .expect("valid");
-            assert!(Platform::new(&model, 0, ()).portals[0].answers_at_once);
+            assert!(Platform::new(&model, 0, ()).agents.portals[0].answers_at_once);
             for rep in 0..3 {
                 let (fast, fast_stats) = records(&model, rep, true);
                 let (rung, rung_stats) = records(&model, rep, false);
@@ -1990,12 +1590,12 @@ mod tests {
         let mut q = EventQueue::with_capacity(64);
         platform.start(&mut q);
         q.run_until(&mut platform, model.duration + model.drain);
-        platform.check_money(q.now());
+        platform.money.check(&model, &mut platform.inv, q.now());
         assert!(!platform.inv.violated(), "{:?}", platform.inv.violation());
-        let w = &platform.portals[0].wallet;
+        let w = &platform.money.portals[0].wallet;
         assert!(w.settled > 0 && w.lowest_cover >= -150, "{w:?}");
-        platform.portals[0].wallet.lowest_cover = -301;
-        platform.check_money(q.now());
+        platform.money.portals[0].wallet.lowest_cover = -301;
+        platform.money.check(&model, &mut platform.inv, q.now());
         let v = platform.inv.violation().expect("broken");
         assert_eq!(v.invariant.name(), "prepaid credit never overdrawn");
     }

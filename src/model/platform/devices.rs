@@ -11,8 +11,8 @@
 use rand::Rng;
 
 use crate::engine::{EventQueue, SimTime};
+use crate::model::agents::AgentState;
 use crate::model::event::Event;
-use crate::model::queue::AgentState;
 use crate::model::record::RecordSink;
 
 use super::Platform;
@@ -51,7 +51,7 @@ impl<S: RecordSink> Platform<'_, S> {
             let Some(d) = &self.m.portals[p].devices else {
                 continue;
             };
-            let base = self.portals[p].agent_base;
+            let base = self.agents.base(p);
             for &(local, server) in &d.phones {
                 let agent = base + local;
                 self.phones[agent as usize] = Some(Phone {
@@ -61,7 +61,9 @@ impl<S: RecordSink> Platform<'_, S> {
                     offline_pending: false,
                 });
                 // Not registered yet: offline until the first REGISTER.
-                self.portals[p].queue.set_state(local, AgentState::Offline);
+                self.agents.portals[p]
+                    .pool
+                    .set_state(local, AgentState::Offline);
                 self.offline[p] += 1;
                 let at = self.portals[p].rng_steps.gen::<f64>() * FIRST_REGISTER_SPREAD_S;
                 q.schedule_at(
@@ -85,7 +87,7 @@ impl<S: RecordSink> Platform<'_, S> {
         if phone.gen != gen {
             return; // superseded (a restart burst rescheduled it)
         }
-        let p = self.agent_portal[agent as usize] as usize;
+        let p = self.agents.portal_of(agent);
         let np = self.portals.len();
         let s = phone.server as usize;
         let expires = self.m.portals[p].devices.as_ref().expect("phones").expires;
@@ -128,19 +130,23 @@ impl<S: RecordSink> Platform<'_, S> {
     fn phone_online(&mut self, now: SimTime, p: usize, agent: u32, q: &mut EventQueue<Event>) {
         let ph = self.phones[agent as usize].as_mut().expect("phone");
         ph.offline_pending = false;
-        let local = agent - self.portals[p].agent_base;
-        if self.portals[p].queue.state(local) == AgentState::Offline {
-            self.portals[p].queue.set_state(local, AgentState::Free);
+        let local = agent - self.agents.base(p);
+        if self.agents.portals[p].pool.state(local) == AgentState::Offline {
+            self.agents.portals[p]
+                .pool
+                .set_state(local, AgentState::Free);
             self.offline[p] -= 1;
             self.dispatch(now, p, Some(agent), q);
         }
     }
 
     fn phone_offline(&mut self, p: usize, agent: u32) {
-        let local = agent - self.portals[p].agent_base;
-        match self.portals[p].queue.state(local) {
+        let local = agent - self.agents.base(p);
+        match self.agents.portals[p].pool.state(local) {
             AgentState::Free => {
-                self.portals[p].queue.set_state(local, AgentState::Offline);
+                self.agents.portals[p]
+                    .pool
+                    .set_state(local, AgentState::Offline);
                 self.offline[p] += 1;
             }
             AgentState::Offline => {}
@@ -159,8 +165,10 @@ impl<S: RecordSink> Platform<'_, S> {
     pub(super) fn phone_ready(&mut self, p: usize, agent: u32) -> bool {
         match self.phones.get(agent as usize).copied().flatten() {
             Some(ph) if ph.offline_pending => {
-                let local = agent - self.portals[p].agent_base;
-                self.portals[p].queue.set_state(local, AgentState::Offline);
+                let local = agent - self.agents.base(p);
+                self.agents.portals[p]
+                    .pool
+                    .set_state(local, AgentState::Offline);
                 self.offline[p] += 1;
                 self.phones[agent as usize]
                     .as_mut()
@@ -180,7 +188,7 @@ impl<S: RecordSink> Platform<'_, S> {
         q: &mut EventQueue<Event>,
     ) {
         for agent in self.phones_on(s) {
-            let p = self.agent_portal[agent as usize] as usize;
+            let p = self.agents.portal_of(agent);
             self.phones[agent as usize]
                 .as_mut()
                 .expect("phone")
@@ -194,7 +202,7 @@ impl<S: RecordSink> Platform<'_, S> {
     /// A SIP server is back: every phone on it re-registers within seconds.
     pub(super) fn server_restart_burst(&mut self, now: SimTime, s: u16, q: &mut EventQueue<Event>) {
         for agent in self.phones_on(s) {
-            let p = self.agent_portal[agent as usize] as usize;
+            let p = self.agents.portal_of(agent);
             let at = now
                 + SimTime::from_secs_f64(self.portals[p].rng_steps.gen::<f64>() * RESTART_BURST_S);
             self.next_register(agent, at, q);

@@ -5,12 +5,13 @@
 use rand::Rng;
 
 use crate::engine::{EventQueue, SimTime};
+use crate::model::agents::AgentState;
 use crate::model::call::{Call, CallState, Direction, Step};
 use crate::model::event::{CallRef, Event};
-use crate::model::queue::AgentState;
 use crate::model::record::{CallRecord, Outcome, RecordSink};
 
-use super::{Platform, CURSOR_UNSET};
+use super::Platform;
+use crate::model::routing::CURSOR_UNSET;
 
 impl<S: RecordSink> Platform<'_, S> {
     pub(super) fn schedule_next_outbound(
@@ -47,13 +48,14 @@ impl<S: RecordSink> Platform<'_, S> {
         self.schedule_next_outbound(p, now, q);
         let spec = &self.m.portals[p];
         let o = spec.outbound.as_ref().expect("attempts need outbound");
-        let pr = &mut self.portals[p];
-        if !spec.steps.calendar.is_open(now) || pr.queue.free == 0 || pr.queue.waiting > 0 {
+        let pool = self.agents.pool(p);
+        if !spec.steps.calendar.is_open(now) || pool.free == 0 || self.routing.waiting(p) > 0 {
             return;
         }
-        let n = pr.queue.len();
+        let pr = &mut self.portals[p];
+        let n = pool.len();
         let start = pr.rng_outbound.gen_range(0..n);
-        let Some(local) = pr.queue.find_free_from(start) else {
+        let Some(local) = pool.find_free_from(start) else {
             return;
         };
         let u: f64 = pr.rng_outbound.gen();
@@ -62,9 +64,8 @@ impl<S: RecordSink> Platform<'_, S> {
             .iter()
             .position(|&c| u < c)
             .unwrap_or(o.cumulative.len() - 1);
-        let agent = pr.agent_base + local;
-        let id = self.next_call_id;
-        self.next_call_id += 1;
+        let agent = self.agents.base(p) + local;
+        let id = self.callers.new_call_id();
         let server = if o.via_pbx {
             None
         } else {
@@ -101,7 +102,7 @@ impl<S: RecordSink> Platform<'_, S> {
         }
         let to = AgentState::Talking(c);
         self.inv.agent(now, agent, AgentState::Free, to);
-        self.portals[p].queue.set_state(local, to);
+        self.agents.portals[p].pool.set_state(local, to);
         self.busy_inc(now, p);
         let np = self.portals.len();
         self.in_system[0].inc(now);
@@ -136,11 +137,12 @@ impl<S: RecordSink> Platform<'_, S> {
         // not held by running calls would not pay for the connection and
         // one billing increment.
         let rate = o.destinations[call.target as usize].rate;
-        let broke = pr.wallet.is_empty()
+        let wallet = self.money.wallet(p);
+        let broke = wallet.is_empty()
             || (self.m.portals[p].money.cut_on_zero
-                && rate.affordable(pr.wallet.available()) == Some(SimTime::ZERO));
+                && rate.affordable(wallet.available()) == Some(SimTime::ZERO));
         if broke {
-            let balance = crate::money::format_minor(pr.wallet.balance);
+            let balance = crate::money::format_minor(wallet.balance);
             self.trace_call(now, c, || {
                 format!("refused: balance {balance} (402 Payment Required)")
             });
@@ -173,7 +175,7 @@ impl<S: RecordSink> Platform<'_, S> {
             // balance pays for after the credit running calls hold, and it
             // holds that much itself until it hangs up (settled in `finish`).
             let rate = o.destinations[call.target as usize].rate;
-            let affordable = rate.affordable(pr.wallet.available());
+            let affordable = rate.affordable(self.money.wallet(p).available());
             if affordable == Some(SimTime::ZERO) {
                 // Other calls spent or hold the credit while this one rang:
                 // the platform cancels it rather than connect it for nothing.
@@ -189,12 +191,7 @@ impl<S: RecordSink> Platform<'_, S> {
                     cut = true;
                 }
                 let held = rate.charge(talk);
-                pr.wallet.reserve(held);
-                let slot = c.slot as usize;
-                if self.reservations.len() <= slot {
-                    self.reservations.resize(slot + 1, None);
-                }
-                self.reservations[slot] = Some(held);
+                self.money.reserve(c.slot, p, held);
             }
         }
         let k = self.calls.get_mut(c).expect("live");

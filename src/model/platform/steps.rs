@@ -7,10 +7,10 @@
 use rand::Rng;
 
 use crate::engine::{EventQueue, SimTime};
+use crate::model::agents::AgentState;
 use crate::model::call::{CallState, Direction, Step};
 use crate::model::controller::{Reply, Request};
 use crate::model::event::{CallRef, Event};
-use crate::model::queue::AgentState;
 use crate::model::record::{Outcome, RecordSink};
 use crate::scenario::types::{AfterHours, Fallback};
 
@@ -275,7 +275,7 @@ impl<S: RecordSink> Platform<'_, S> {
         let call = *self.calls.get(c).expect("live");
         let local = call.target;
         self.calls.get_mut(c).expect("live").queued_at = now;
-        if self.portals[p].queue.state(local) != AgentState::Free {
+        if self.agents.portals[p].pool.state(local) != AgentState::Free {
             let name = &self.m.portals[p].agent_names[local as usize];
             self.trace_call(now, c, || format!("agent {name} is busy"));
             self.target_failed(now, c, q);

@@ -9,9 +9,9 @@
 use rand::Rng;
 
 use crate::engine::{EventQueue, SimTime};
+use crate::model::agents::AgentState;
 use crate::model::call::{CallState, Xfer, XferKind};
 use crate::model::event::{CallRef, Event};
-use crate::model::queue::AgentState;
 use crate::model::record::{Outcome, RecordSink, TransferRecord, XferFail};
 
 use super::Platform;
@@ -81,10 +81,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         };
         let p = call.portal as usize;
         x.started = now;
-        let pr = &mut self.portals[p];
-        let n = pr.queue.len();
-        let start = pr.rng_steps.gen_range(0..n);
-        let target = pr.queue.find_free_from(start);
+        let pool = self.agents.pool(p);
+        let n = pool.len();
+        let start = self.portals[p].rng_steps.gen_range(0..n);
+        let target = pool.find_free_from(start);
         let Some(local) = target else {
             // Nobody free to take the caller: the transferor carries on.
             self.trace_call(now, c, || {
@@ -94,16 +94,13 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             q.schedule_in(x.remaining, Event::TalkEnd(c));
             return;
         };
-        let to = pr.agent_base + local;
+        let to = self.agents.base(p) + local;
         x.to = Some(to);
         self.inv
-            .agent(now, to, pr.queue.state(local), AgentState::Ringing(c));
-        pr.queue.set_state(local, AgentState::Ringing(c));
+            .agent(now, to, self.agents.state(p, to), AgentState::Ringing(c));
+        self.agents.set(p, to, AgentState::Ringing(c));
         self.busy_inc(now, p);
-        let spec = &self.m.portals[p];
-        let pr = &mut self.portals[p];
-        let answers = spec.answer_prob >= 1.0 || pr.rng_agents.gen::<f64>() < spec.answer_prob;
-        let delay = spec.answer_delay.sample(&mut pr.rng_agents);
+        let (answers, delay) = self.agents.draw_pickup(&self.m.portals[p], p);
         let (from_name, to_name) = (self.agent_name(x.from), self.agent_name(to));
         let kind = x.kind;
         self.trace_call(now, c, || {
@@ -122,10 +119,11 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             // The transferor leaves now: wrap-up, then free.
             self.agent_wrapup(now, p, x.from, q);
         }
-        if answers && delay < spec.ring_time {
+        let ring_time = self.m.portals[p].ring_time;
+        if answers && delay < ring_time {
             q.schedule_in(delay, Event::TransferAnswer(c));
         } else {
-            q.schedule_in(spec.ring_time, Event::TransferTimeout(c));
+            q.schedule_in(ring_time, Event::TransferTimeout(c));
         }
     }
 
@@ -142,9 +140,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return;
         };
         let p = call.portal as usize;
-        let local = to - self.portals[p].agent_base;
-        self.portals[p]
-            .queue
+        let local = to - self.agents.base(p);
+        self.agents.portals[p]
+            .pool
             .set_state(local, AgentState::Talking(c));
         match x.kind {
             XferKind::Blind => self.complete_transfer(now, c, x, q),
@@ -203,8 +201,10 @@ impl<'m, S: RecordSink> Platform<'m, S> {
             return;
         };
         let p = call.portal as usize;
-        let local = to - self.portals[p].agent_base;
-        self.portals[p].queue.set_state(local, AgentState::Free);
+        let local = to - self.agents.base(p);
+        self.agents.portals[p]
+            .pool
+            .set_state(local, AgentState::Free);
         self.busy_dec(now, p);
         let to_name = self.agent_name(to);
         match x.kind {
@@ -251,10 +251,12 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         let p = call.portal as usize;
         if let Some(to) = x.to.filter(|&t| t != ending_agent) {
-            let local = to - self.portals[p].agent_base;
-            if matches!(self.portals[p].queue.state(local), AgentState::Ringing(k) | AgentState::Talking(k) if k == c)
+            let local = to - self.agents.base(p);
+            if matches!(self.agents.portals[p].pool.state(local), AgentState::Ringing(k) | AgentState::Talking(k) if k == c)
             {
-                self.portals[p].queue.set_state(local, AgentState::Free);
+                self.agents.portals[p]
+                    .pool
+                    .set_state(local, AgentState::Free);
                 self.busy_dec(now, p);
                 self.deferred
                     .push((now, Event::Dispatch { portal: p as u16 }));
@@ -262,8 +264,9 @@ impl<'m, S: RecordSink> Platform<'m, S> {
         }
         if x.kind == XferKind::Attended && x.from != ending_agent && x.to.is_some() {
             // Still consulting: the transferor is on this call too.
-            let local = x.from - self.portals[p].agent_base;
-            if matches!(self.portals[p].queue.state(local), AgentState::Talking(k) if k == c) {
+            let local = x.from - self.agents.base(p);
+            if matches!(self.agents.portals[p].pool.state(local), AgentState::Talking(k) if k == c)
+            {
                 self.agent_wrapup(now, p, x.from, q);
             }
         }
@@ -315,7 +318,7 @@ impl<'m, S: RecordSink> Platform<'m, S> {
     }
 
     pub(super) fn agent_name(&self, agent: u32) -> &'m str {
-        let p = self.agent_portal[agent as usize] as usize;
+        let p = self.agents.portal_of(agent);
         let m: &'m crate::model::Model = self.m;
         let spec = &m.portals[p];
         &spec.agent_names[(agent - spec.first_agent) as usize]

@@ -1,6 +1,4 @@
-use std::collections::VecDeque;
-
-use super::event::CallRef;
+use crate::model::event::CallRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentState {
@@ -12,42 +10,26 @@ pub enum AgentState {
     Offline,
 }
 
-/// A portal's queue: its agents' states and the FIFO line of waiting calls.
-///
-/// Invariant (kept by `Platform::dispatch`): after every event, either the
-/// line is empty or no agent is free, so a waiting call never sits next to an
-/// idle agent.
+/// A portal's agents' states, with a free-agent bitset.
 #[derive(Debug, Clone)]
-pub struct PortalQueue {
+pub struct AgentPool {
     agents: Vec<AgentState>,
     /// Bit i set ⇔ agent i is free: finding the next free agent from a
     /// cursor is a few `trailing_zeros` instead of a scan over every agent.
     free_bits: Vec<u64>,
     pub free: u32,
-    /// `Evenly`: where the next fresh call starts (after the agent who took
-    /// the last call).
-    pub rr_next: u32,
-    /// Waiting calls in arrival order. Calls that leave the line early
-    /// (abandon, max wait) stay here as stale references and are skipped when
-    /// they reach the head: removal from the middle would cost O(n).
-    line: VecDeque<CallRef>,
-    /// Calls really waiting (the line minus its stale entries).
-    pub waiting: u32,
 }
 
-impl PortalQueue {
+impl AgentPool {
     pub fn new(agents: usize) -> Self {
         let mut free_bits = vec![0u64; agents.div_ceil(64)];
         for i in 0..agents {
             free_bits[i / 64] |= 1 << (i % 64);
         }
-        PortalQueue {
+        AgentPool {
             agents: vec![AgentState::Free; agents],
             free_bits,
             free: agents as u32,
-            rr_next: 0,
-            line: VecDeque::new(),
-            waiting: 0,
         }
     }
 
@@ -130,47 +112,6 @@ impl PortalQueue {
             })
         })
     }
-
-    /// Drops the line's entries once nobody waits (they are all calls that
-    /// left; removal is lazy).
-    #[inline]
-    pub fn clear_line(&mut self) {
-        debug_assert_eq!(self.waiting, 0);
-        self.line.clear();
-    }
-
-    pub fn push_back(&mut self, c: CallRef) {
-        self.line.push_back(c);
-        self.waiting += 1;
-    }
-
-    /// A call whose ring round failed goes back ahead of everyone who arrived
-    /// after it (it was at the head when it started ringing).
-    pub fn push_front(&mut self, c: CallRef) {
-        self.line.push_front(c);
-        self.waiting += 1;
-    }
-
-    /// Marks a waiting call as gone; its entry becomes stale.
-    pub fn left_line(&mut self) {
-        debug_assert!(self.waiting > 0);
-        self.waiting -= 1;
-    }
-
-    /// Pops entries until `is_waiting` accepts one (stale ones are dropped).
-    pub fn pop_waiting(&mut self, mut is_waiting: impl FnMut(CallRef) -> bool) -> Option<CallRef> {
-        if self.waiting == 0 {
-            self.clear_line();
-            return None;
-        }
-        while let Some(c) = self.line.pop_front() {
-            if is_waiting(c) {
-                self.waiting -= 1;
-                return Some(c);
-            }
-        }
-        None
-    }
 }
 
 #[cfg(test)]
@@ -179,7 +120,7 @@ mod tests {
 
     #[test]
     fn free_agent_scan_wraps_around() {
-        let mut q = PortalQueue::new(4);
+        let mut q = AgentPool::new(4);
         let c = CallRef { slot: 0, gen: 0 };
         q.set_state(0, AgentState::Talking(c));
         q.set_state(2, AgentState::Wrapup);
@@ -198,7 +139,7 @@ mod tests {
         use rand::Rng;
         let mut rng = crate::engine::stream(5, 0, 0, 0);
         let n = 200;
-        let mut q = PortalQueue::new(n);
+        let mut q = AgentPool::new(n);
         let c = CallRef { slot: 0, gen: 0 };
         for _ in 0..5_000 {
             let i = rng.gen_range(0..n as u32);
@@ -220,18 +161,5 @@ mod tests {
             assert_eq!(q.free_agents().collect::<Vec<_>>(), frees);
             assert_eq!(q.free as usize, frees.len());
         }
-    }
-
-    #[test]
-    fn stale_entries_are_skipped() {
-        let mut q = PortalQueue::new(1);
-        let a = CallRef { slot: 0, gen: 0 };
-        let b = CallRef { slot: 1, gen: 0 };
-        q.push_back(a);
-        q.push_back(b);
-        q.left_line(); // a abandoned
-        assert_eq!(q.pop_waiting(|c| c == b), Some(b));
-        assert_eq!(q.waiting, 0);
-        assert_eq!(q.pop_waiting(|_| true), None);
     }
 }

@@ -1,7 +1,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
-use super::spec::ArrivalSpec;
+use crate::model::spec::ArrivalSpec;
 
 const DAY_S: f64 = 86_400.0;
 
