@@ -119,6 +119,9 @@ pub struct QueueFit {
     /// interval of the day.
     pub available: Option<Vec<f64>>,
     pub busy: Vec<f64>,
+    /// The most agents available at any instant (None without agent
+    /// events).
+    pub peak_available: Option<u64>,
     /// Distinct agents who answered calls of the queue.
     pub agents_seen: usize,
     /// Rings not answered over rings (each answer is one answered ring),
@@ -182,8 +185,10 @@ impl Fitter {
         let off = self.options.utc_offset_s;
         match item {
             LogItem::Agent(a) => {
+                // Days are counted from arrivals: a logoff at the end of the
+                // day must not add an empty day.
                 let t = a.time_s + off;
-                self.seen(t);
+                self.last_end_s = self.last_end_s.max(t);
                 self.staffing
                     .agent_event(t, &a.agent, a.queue.as_deref(), a.kind);
             }
@@ -302,6 +307,7 @@ impl Fitter {
                 patience,
                 available,
                 busy,
+                peak_available: self.staffing.peak_available(&name),
                 agents_seen: q.agents.len(),
                 ring_no_answer: self
                     .has_rings

@@ -161,14 +161,14 @@ fn write_portal(o: &mut String, q: &QueueFit, r: &FitReport, taken: &mut BTreeSe
     let peak_busy = q.busy.iter().cloned().fold(0.0, f64::max);
     let agents = match &q.available {
         Some(av) => {
-            let peak = av.iter().cloned().fold(0.0, f64::max);
+            let peak = q.peak_available.unwrap_or(0);
             let _ = writeln!(
                 o,
-                "{ind}    // Agents available (logged in, not paused), mean per interval of the day; a scenario has one\n\
-                 {ind}    // number, so the peak is written: {}.",
+                "{ind}    // Agents available (logged in, member, not paused), mean per interval of the day: {}.\n\
+                 {ind}    // A scenario has one number: the most available at once ({peak}) is written.",
                 av.iter().map(|a| format!("{a:.1}")).collect::<Vec<_>>().join(" ")
             );
-            peak.ceil().max(1.0) as u64
+            peak.max(1)
         }
         None if q.agents_seen > 0 => {
             let _ = writeln!(

@@ -13,6 +13,8 @@ struct QueueStaff {
     /// Agent-seconds talking per interval of the day.
     busy_s: Vec<f64>,
     has_events: bool,
+    /// The most agents available at any instant.
+    peak: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -134,6 +136,7 @@ impl Staffing {
             let s = self.queue(q);
             s.has_events = true;
             s.available += is as i64 - was as i64;
+            s.peak = s.peak.max(s.available);
         }
         self.agents.insert(agent.to_string(), after);
     }
@@ -161,6 +164,13 @@ impl Staffing {
         for q in qs {
             self.advance(&q, t);
         }
+    }
+
+    /// The most agents available at once in `queue` (None without agent
+    /// events).
+    pub fn peak_available(&self, queue: &str) -> Option<u64> {
+        let s = self.queues.get(queue)?;
+        s.has_events.then_some(s.peak.max(0) as u64)
     }
 
     /// Mean agents available and busy per interval of the day over
