@@ -138,6 +138,26 @@ pub enum Command {
             telsim report output/erlang_c --out /tmp/erlang_c-report"
     )]
     Report(ReportArgs),
+    /// Fit a scenario to call logs: arrival profile, talk time, patience,
+    /// agents, ring-no-answer and transfer shares, with intervals.
+    #[command(
+        long_about = "Read call logs (Asterisk queue_log, Asterisk CDR CSV, a generic CSV of calls \
+            with a column mapping, or telsim's own calls.csv) and write a commented scenario that \
+            `telsim check` and `telsim run` accept: arrivals as a daily piecewise Poisson profile \
+            with exact 95% intervals and a dispersion test, talk time by maximum likelihood \
+            (Exp, LogNormal, Gamma, Weibull, chosen by AIC, with a Kolmogorov-Smirnov test), \
+            patience from abandons with answered waits censored (Kaplan-Meier and censored \
+            likelihood), agents per interval, ring-no-answer and transfer shares. What a log cannot \
+            tell (queue policy, servers, money) is left at the defaults with a comment. See \
+            docs/logs.md.",
+        after_help = "Examples:\n  \
+            telsim fit /var/log/asterisk/queue_log --format queue-log --out fitted.ron\n  \
+            telsim fit Master.csv --format cdr --utc-offset-h 3 --out fitted.ron\n  \
+            telsim fit calls.csv --format generic --map arrival=start,answer=answered,end=stop --out fitted.ron\n  \
+            telsim fit output/demo/calls.csv --format calls --out refit.ron && telsim check refit.ron\n\n\
+            Exit codes: 0 written; 2 bad input (located file:line: field: reason); 3 I/O error."
+    )]
+    Fit(FitArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or
     /// PowerShell on stdout.
     #[command(after_help = "Examples:\n  \
@@ -151,6 +171,66 @@ pub enum Command {
         telsim man > telsim.1 && man ./telsim.1\n  \
         telsim man --out-dir /usr/local/share/man/man1")]
     Man(ManArgs),
+}
+
+/// The formats `telsim fit` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormatArg {
+    /// Asterisk queue_log (time|callid|queue|agent|event|data…).
+    QueueLog,
+    /// Asterisk cdr_csv Master.csv.
+    Cdr,
+    /// A CSV of calls with a header; columns named by --map or --map-file.
+    Generic,
+    /// telsim's own calls.csv.
+    Calls,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Log files, read in order and pooled (e.g. one per month).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The logs' format.
+    #[arg(long, value_enum)]
+    pub format: LogFormatArg,
+    /// Where to write the scenario (RON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// generic: columns as arrival=COL,answer=COL,end=COL,outcome=COL,queue=COL,agent=COL,
+    /// caller=COL,id=COL,time=epoch|iso8601|auto (COL a header name or a 1-based number).
+    #[arg(long, value_name = "MAPPING", conflicts_with = "map_file")]
+    pub map: Option<String>,
+    /// generic: the mapping as a RON file, Mapping(arrival: "start", answer: Some("answered"), …).
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// Width of an interval of the day in the arrival profile, seconds (divides 86400).
+    #[arg(long, default_value_t = 3600.0, value_name = "S")]
+    pub interval_s: f64,
+    /// The centre's clock, hours east of UTC: days and intervals are local, and zone-less
+    /// times (CDR) are read in it.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "H",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset_h: f64,
+    /// calls: the replication to read [default: 0].
+    #[arg(long, value_name = "N")]
+    pub replication: Option<u32>,
+    /// Tolerate this many malformed lines (skipped, counted in the scenario's header).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub skip_malformed: u64,
+    /// How far back in time a record may come and still be put in order, seconds.
+    #[arg(long, default_value_t = 3600.0, value_name = "S")]
+    pub window_s: f64,
+    /// queue_log: a call open this long is closed as unfinished, seconds.
+    #[arg(long, default_value_t = 86400.0, value_name = "S")]
+    pub max_open_s: f64,
+    /// The scenario's name [default: fitted].
+    #[arg(long, default_value = "fitted")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -372,6 +452,11 @@ pub struct RunArgs {
     /// as NAME.parquet beside its CSV.
     #[arg(long)]
     pub parquet: bool,
+    /// Also write queue_log: replication 0 as an Asterisk queue log
+    /// (ENTERQUEUE, CONNECT, COMPLETECALLER, ABANDON, …; epoch seconds) for
+    /// wallboards, reporting suites, `telsim fit` and `telsim backtest`.
+    #[arg(long)]
+    pub queue_log: bool,
     /// No progress bar and no run report on stderr.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,

@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod engine;
+pub mod fit;
+pub mod logs;
 pub mod media;
 pub mod model;
 pub mod money;

@@ -244,8 +244,129 @@ fn dispatch() -> ExitCode {
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
         Command::Report(args) => report(args),
+        Command::Fit(args) => fit(args),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man_page(args),
+    }
+}
+
+fn log_exit(e: &telsim::logs::LogError) -> u8 {
+    match e {
+        telsim::logs::LogError::Io { source, .. } => read_exit(source),
+        telsim::logs::LogError::Bad { .. } => EXIT_BAD_INPUT,
+    }
+}
+
+/// `telsim fit`: logs → a commented scenario, checked before it is written.
+fn fit(args: telsim::cli::FitArgs) -> ExitCode {
+    use std::io::Write;
+    use telsim::cli::LogFormatArg;
+    use telsim::logs::{LogFormat, ReadOptions};
+    let bad = |msg: String| {
+        errln!("error: {msg}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    if !(args.interval_s >= 60.0 && args.interval_s <= 86400.0)
+        || (86400.0 / args.interval_s).fract() != 0.0
+    {
+        return bad(format!(
+            "--interval-s {}: must divide a day (86400 s) and be at least 60",
+            args.interval_s
+        ));
+    }
+    if args.utc_offset_h.is_nan() || args.utc_offset_h.abs() > 14.0 {
+        return bad(format!(
+            "--utc-offset-h {}: must be within ±14",
+            args.utc_offset_h
+        ));
+    }
+    let window_ok = args.window_s.is_finite() && args.window_s >= 0.0;
+    let open_ok = args.max_open_s.is_finite() && args.max_open_s > 0.0;
+    if !window_ok || !open_ok {
+        return bad("--window-s must be ≥ 0 and --max-open-s > 0 (finite)".into());
+    }
+    let format = match args.format {
+        LogFormatArg::QueueLog => LogFormat::QueueLog,
+        LogFormatArg::Cdr => LogFormat::Cdr,
+        LogFormatArg::Calls => LogFormat::Calls,
+        LogFormatArg::Generic => {
+            let mapping = match (&args.map, &args.map_file) {
+                (Some(m), _) => telsim::logs::parse_mapping(m).map_err(|e| format!("--map: {e}")),
+                (None, Some(f)) => telsim::robustness::input::read_text(f)
+                    .map_err(|e| format!("{}: {e}", f.display()))
+                    .and_then(|t| {
+                        ron::from_str::<telsim::logs::Mapping>(&t)
+                            .map_err(|e| format!("{}: {e}", f.display()))
+                    }),
+                (None, None) => Err("--format generic needs --map or --map-file".into()),
+            };
+            match mapping {
+                Ok(m) => LogFormat::Generic(m),
+                Err(e) => return bad(e),
+            }
+        }
+    };
+    if (args.map.is_some() || args.map_file.is_some()) && args.format != LogFormatArg::Generic {
+        return bad("--map and --map-file apply to --format generic only".into());
+    }
+    if args.replication.is_some() && args.format != LogFormatArg::Calls {
+        return bad("--replication applies to --format calls only".into());
+    }
+    let read = ReadOptions {
+        window_s: args.window_s,
+        max_open_s: args.max_open_s,
+        max_malformed: args.skip_malformed,
+        utc_offset_s: args.utc_offset_h * 3600.0,
+        replication: Some(args.replication.unwrap_or(0)),
+    };
+    let options = telsim::fit::FitOptions {
+        interval_s: args.interval_s,
+        utc_offset_s: args.utc_offset_h * 3600.0,
+    };
+    let report = match telsim::fit::fit_logs(&args.logs, &format, &read, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(log_exit(&e));
+        }
+    };
+    if report.queues.is_empty() {
+        return bad("no calls in the log(s): nothing to fit".into());
+    }
+    let sources: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
+    let text = telsim::fit::scenario_writer::write_scenario(&report, &sources, &args.name);
+    if let Err(e) = telsim::model_from_str(&text, &args.out.display().to_string()) {
+        errln!("error: the fitted scenario does not validate (a telsim bug): {e}");
+        return ExitCode::from(EXIT_IO);
+    }
+    let written = telsim::output::AtomicFile::create(&args.out).and_then(|mut f| {
+        f.writer().write_all(text.as_bytes())?;
+        f.commit()
+    });
+    match written {
+        Ok(p) => {
+            for q in &report.queues {
+                let talk = q
+                    .talk
+                    .as_ref()
+                    .map_or("-".to_string(), |t| t.best().family.ron());
+                errln!(
+                    "queue {}: {} call(s), talk {}, patience {}",
+                    q.name,
+                    q.calls,
+                    talk,
+                    q.patience
+                        .as_ref()
+                        .map_or("-".to_string(), |p| p.fits[0].0.ron())
+                );
+            }
+            outln!("{}", p.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            errln!("error: cannot write {}: {e}", args.out.display());
+            ExitCode::from(EXIT_IO)
+        }
     }
 }
 
@@ -662,6 +783,7 @@ fn run(args: RunArgs) -> ExitCode {
         parquet: args.parquet,
         cancel,
         trace,
+        queue_log: args.queue_log,
     };
     let fingerprint =
         workflow::merge_runs::run_fingerprint(&model, opts.write_calls, opts.trace.is_some());

@@ -18,7 +18,7 @@ use crate::engine::SimTime;
 use crate::model::{self, Model, ReplicationResult};
 use crate::output::{
     commit_set, write_alerts, write_intervals, write_links, write_portals, write_replications,
-    write_summary, AtomicFile, CallsCsv, StagingDir,
+    write_summary, AtomicFile, CallsCsv, QueueLogSink, StagingDir,
 };
 
 type WriteFn =
@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// Write `trace.log` for these calls of the first replication.
     pub trace: Option<model::TraceFilter>,
+    /// Also write `queue_log` (replication 0 as an Asterisk queue log).
+    pub queue_log: bool,
 }
 
 /// Inserted before `.csv` in the names of files written by an interrupted
@@ -491,7 +493,7 @@ fn run_some(
         }));
     }
     let results = completed;
-    let written = write_outputs(
+    let mut written = write_outputs(
         &model,
         opts,
         &staging,
@@ -500,6 +502,9 @@ fn run_some(
         &mut deferred,
         &progress,
     )?;
+    if opts.queue_log && results.iter().any(|r| r.replication == 0) {
+        written.staged.push(write_queue_log(&model, opts)?);
+    }
     // A signal while the files were being written is obeyed too: nothing is
     // put in place, the earlier run's files stay.
     if opts.cancel.load(Ordering::Relaxed) {
@@ -563,7 +568,35 @@ pub const RUN_FILES: &[&str] = &[
     "events.parquet",
     "summary.parquet",
     "replications.parquet",
+    "queue_log",
 ];
+
+/// `queue_log`: replication 0 run again into a [`QueueLogSink`] (the same
+/// calls as in `calls.csv`: a replication is a function of the scenario, the
+/// seed and its number), so the replications' own path is untouched.
+fn write_queue_log(model: &Arc<Model>, opts: &RunOptions) -> Result<AtomicFile, RunError> {
+    let path = opts.out_dir.join("queue_log");
+    let mut f = AtomicFile::create(&path).map_err(io_err(&path))?;
+    let sink = QueueLogSink::new(model, f.writer());
+    let keep_going = |_: SimTime| {
+        if opts.cancel.load(Ordering::Relaxed) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let Some((_, sink)) = model::run_replication(model, 0, sink, keep_going) else {
+        announce_interrupt();
+        return Err(RunError::Interrupted(Interrupted {
+            completed: Vec::new(),
+            total: model.replications,
+            files: Vec::new(),
+        }));
+    };
+    sink.finish(model.duration).map_err(io_err(&path))?;
+    f.finish().map_err(io_err(&path))?;
+    Ok(f)
+}
 
 /// `summary.csv` → `summary.partial.csv`.
 pub fn partial_name(name: &str) -> String {
@@ -578,7 +611,12 @@ pub fn partial_name(name: &str) -> String {
 /// The partial names of [`RUN_FILES`] and of every staged file (a file
 /// another writer adds to the set gets its partial version cleaned up too).
 fn partial_names(staged: &[AtomicFile]) -> Vec<String> {
-    let mut names: Vec<String> = RUN_FILES.iter().map(|n| partial_name(n)).collect();
+    // `queue_log` has no extension, hence no partial name of its own.
+    let mut names: Vec<String> = RUN_FILES
+        .iter()
+        .map(|n| partial_name(n))
+        .filter(|p| RUN_FILES.iter().all(|n| n != p))
+        .collect();
     for f in staged {
         if let Some(n) = f.target().file_name().and_then(|n| n.to_str()) {
             let p = partial_name(n);

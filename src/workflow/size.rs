@@ -463,6 +463,7 @@ pub fn size(opts: &SizeOptions) -> Result<SizeResult, WorkflowError> {
             Arc::new(m),
             &RunOptions {
                 trace: None,
+                queue_log: false,
                 jobs: opts.jobs,
                 out_dir: out_dir.clone(),
                 write_calls: false,

@@ -424,6 +424,7 @@ pub fn run_sweep(opts: &SweepOptions) -> Result<SweepReport, WorkflowError> {
         );
         let run_opts = RunOptions {
             trace: None,
+            queue_log: false,
             jobs: opts.jobs,
             out_dir: staged.join("points").join(point_dir_name(p)),
             write_calls: false,
