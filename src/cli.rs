@@ -158,6 +158,15 @@ pub enum Command {
             Exit codes: 0 written; 2 bad input (located file:line: field: reason); 3 I/O error."
     )]
     Fit(FitArgs),
+    /// Compare a call log's KPIs (offered, answered, abandon rate, ASA,
+    /// service level; per interval and overall) with a scenario's
+    /// replications: a verdict per KPI and interval (the log value inside the
+    /// replications' prediction interval, Bonferroni over all cells).
+    #[command(after_help = "Examples:\n  \
+        telsim backtest /var/log/asterisk/queue_log fitted.ron --interval 30m\n  \
+        telsim backtest day.queue_log scenarios/erlang_c.ron --format-out markdown --out bt/\n\n\
+        Exit codes: 0 every verdict passes; 1 some fail; 2 bad input (located); 3 I/O error.")]
+    Backtest(BacktestArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or
     /// PowerShell on stdout.
     #[command(after_help = "Examples:\n  \
@@ -171,6 +180,40 @@ pub enum Command {
         telsim man > telsim.1 && man ./telsim.1\n  \
         telsim man --out-dir /usr/local/share/man/man1")]
     Man(ManArgs),
+}
+
+/// `telsim backtest LOG SCENARIO`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The call log.
+    #[arg(value_name = "LOG")]
+    pub log: PathBuf,
+    /// The scenario to test against the log (RON).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// Override one scenario field before validation (as `run --set`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// The log's format.
+    #[arg(long, value_enum, default_value = "queue-log")]
+    pub format: LogFormatArg,
+    /// Interval width: seconds, or with a unit: 900s, 30m, 1h.
+    #[arg(long, default_value = "30m", value_name = "WIDTH")]
+    pub interval: String,
+    /// How the table is printed.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format_out: TableFormat,
+    /// Also write backtest.csv into this folder (`telsim report DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `backtest --format-out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 /// The formats `telsim fit` reads.

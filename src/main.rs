@@ -245,6 +245,7 @@ fn dispatch() -> ExitCode {
         Command::Size(args) => size(args),
         Command::Report(args) => report(args),
         Command::Fit(args) => fit(args),
+        Command::Backtest(args) => backtest(args),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man_page(args),
     }
@@ -254,6 +255,112 @@ fn log_exit(e: &telsim::logs::LogError) -> u8 {
     match e {
         telsim::logs::LogError::Io { source, .. } => read_exit(source),
         telsim::logs::LogError::Bad { .. } => EXIT_BAD_INPUT,
+    }
+}
+
+/// `--interval 30m` → seconds.
+fn interval_seconds(v: &str) -> Option<f64> {
+    let (n, unit) = match v.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&v[..i], &v[i..]),
+        None => (v, "s"),
+    };
+    let f = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let x: f64 = n.trim().parse().ok()?;
+    (x.is_finite() && x * f >= 1.0).then_some(x * f)
+}
+
+/// `telsim backtest`: a log's KPIs beside the scenario's replications.
+fn backtest(args: telsim::cli::BacktestArgs) -> ExitCode {
+    use telsim::cli::{LogFormatArg, TableFormat};
+    use telsim::logs::{LogFormat, ReadOptions};
+    use telsim::workflow::backtest as bt;
+    let bad = |msg: String| {
+        errln!("error: {msg}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    let Some(interval_s) = interval_seconds(&args.interval) else {
+        return bad(format!(
+            "--interval {}: expected seconds or a width with a unit (900s, 30m, 1h), at least 1 s",
+            args.interval
+        ));
+    };
+    let format = match args.format {
+        LogFormatArg::QueueLog => LogFormat::QueueLog,
+        LogFormatArg::Cdr => LogFormat::Cdr,
+        LogFormatArg::Calls => LogFormat::Calls,
+        LogFormatArg::Generic => {
+            return bad("backtest reads --format queue-log, cdr or calls".into());
+        }
+    };
+    let model = match telsim::load_model(&args.scenario, &args.overrides) {
+        Ok(m) => m,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if model.replications < 2 {
+        return bad(format!(
+            "{}: backtest needs at least 2 replications to know the scenario's spread (replications: {})",
+            args.scenario.display(),
+            model.replications
+        ));
+    }
+    let opts = bt::BacktestOptions {
+        interval_s,
+        read: ReadOptions::default(),
+    };
+    let log = match bt::log_day(&args.log, &format, &model, &opts) {
+        Ok(d) => d,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(log_exit(&e));
+        }
+    };
+    if log.overall.offered == 0 {
+        return bad(format!(
+            "{}: no queued calls inside the scenario's day (0 to {} s)",
+            args.log.display(),
+            model.duration.as_secs_f64()
+        ));
+    }
+    let sims = bt::simulated_days(&model, &opts);
+    let rows = bt::compare(&log, &sims, interval_s);
+    if let Some(dir) = &args.out {
+        let path = dir.join("backtest.csv");
+        let written = std::fs::create_dir_all(dir).and_then(|()| {
+            let mut f = telsim::output::AtomicFile::create(&path)?;
+            std::io::Write::write_all(f.writer(), bt::render_csv(&rows).as_bytes())?;
+            f.finish()?;
+            f.commit().map(|_| ())
+        });
+        if let Err(e) = written {
+            errln!("error: {}: {e}", path.display());
+            return ExitCode::from(EXIT_IO);
+        }
+    }
+    match args.format_out {
+        TableFormat::Text => out!("{}", bt::render_table(&rows, false)),
+        TableFormat::Markdown => out!("{}", bt::render_table(&rows, true)),
+        TableFormat::Json => out!("{}", bt::render_json(&rows)),
+    }
+    if log.outside > 0 {
+        errln!(
+            "note: {} logged call(s) outside the scenario's day were left out",
+            log.outside
+        );
+    }
+    if bt::all_pass(&rows) {
+        ExitCode::SUCCESS
+    } else {
+        let failed = rows.iter().filter(|r| r.pass == Some(false)).count();
+        errln!("backtest: {failed} verdict(s) fail");
+        ExitCode::from(1)
     }
 }
 

@@ -9,6 +9,7 @@
 //! working whatever the platform learns to simulate. It does not print: the
 //! CLI edge renders what it returns.
 
+pub mod backtest;
 pub mod csv_input;
 pub mod diff;
 pub mod fingerprint;
