@@ -193,14 +193,7 @@ pub fn describe_model(m: &Model) -> String {
             && p.talk.is_exponential()
             && p.patience.is_none()
             && p.max_wait.is_none()
-            && p.answer_prob >= 1.0
-            && p.answer_delay.is_zero()
-            && p.wrapup.is_zero()
-            && p.servers.is_empty()
-            && p.steps.none()
-            && p.outbound.is_none()
-            && p.transfers.is_none()
-            && p.devices.is_none()
+            && plain_agents(p)
             && p.queues.is_none();
         if let Some(qs) = &p.queues {
             describe_queues(&mut o, p, qs);
@@ -241,6 +234,20 @@ pub fn describe_model(m: &Model) -> String {
 
 /// The provider's scenario, outbound calls, money, transfers and devices of
 /// a portal, one line each when present.
+/// Agents that answer at once and free at once, with nothing of the
+/// provider's call scenario around them: the part of a textbook queue that
+/// a portal and each of its queues share.
+fn plain_agents(p: &crate::model::PortalSpec) -> bool {
+    p.answer_prob >= 1.0
+        && p.answer_delay.is_zero()
+        && p.wrapup.is_zero()
+        && p.servers.is_empty()
+        && p.steps.none()
+        && p.outbound.is_none()
+        && p.transfers.is_none()
+        && p.devices.is_none()
+}
+
 fn describe_business(o: &mut String, p: &crate::model::PortalSpec) {
     use crate::money::{format_minor, AlertRule};
     let st = &p.steps;
@@ -355,14 +362,7 @@ fn describe_queues(
         qs.classes.len(),
         qs.router
     );
-    let plain_agents = p.answer_prob >= 1.0
-        && p.answer_delay.is_zero()
-        && p.wrapup.is_zero()
-        && p.servers.is_empty()
-        && p.steps.none()
-        && p.outbound.is_none()
-        && p.transfers.is_none()
-        && p.devices.is_none();
+    let plain_agents = plain_agents(p);
     for (k, q) in qs.queues.iter().enumerate() {
         let c = q.members.len();
         let a = loads[k];
